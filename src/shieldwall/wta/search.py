@@ -57,7 +57,14 @@ class SearchAssigner(Assigner):
         rounds, stall = 0, 0
         while rounds < self.max_rounds and stall < self.stall_rounds and time.perf_counter() < deadline_s:
             before = state.objective()
-            state.repair(released=state.pick_released(rng))
+            if rounds % 2:
+                saved = state.save()
+                state.ruin_and_recreate(rng)
+                state.repair(released=state.pick_released(rng))
+                if state.objective() > before:
+                    state.restore(saved)
+            else:
+                state.repair(released=state.pick_released(rng))
             rounds += 1
             stall = 0 if state.objective() < before - 1e-12 * max(1.0, abs(before)) else stall + 1
         shots = state.shots()
@@ -117,6 +124,44 @@ class _UnitState:
         share = rng.uniform(0.05, 1.0)
         keep = rng.random(fired_targets.size) < share
         return np.concatenate([order[first[keep]], idle])
+
+    def save(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.unit_target.copy(), self.surviving.copy()
+
+    def restore(self, saved: tuple[np.ndarray, np.ndarray]) -> None:
+        self.unit_target, self.surviving = saved[0].copy(), saved[1].copy()
+
+    def ruin_and_recreate(self, rng: np.random.Generator) -> None:
+        """Free every unit on a random share of targets and re-place them (and idle units) greedily.
+
+        This reaches what the assignment repair cannot: several units leaving or joining one target.
+        The greedy runs on the residual problem, whose target values are the surviving values left
+        by the fixed units.
+        """
+        n_targets = self.problem.n_targets
+        ruined = rng.random(n_targets) < rng.uniform(0.02, 0.3)
+        released = np.flatnonzero((self.unit_target < 0) | ruined[np.maximum(self.unit_target, 0)]
+                                  & (self.unit_target >= 0))
+        if released.size == 0:
+            return
+        touched = np.unique(self.unit_target[released][self.unit_target[released] >= 0])
+        self.unit_target[released] = -1
+        self._refresh(touched)
+        weapons = self.unit_weapon[released]
+        limit = None
+        if self.limit is not None:
+            held = np.bincount(self.unit_target[self.unit_target >= 0], minlength=n_targets)
+            limit = self.limit - held
+        residual = AssignmentProblem(
+            values=self.surviving.copy(), kill_probability=self.pk,
+            capacity=np.bincount(weapons, minlength=self.problem.n_weapons),
+            cost=self.shot_cost, cost_weight=1.0, target_limit=limit,
+        )
+        shots, _ = greedy_shots(residual)
+        for i in np.flatnonzero(shots.sum(axis=1)):
+            targets = np.repeat(np.arange(n_targets), shots[i])
+            self.unit_target[released[weapons == i][: targets.size]] = targets
+        self._refresh(np.union1d(touched, np.flatnonzero(shots.sum(axis=0))))
 
     def repair(self, released: np.ndarray) -> None:
         """Re-place `released` units (on distinct targets) optimally, the others fixed."""
