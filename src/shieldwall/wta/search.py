@@ -139,9 +139,11 @@ class _UnitState:
         by the fixed units.
         """
         n_targets = self.problem.n_targets
+        if n_targets == 0:
+            return
         ruined = rng.random(n_targets) < rng.uniform(0.02, 0.3)
-        released = np.flatnonzero((self.unit_target < 0) | ruined[np.maximum(self.unit_target, 0)]
-                                  & (self.unit_target >= 0))
+        firing = self.unit_target >= 0
+        released = np.flatnonzero(~firing | (firing & ruined[np.maximum(self.unit_target, 0)]))
         if released.size == 0:
             return
         touched = np.unique(self.unit_target[released][self.unit_target[released] >= 0])
