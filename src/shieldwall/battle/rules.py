@@ -1,0 +1,170 @@
+"""Coalition rules: who may engage, when, and where; whose tracks reach whom.
+
+Rules are compiled once per scenario into interval sets, so the World can tag every engagement
+opportunity with either ALLOWED or the reason it is refused.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+import shapely
+
+from shieldwall import geo
+from shieldwall.scenario.model import Scenario
+
+Intervals = list[tuple[float, float]]
+ALWAYS: Intervals = [(-np.inf, np.inf)]
+
+
+class Reason(IntEnum):
+    ALLOWED = 0
+    NO_AUTHORITY = 1
+    AIRSPACE_DENIED = 2
+    OUTSIDE_OWN_AIRSPACE = 3
+    UNIT_UNAVAILABLE = 4
+    NO_OVERFLIGHT = 5
+
+
+REASON_TEXT = {
+    Reason.ALLOWED: "allowed",
+    Reason.NO_AUTHORITY: "no engagement authority in force",
+    Reason.AIRSPACE_DENIED: "intercept point in an airspace where engagement is not permitted",
+    Reason.OUTSIDE_OWN_AIRSPACE: "partner engages only over its own airspace",
+    Reason.UNIT_UNAVAILABLE: "fire unit not available at that time",
+    Reason.NO_OVERFLIGHT: "patrol station in an airspace without overflight permission",
+}
+
+
+def _in_any(times: np.ndarray, intervals: Intervals) -> np.ndarray:
+    inside = np.zeros(np.shape(times), dtype=bool)
+    for start, end in intervals:
+        inside |= (times >= start) & (times <= end)
+    return inside
+
+
+class CoalitionRules:
+    """Engagement authority, airspace permissions, overflight and track release of a scenario."""
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self.partner_ids = [p.id for p in scenario.partners]
+        self.partner_index = {p: i for i, p in enumerate(self.partner_ids)}
+        self.airspace_labels = [a.id for a in scenario.airspaces]
+        self.airspace_owner = [a.owner for a in scenario.airspaces]
+        boundaries = geo.load_boundaries() if any(a.country for a in scenario.airspaces) else {}
+        shapes = [
+            boundaries[a.country] if a.country else shapely.Polygon([(lon, lat) for lat, lon in a.polygon])
+            for a in scenario.airspaces
+        ]
+        self._map = geo.AirspaceMap(list(zip(self.airspace_labels, shapes)))
+        self.ceiling_m = scenario.airspace_ceiling_m
+
+    # ---------------------------------------------------------------- interval sets
+
+    def _agreements(self, kind: str):
+        return [a for a in self.scenario.agreements if a.kind == kind]
+
+    @staticmethod
+    def _span(agreement) -> tuple[float, float]:
+        until = agreement.in_force_until_s if agreement.in_force_until_s is not None else np.inf
+        return (agreement.in_force_from_s, until)
+
+    def authority(self, partner: str) -> Intervals:
+        """When `partner` may engage at all."""
+        p = self.scenario.partners[self.partner_index[partner]]
+        if not p.requires_authority:
+            return ALWAYS
+        return [self._span(a) for a in self._agreements("engagement-authority") if partner in a.parties]
+
+    def granted(self, kind: str, grantor: str | None, grantee: str) -> Intervals:
+        """When `grantor` grants `grantee` an agreement of `kind` (always, for one's own)."""
+        if grantor == grantee:
+            return ALWAYS
+        return [
+            self._span(a) for a in self._agreements(kind) if a.grantor == grantor and grantee in a.grantees
+        ]
+
+    def airspace_permission(self, partner: str, airspace: int) -> Intervals:
+        """When `partner` may intercept inside airspace index `airspace` (-1: international)."""
+        p = self.scenario.partners[self.partner_index[partner]]
+        if airspace < 0:
+            return [] if p.engages_only_over_own_airspace else ALWAYS
+        owner = self.airspace_owner[airspace]
+        if p.engages_only_over_own_airspace and owner != partner:
+            return []
+        open_to = self.scenario.airspaces[airspace].open_to
+        if open_to == "all" or partner in open_to:
+            return ALWAYS
+        if owner is None:
+            return []
+        return self.granted("airspace-engagement", owner, partner)
+
+    def unit_availability(self, unit_index: int) -> tuple[Intervals, Reason]:
+        """When a fire unit can launch, and the reason given outside that time."""
+        unit = self.scenario.fire_units[unit_index]
+        until = unit.available_until_s if unit.available_until_s is not None else np.inf
+        span: Intervals = [(unit.available_from_s, until)]
+        if unit.platform != "fighter-patrol":
+            return span, Reason.UNIT_UNAVAILABLE
+        station = int(self.locate(np.array([unit.position[0]]), np.array([unit.position[1]]), np.zeros(1))[0])
+        if station < 0:
+            return span, Reason.UNIT_UNAVAILABLE
+        airspace = self.scenario.airspaces[station]
+        open_to = airspace.open_to
+        if airspace.owner == unit.owner or open_to == "all" or unit.owner in open_to:
+            return span, Reason.UNIT_UNAVAILABLE
+        overflight = self.granted("overflight", airspace.owner, unit.owner) if airspace.owner else []
+        return _intersect(span, overflight), Reason.NO_OVERFLIGHT
+
+    # ---------------------------------------------------------------- vectorised checks
+
+    def locate(self, lat_deg: np.ndarray, lon_deg: np.ndarray, alt_m: np.ndarray) -> np.ndarray:
+        """Airspace index of each point, -1 where international or above the airspace ceiling."""
+        index = self._map.locate(lat_deg, lon_deg) if self.airspace_labels else np.full(np.shape(lat_deg), -1)
+        return np.where(np.asarray(alt_m) > self.ceiling_m, -1, index)
+
+    def refusal(self, unit_index: int, launch_t_s: np.ndarray, intercept_t_s: np.ndarray,
+                airspace: np.ndarray) -> np.ndarray:
+        """Reason code for each candidate engagement by `unit_index` (Reason.ALLOWED if none)."""
+        unit = self.scenario.fire_units[unit_index]
+        reason = np.full(launch_t_s.shape, int(Reason.ALLOWED), dtype=np.int8)
+        # Checked in reverse order of precedence so that the most basic refusal is reported.
+        for a in np.unique(airspace):
+            here = airspace == a
+            permitted = _in_any(intercept_t_s[here], self.airspace_permission(unit.owner, int(a)))
+            own_only = self.scenario.partners[self.partner_index[unit.owner]].engages_only_over_own_airspace
+            denied = Reason.OUTSIDE_OWN_AIRSPACE if own_only else Reason.AIRSPACE_DENIED
+            reason[np.flatnonzero(here)[~permitted]] = denied
+        reason[~_in_any(launch_t_s, self.authority(unit.owner))] = Reason.NO_AUTHORITY
+        available, why = self.unit_availability(unit_index)
+        reason[~_in_any(launch_t_s, available)] = why
+        return reason
+
+    def release_from_s(self) -> np.ndarray:
+        """(sensors, partners): the first time a sensor's tracks reach a partner (inf: never).
+
+        A partner has its own sensors' tracks at once; another partner's only where the sensor's
+        `release_to` allows and a track-sharing agreement from the owner is in force.
+        """
+        sensors = self.scenario.sensors
+        release = np.full((len(sensors), len(self.partner_ids)), np.inf)
+        for s, sensor in enumerate(sensors):
+            for p, partner in enumerate(self.partner_ids):
+                if partner != sensor.owner and sensor.release_to != "all" and partner not in sensor.release_to:
+                    continue
+                spans = self.granted("track-sharing", sensor.owner, partner)
+                if spans:
+                    release[s, p] = min(start for start, _ in spans)
+        return release
+
+
+def _intersect(a: Intervals, b: Intervals) -> Intervals:
+    out = []
+    for a0, a1 in a:
+        for b0, b1 in b:
+            lo, hi = max(a0, b0), min(a1, b1)
+            if lo <= hi:
+                out.append((lo, hi))
+    return out

@@ -1,0 +1,342 @@
+"""Compiling a scenario into a World: everything deterministic about one raid realisation.
+
+A raid realisation fixes each threat's launch time, launch point and target (drawn once from its
+own seed). Compiling it computes, with vectorised NumPy, the threat trajectories, each sensor's
+coverage intervals, and each (fire unit, threat) engagement window with the coalition rules
+already applied. Replications then reuse the World and only draw what is random in them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from shieldwall import geo, kinematics
+from shieldwall.battle.rules import CoalitionRules, Reason
+from shieldwall.scenario.model import THREAT_CLASSES, Scenario
+
+SAMPLE_PERIOD_S = {"ballistic": 2.0, "cruise": 10.0, "drone": 20.0}
+"""Trajectory sampling by class: fine enough that an intercept time is off by at most one period,
+which is under 1 % of the flight time of every class."""
+
+@dataclass(frozen=True)
+class Threats:
+    """The threats of one raid realisation, N of them, in launch-time order within each wave."""
+
+    type_id: list[str]
+    threat_class: np.ndarray  # (N,) index into THREAT_CLASSES
+    wave: np.ndarray  # (N,) wave index
+    launch_t_s: np.ndarray  # (N,)
+    launch_lat_deg: np.ndarray
+    launch_lon_deg: np.ndarray
+    target_asset: np.ndarray  # (N,) asset index
+    aim_lat_deg: np.ndarray
+    aim_lon_deg: np.ndarray
+    impact_t_s: np.ndarray  # (N,) absolute time of impact if nothing stops it
+    t_s: np.ndarray  # (N, S) absolute time of each trajectory sample
+    lat_deg: np.ndarray  # (N, S)
+    lon_deg: np.ndarray
+    alt_m: np.ndarray
+    n_samples: np.ndarray  # (N,)
+    apogee_m: np.ndarray  # (N,)
+    reliability: np.ndarray  # (N,)
+    cep_m: np.ndarray
+    lethality: np.ndarray
+    unit_cost_usd: np.ndarray
+    sample_period_s: np.ndarray  # (N,)
+
+    @property
+    def count(self) -> int:
+        return int(self.launch_t_s.shape[0])
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Intervals during which sensor `sensor[k]` could see threat `threat[k]` (within range and
+    above the 4/3-Earth radar horizon); `rank[k]` orders a pair's intervals in time."""
+
+    sensor: np.ndarray
+    threat: np.ndarray
+    start_t_s: np.ndarray
+    end_t_s: np.ndarray
+    rank: np.ndarray
+
+
+@dataclass(frozen=True)
+class Window:
+    """Engagement opportunities of one fire unit against one threat, sorted by launch time.
+
+    Every array has one entry per trajectory sample whose intercept lies in the interceptor's
+    envelope. `allowed` marks the samples that the coalition rules permit; `reason` says why the
+    others are refused. `allowed_launch_t_s` is the sorted launch times of allowed samples alone (a
+    Python list, for bisect in the battle manager's inner loop).
+    """
+
+    unit: int
+    threat: int
+    launch_t_s: np.ndarray
+    intercept_t_s: np.ndarray
+    sample: np.ndarray
+    airspace: np.ndarray  # index into World.airspace_labels, -1 international
+    allowed: np.ndarray
+    reason: np.ndarray
+    kill_probability: float
+    allowed_launch_t_s: list[float]
+    allowed_positions: np.ndarray  # indices into the arrays above, aligned with allowed_launch_t_s
+    any_refused: bool
+
+    @property
+    def latest_allowed_launch_t_s(self) -> float:
+        return self.allowed_launch_t_s[-1] if self.allowed_launch_t_s else -np.inf
+
+
+@dataclass(frozen=True)
+class World:
+    scenario: Scenario
+    threats: Threats
+    coverage: Coverage
+    windows_by_threat: list[list[Window]]
+    rules: CoalitionRules
+    airspace_labels: list[str]
+    value_at_risk_usd: np.ndarray  # (N,) expected value lost if the threat is not stopped
+    release_from_s: np.ndarray  # (sensors, partners) when a sensor's tracks reach a partner
+    launch_warning_sensors: np.ndarray  # indices of space-based launch warning sensors
+
+
+def draw_raid(scenario: Scenario, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Launch times, launch points and targets of every threat, drawn in a fixed order.
+
+    Per wave, in order: launch times (uniform over the window, sorted), launch points (uniform
+    over the disk: radius * sqrt(u), azimuth uniform), then the order of targets (a random
+    permutation of a largest-remainder split of the wave by target weights).
+    """
+    asset_index = {a.id: i for i, a in enumerate(scenario.assets)}
+    parts: dict[str, list] = {k: [] for k in ("wave", "launch_t_s", "lat", "lon", "target")}
+    for w, wave in enumerate(scenario.raid.waves):
+        n = wave.count
+        start, end = wave.launch_window_s
+        times = np.sort(rng.uniform(start, end, n))
+        radius = wave.launch_area.radius_m * np.sqrt(rng.uniform(0.0, 1.0, n))
+        azimuth = rng.uniform(0.0, 360.0, n)
+        center_lat, center_lon = wave.launch_area.center
+        lat, lon = geo.geodesic_forward(np.full(n, center_lat), np.full(n, center_lon), azimuth, radius)
+        targets = _split_targets(wave.targets, n, asset_index)
+        parts["wave"].append(np.full(n, w))
+        parts["launch_t_s"].append(times)
+        parts["lat"].append(np.atleast_1d(lat))
+        parts["lon"].append(np.atleast_1d(lon))
+        parts["target"].append(rng.permutation(targets))
+    return {k: np.concatenate(v) if v else np.empty(0) for k, v in parts.items()}
+
+
+def _split_targets(weights: dict[str, float], n: int, asset_index: dict[str, int]) -> np.ndarray:
+    ids = list(weights)
+    share = np.array([weights[i] for i in ids], dtype=float)
+    exact = n * share / share.sum()
+    counts = np.floor(exact).astype(int)
+    remainder_order = np.argsort(-(exact - counts), kind="stable")
+    counts[remainder_order[: n - counts.sum()]] += 1
+    return np.repeat([asset_index[i] for i in ids], counts).astype(np.int64)
+
+
+def compile_world(scenario: Scenario, rng: np.random.Generator) -> World:
+    """Compile one raid realisation of `scenario`, drawing the raid from `rng`."""
+    raid = draw_raid(scenario, rng)
+    threats = _fly(scenario, raid)
+    rules = CoalitionRules(scenario)
+    coverage = _coverage(scenario, threats)
+    windows = _windows(scenario, threats, rules)
+    value = _value_at_risk(scenario, threats)
+    release = rules.release_from_s()
+    warning = np.array(
+        [i for i, s in enumerate(scenario.sensors) if s.platform == "space"], dtype=np.int64
+    )
+    return World(scenario, threats, coverage, windows, rules, rules.airspace_labels, value, release, warning)
+
+
+def _fly(scenario: Scenario, raid: dict[str, np.ndarray]) -> Threats:
+    catalog = scenario.catalog
+    waves = scenario.raid.waves
+    n = raid["wave"].shape[0]
+    type_ids = [waves[w].threat for w in raid["wave"]]
+    types = [catalog.threats[t] for t in type_ids]
+    klass = np.array([THREAT_CLASSES.index(t.threat_class) for t in types], dtype=np.int64)
+    aim = np.array([scenario.assets[a].position for a in raid["target"]], dtype=float).reshape(n, 2)
+
+    pieces = []  # (indices, Trajectories)
+    for c, name in enumerate(THREAT_CLASSES):
+        idx = np.flatnonzero(klass == c)
+        if idx.size == 0:
+            continue
+        period = SAMPLE_PERIOD_S[name]
+        if name == "ballistic":
+            traj = kinematics.ballistic_trajectories(
+                raid["lat"][idx], raid["lon"][idx], aim[idx, 0], aim[idx, 1],
+                boost_time_s=np.array([types[i].boost_time_s.value for i in idx]),
+                sample_period_s=period,
+            )
+        else:
+            routes = []
+            for i in idx:
+                waypoints = [(raid["lat"][i], raid["lon"][i]), *waves[raid["wave"][i]].route, tuple(aim[i])]
+                routes.append(np.array(waypoints, dtype=float))
+            traj = kinematics.route_trajectories(
+                routes,
+                speed_mps=np.array([types[i].speed_mps.value for i in idx]),
+                cruise_alt_m=np.array([types[i].cruise_altitude_m.value for i in idx]),
+                sample_period_s=period,
+            )
+        pieces.append((idx, traj))
+
+    width = max((p[1].t_s.shape[1] for p in pieces), default=1)
+    t_s = np.zeros((n, width))
+    lat = np.zeros((n, width))
+    lon = np.zeros((n, width))
+    alt = np.zeros((n, width))
+    n_samples = np.zeros(n, dtype=np.int64)
+    apogee = np.zeros(n)
+    flight = np.zeros(n)
+    for idx, traj in pieces:
+        s = traj.t_s.shape[1]
+        for target, source in ((t_s, traj.t_s), (lat, traj.lat_deg), (lon, traj.lon_deg), (alt, traj.alt_m)):
+            target[idx, :s] = source
+            target[idx, s:] = source[:, -1:]  # padding repeats the impact sample
+        n_samples[idx] = traj.n_samples
+        apogee[idx] = traj.apogee_m
+        flight[idx] = traj.flight_time_s
+    launch = raid["launch_t_s"]
+    return Threats(
+        type_id=type_ids,
+        threat_class=klass,
+        wave=raid["wave"].astype(np.int64),
+        launch_t_s=launch,
+        launch_lat_deg=raid["lat"],
+        launch_lon_deg=raid["lon"],
+        target_asset=raid["target"].astype(np.int64),
+        aim_lat_deg=aim[:, 0],
+        aim_lon_deg=aim[:, 1],
+        impact_t_s=launch + flight,
+        t_s=t_s + launch[:, None],
+        lat_deg=lat,
+        lon_deg=lon,
+        alt_m=alt,
+        n_samples=n_samples,
+        apogee_m=apogee,
+        reliability=np.array([t.reliability.value for t in types]),
+        cep_m=np.array([t.cep_m.value for t in types]),
+        lethality=np.array([t.lethality.value for t in types]),
+        unit_cost_usd=np.array([t.unit_cost_usd.value for t in types]),
+        sample_period_s=np.array([SAMPLE_PERIOD_S[THREAT_CLASSES[c]] for c in klass]),
+    )
+
+
+def _valid_mask(threats: Threats) -> np.ndarray:
+    return np.arange(threats.t_s.shape[1])[None, :] < threats.n_samples[:, None]
+
+
+def _coverage(scenario: Scenario, threats: Threats) -> Coverage:
+    """Coverage intervals of every (sensor, threat) pair with any coverage."""
+    catalog = scenario.catalog
+    valid = _valid_mask(threats)
+    x, y, z = geo.geodetic_to_ecef(threats.lat_deg, threats.lon_deg, threats.alt_m)
+    parts = {k: [] for k in ("sensor", "threat", "start", "end", "rank")}
+    for s, sensor in enumerate(scenario.sensors):
+        kind = catalog.sensors[sensor.type]
+        if sensor.platform == "space":
+            continue  # launch warning is drawn per replication from the launch times
+        max_range = np.array([kind.range_m[c].value if c in kind.range_m else -1.0 for c in THREAT_CLASSES])
+        range_by_threat = max_range[threats.threat_class][:, None]
+        sx, sy, sz = geo.geodetic_to_ecef(sensor.position[0], sensor.position[1], sensor.altitude_m)
+        slant = np.sqrt((x - sx) ** 2 + (y - sy) ** 2 + (z - sz) ** 2)
+        seen = valid & (slant <= range_by_threat)
+        rows, cols = np.nonzero(seen)
+        if rows.size:
+            visible = geo.is_visible(
+                sensor.position[0], sensor.position[1], sensor.altitude_m,
+                threats.lat_deg[rows, cols], threats.lon_deg[rows, cols], threats.alt_m[rows, cols],
+            )
+            seen[rows[~visible], cols[~visible]] = False
+        _append_intervals(parts, s, seen, threats.t_s)
+    cat = {k: np.concatenate(v) if v else np.empty(0) for k, v in parts.items()}
+    return Coverage(
+        sensor=cat["sensor"].astype(np.int64), threat=cat["threat"].astype(np.int64),
+        start_t_s=cat["start"].astype(float), end_t_s=cat["end"].astype(float), rank=cat["rank"].astype(np.int64),
+    )
+
+
+def _append_intervals(parts: dict, sensor: int, seen: np.ndarray, t_s: np.ndarray) -> None:
+    """Turn a (threats, samples) boolean mask into runs of consecutive True samples."""
+    padded = np.zeros((seen.shape[0], seen.shape[1] + 2), dtype=np.int8)
+    padded[:, 1:-1] = seen
+    edges = np.diff(padded, axis=1)
+    start_r, start_c = np.nonzero(edges == 1)
+    end_r, end_c = np.nonzero(edges == -1)  # end_c - 1 is the last True sample
+    if start_r.size == 0:
+        return
+    # np.nonzero walks row-major, so starts and ends pair up in order.
+    rank = np.arange(start_r.size) - np.searchsorted(start_r, start_r, side="left")
+    parts["sensor"].append(np.full(start_r.size, sensor))
+    parts["threat"].append(start_r)
+    parts["start"].append(t_s[start_r, start_c])
+    parts["end"].append(t_s[end_r, end_c - 1])
+    parts["rank"].append(rank)
+
+
+def _windows(scenario: Scenario, threats: Threats, rules: CoalitionRules) -> list[list[Window]]:
+    """Engagement windows of every (fire unit, threat) pair, with coalition rules applied."""
+    catalog = scenario.catalog
+    valid = _valid_mask(threats)
+    x, y, z = geo.geodetic_to_ecef(threats.lat_deg, threats.lon_deg, threats.alt_m)
+    by_threat: list[list[Window]] = [[] for _ in range(threats.count)]
+    for u, unit in enumerate(scenario.fire_units):
+        kind = catalog.interceptors[unit.interceptor]
+        pk = np.array([kind.kill_probability[c].value if c in kind.kill_probability else 0.0 for c in THREAT_CLASSES])
+        ux, uy, uz = geo.geodetic_to_ecef(unit.position[0], unit.position[1], 0.0)
+        slant = np.sqrt((x - ux) ** 2 + (y - uy) ** 2 + (z - uz) ** 2)
+        inside = (
+            valid
+            & (pk[threats.threat_class] > 0)[:, None]
+            & (slant >= kind.min_range_m.value) & (slant <= kind.max_range_m.value)
+            & (threats.alt_m >= kind.min_altitude_m.value) & (threats.alt_m <= kind.max_altitude_m.value)
+        )
+        rows, cols = np.nonzero(inside)
+        if rows.size == 0:
+            continue
+        intercept = threats.t_s[rows, cols]
+        launch = intercept - slant[rows, cols] / kind.average_speed_mps.value
+        airspace = rules.locate(threats.lat_deg[rows, cols], threats.lon_deg[rows, cols], threats.alt_m[rows, cols])
+        reason = rules.refusal(u, launch, intercept, airspace)
+        # A threat cannot be engaged before it exists; launch times before its launch are dropped.
+        keep = launch >= threats.launch_t_s[rows]
+        rows, cols, intercept, launch, airspace, reason = (a[keep] for a in (rows, cols, intercept, launch, airspace, reason))
+        order = np.lexsort((launch, rows))
+        rows, cols, intercept, launch, airspace, reason = (a[order] for a in (rows, cols, intercept, launch, airspace, reason))
+        bounds = np.flatnonzero(np.diff(rows)) + 1
+        for seg in np.split(np.arange(rows.size), bounds):
+            if seg.size == 0:
+                continue
+            j = int(rows[seg[0]])
+            allowed = reason[seg] == Reason.ALLOWED
+            positions = np.flatnonzero(allowed)
+            by_threat[j].append(Window(
+                unit=u, threat=j, launch_t_s=launch[seg], intercept_t_s=intercept[seg], sample=cols[seg],
+                airspace=airspace[seg], allowed=allowed, reason=reason[seg],
+                kill_probability=float(pk[threats.threat_class[j]]),
+                allowed_launch_t_s=launch[seg][positions].tolist(), allowed_positions=positions,
+                any_refused=bool(positions.size < seg.size),
+            ))
+    return by_threat
+
+
+def _value_at_risk(scenario: Scenario, threats: Threats) -> np.ndarray:
+    """Expected value a threat destroys if it is not stopped and does not fail.
+
+    The impact point scatters about the aim point with circular error probable `cep_m`; for a
+    circular normal scatter, P(miss distance <= r) = 1 - 0.5 ** ((r / CEP) ** 2) (the definition
+    of CEP with a Rayleigh-distributed miss distance; e.g. Driels, *Weaponeering*, 2nd ed., ch. 6).
+    """
+    radius = np.array([a.radius_m for a in scenario.assets])[threats.target_asset]
+    value = np.array([a.value_usd for a in scenario.assets])[threats.target_asset]
+    p_hit = 1.0 - 0.5 ** ((radius / threats.cep_m) ** 2)
+    return value * threats.lethality * p_hit

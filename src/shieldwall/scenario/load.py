@@ -1,0 +1,250 @@
+"""Loading scenarios and the catalog: safe YAML, schema validation, cross-reference checks.
+
+Every problem is reported with the file, the path inside it (`fire_units.3.magazine`), the line
+where YAML gives one, and what was expected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from shieldwall.scenario.model import Catalog, Scenario
+
+BUNDLED_SCENARIOS = ("april-2024", "october-2024", "tutorial")
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}" if self.path else "(top level)"
+        at_line = f" (line {self.line})" if self.line else ""
+        return f"{where}{at_line}: {self.message}"
+
+
+class ScenarioError(ValueError):
+    """A scenario or catalog that cannot be used; carries every problem found."""
+
+    def __init__(self, file: str, problems: list[Problem]):
+        self.file = file
+        self.problems = problems
+        lines = "\n".join(f"  {p}" for p in problems)
+        super().__init__(f"{file}: {len(problems)} problem(s)\n{lines}")
+
+
+def bundled_path(name: str) -> Path:
+    return Path(str(resources.files("shieldwall") / "data" / "scenarios" / f"{name}.yaml"))
+
+
+def _read_yaml(text: str, file: str) -> tuple[Any, yaml.Node | None]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark
+        line = mark.line + 1 if mark is not None else None
+        raise ScenarioError(file, [Problem("", f"not valid YAML: {err.problem}", line)]) from None
+    except yaml.YAMLError as err:
+        raise ScenarioError(file, [Problem("", f"not valid YAML: {err}")]) from None
+    return data, node
+
+
+def _line_of(node: yaml.Node | None, path: tuple) -> int | None:
+    """The 1-based line of the YAML node at `path`, or of its deepest existing ancestor."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in path:
+        if isinstance(node, yaml.MappingNode):
+            match = [v for k, v in node.value if k.value == str(key)]
+            if not match:
+                break
+            node = match[0]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def _problems_from(err: ValidationError, node: yaml.Node | None) -> list[Problem]:
+    problems = []
+    for item in err.errors(include_url=False):
+        loc = tuple(k for k in item["loc"] if not (isinstance(k, str) and k.startswith("function-")))
+        path = ".".join(str(k) for k in loc)
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown field (check the spelling)"
+        elif "input" in item and item["type"] not in ("missing",) and not isinstance(item["input"], (dict, list)):
+            message = f"{message} (got {item['input']!r})"
+        problems.append(Problem(path, message, _line_of(node, loc)))
+    return problems
+
+
+def _validate(model, data, file: str, node):
+    if not isinstance(data, dict):
+        raise ScenarioError(file, [Problem("", f"expected a mapping at the top level, got {type(data).__name__}")])
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(file, _problems_from(err, node)) from None
+
+
+@lru_cache(maxsize=1)
+def bundled_catalog() -> Catalog:
+    """The parameter catalog shipped with shieldwall (every value with its provenance)."""
+    path = resources.files("shieldwall") / "data" / "catalog.yaml"
+    text = path.read_text(encoding="utf-8")
+    data, node = _read_yaml(text, "catalog.yaml")
+    return _validate(Catalog, data, "catalog.yaml", node)
+
+
+def load_scenario(source: str | Path) -> Scenario:
+    """Load a scenario by bundled name (`april-2024`) or file path, with the full catalog merged in.
+
+    Raises ScenarioError (never another exception) for anything wrong with the input.
+    """
+    source_text = str(source)
+    if source_text in BUNDLED_SCENARIOS and not Path(source_text).exists():
+        path = bundled_path(source_text)
+    else:
+        path = Path(source_text)
+    file = str(source) if path.is_file() else source_text
+    if not path.is_file():
+        names = ", ".join(BUNDLED_SCENARIOS)
+        raise ScenarioError(file, [Problem("", f"no such file, and not a bundled scenario ({names})")])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScenarioError(file, [Problem("", f"cannot read: {err}")]) from None
+    return parse_scenario(text, file)
+
+
+def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
+    data, node = _read_yaml(text, file)
+    scenario = _validate(Scenario, data, file, node)
+    full = scenario.model_copy(update={"catalog": bundled_catalog().merged(scenario.catalog)})
+    problems = cross_reference_problems(full)
+    if problems:
+        for problem in problems:
+            object.__setattr__(problem, "line", _line_of(node, tuple(_path_keys(problem.path))))
+        raise ScenarioError(file, problems)
+    return full
+
+
+def _path_keys(path: str) -> list:
+    return [int(k) if k.isdigit() else k for k in path.split(".") if k]
+
+
+def cross_reference_problems(scenario: Scenario) -> list[Problem]:
+    """References between parts of a (schema-valid) scenario that do not resolve."""
+    problems: list[Problem] = []
+    catalog = scenario.catalog
+
+    def unique(items, section):
+        seen = set()
+        for index, item in enumerate(items):
+            if item.id in seen:
+                problems.append(Problem(f"{section}.{index}.id", f"duplicate id {item.id!r}"))
+            seen.add(item.id)
+        return seen
+
+    partners = unique(scenario.partners, "partners")
+    assets = unique(scenario.assets, "assets")
+    unique(scenario.sensors, "sensors")
+    unique(scenario.fire_units, "fire_units")
+    unique(scenario.agreements, "agreements")
+    unique(scenario.airspaces, "airspaces")
+    unique(scenario.raid.waves, "raid.waves")
+
+    coordinators = [p.id for p in scenario.partners if p.coordinator]
+    if len(coordinators) != 1:
+        problems.append(Problem("partners", f"expected exactly one coordinator, found {len(coordinators)}"))
+    labels = [p.label for p in scenario.partners]
+    if len(set(labels)) != len(labels):
+        problems.append(Problem("partners", "partner labels (id, or alias when anonymous) must be unique"))
+
+    def need_partner(value, path):
+        if value not in partners:
+            problems.append(Problem(path, f"unknown partner {value!r} (known: {', '.join(sorted(partners))})"))
+
+    for i, agreement in enumerate(scenario.agreements):
+        for j, party in enumerate(agreement.parties):
+            need_partner(party, f"agreements.{i}.parties.{j}")
+    for i, airspace in enumerate(scenario.airspaces):
+        if airspace.owner is not None:
+            need_partner(airspace.owner, f"airspaces.{i}.owner")
+        if isinstance(airspace.open_to, list):
+            for j, party in enumerate(airspace.open_to):
+                need_partner(party, f"airspaces.{i}.open_to.{j}")
+        if airspace.country is not None:
+            from shieldwall.geo import load_boundaries
+
+            if airspace.country not in load_boundaries():
+                known = ", ".join(sorted(load_boundaries()))
+                problems.append(Problem(f"airspaces.{i}.country", f"no bundled boundary for {airspace.country!r} (known: {known})"))
+    for i, asset in enumerate(scenario.assets):
+        need_partner(asset.owner, f"assets.{i}.owner")
+    for i, sensor in enumerate(scenario.sensors):
+        need_partner(sensor.owner, f"sensors.{i}.owner")
+        if sensor.type not in catalog.sensors:
+            problems.append(Problem(f"sensors.{i}.type", f"unknown sensor type {sensor.type!r}"))
+        elif (catalog.sensors[sensor.type].kind == "space-launch-warning") != (sensor.platform == "space"):
+            problems.append(Problem(f"sensors.{i}.platform", "space-launch-warning types go on 'space' platforms only"))
+        if isinstance(sensor.release_to, list):
+            for j, party in enumerate(sensor.release_to):
+                need_partner(party, f"sensors.{i}.release_to.{j}")
+    for i, unit in enumerate(scenario.fire_units):
+        need_partner(unit.owner, f"fire_units.{i}.owner")
+        if unit.interceptor not in catalog.interceptors:
+            problems.append(Problem(f"fire_units.{i}.interceptor", f"unknown interceptor type {unit.interceptor!r}"))
+    for i, wave in enumerate(scenario.raid.waves):
+        if wave.threat not in catalog.threats:
+            problems.append(Problem(f"raid.waves.{i}.threat", f"unknown threat type {wave.threat!r}"))
+        elif catalog.threats[wave.threat].threat_class == "ballistic" and wave.route:
+            problems.append(Problem(f"raid.waves.{i}.route", "ballistic waves fly no waypoint route"))
+        for target in wave.targets:
+            if target not in assets:
+                problems.append(Problem(f"raid.waves.{i}.targets.{target}", f"unknown defended asset {target!r}"))
+        if wave.launch_window_s[1] > scenario.duration_s:
+            problems.append(Problem(f"raid.waves.{i}.launch_window_s", "launch window ends after duration_s"))
+    return problems
+
+
+def dump_scenario(scenario: Scenario) -> str:
+    """The scenario as YAML, with anonymous partners replaced by their alias everywhere."""
+    data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return yaml.safe_dump(redact(data, scenario), sort_keys=False, allow_unicode=True)
+
+
+def redact(data: Any, scenario: Scenario) -> Any:
+    """`data` with every anonymous partner's id and name replaced by its alias."""
+    replace = {}
+    for partner in scenario.partners:
+        if partner.anonymous:
+            replace[partner.id] = partner.alias
+            replace[partner.name] = partner.alias
+    if not replace:
+        return data
+
+    def walk(value):
+        if isinstance(value, dict):
+            return {walk(k): walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, str):
+            for secret, alias in replace.items():
+                value = value.replace(secret, alias) if len(secret) > 2 else (alias if value == secret else value)
+            return value
+        return value
+
+    return walk(data)

@@ -1,0 +1,9 @@
+"""Sensing at each fidelity, and the release of tracks to partners."""
+
+from shieldwall.sensors.base import Sensing, release_tracks
+from shieldwall.sensors.ideal import IdealSensing
+from shieldwall.sensors.radar import RadarSensing, launch_warning
+
+SENSING = {"ideal": IdealSensing, "radar": RadarSensing}
+
+__all__ = ["SENSING", "IdealSensing", "RadarSensing", "Sensing", "launch_warning", "release_tracks"]

@@ -1,0 +1,38 @@
+"""The sensing interface: when does each sensor first detect each threat in one replication."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from shieldwall.engine.world import World
+
+MAX_INTERVALS = 4
+"""Coverage intervals of one (sensor, threat) pair that get their own random draws; later ones
+(a threat weaving in and out of cover more often) reuse the last draw."""
+
+
+class Sensing(ABC):
+    """A fidelity of sensing. `detect` returns (sensors, threats) first-detection times, inf where
+    a sensor never detects a threat. `rngs` holds one Generator per sensor, so that a sensor's
+    draws do not depend on which other sensors exist (common random numbers across variants)."""
+
+    fidelity: str
+
+    @abstractmethod
+    def detect(self, world: "World", rngs: list[np.random.Generator]) -> np.ndarray: ...
+
+
+def release_tracks(detect_t_s: np.ndarray, release_from_s: np.ndarray, latency_s: float) -> np.ndarray:
+    """(partners, threats): when each partner's picture first holds each threat.
+
+    A detection reaches a partner once the sensor's tracks are released to it (release_from_s,
+    (sensors, partners)), plus the picture latency.
+    """
+    if detect_t_s.shape[0] == 0:
+        return np.full((release_from_s.shape[1], detect_t_s.shape[1]), np.inf)
+    arrival = np.maximum(detect_t_s[:, None, :], release_from_s[:, :, None])
+    return arrival.min(axis=0) + latency_s
