@@ -1,0 +1,169 @@
+"""Monte Carlo: many seeded replications, on a local process pool, bit-identical for any worker count.
+
+Seeds: replication i draws from SeedSequence(seed, spawn_key=(1, i)) and raid realisation r from
+SeedSequence(seed, spawn_key=(0, r)): a replication's streams depend on the seed and its own index
+only, never on how replications are split between workers. Replications are split into
+`realisations` contiguous blocks, each flown against its own raid realisation (launch times,
+points and targets), compiled once per worker that needs it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import platform
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from shieldwall.engine import compile_world, simulate
+from shieldwall.results import concatenate, outcome_columns, summarise, to_arrow, write_folder
+from shieldwall.scenario import Scenario, dump_scenario, load_scenario
+from shieldwall.wta import Assigner, GreedyAssigner
+
+FIDELITIES = ("ideal", "radar")
+DEFAULT_REALISATIONS = 10
+
+
+def realisation_seed(seed: int, r: int) -> np.random.SeedSequence:
+    return np.random.SeedSequence(seed, spawn_key=(0, r))
+
+
+def replication_seed(seed: int, i: int) -> np.random.SeedSequence:
+    return np.random.SeedSequence(seed, spawn_key=(1, i))
+
+
+def realisation_of(i: int, runs: int, realisations: int) -> int:
+    return i * realisations // runs
+
+
+@dataclass
+class Results:
+    """The tables of a run (one row per replication, threat, shot and refusal) and its manifest."""
+
+    scenario: Scenario
+    tables: dict[str, pa.Table]
+    manifest: dict
+    _summary: dict | None = field(default=None, repr=False)
+
+    @property
+    def summary(self) -> dict:
+        if self._summary is None:
+            self._summary = summarise(self.tables)
+        return self._summary
+
+    def write(self, folder: str | Path, force: bool = False) -> Path:
+        return write_folder(folder, self.tables, dump_scenario(self.scenario), self.summary, self.manifest, force)
+
+
+_WORLDS: dict[tuple, object] = {}  # per process: compiled raid realisations of the current run
+
+
+def _world(token: str, scenario: Scenario, seed: int, r: int):
+    key = (token, seed, r)
+    if key not in _WORLDS:
+        if len(_WORLDS) > 8:
+            _WORLDS.clear()
+        _WORLDS[key] = compile_world(scenario, np.random.default_rng(realisation_seed(seed, r)))
+    return _WORLDS[key]
+
+
+def _run_chunk(token, scenario, seed, runs, realisations, indices, fidelity, assigner, coordination):
+    chunks = []
+    for i in indices:
+        r = realisation_of(i, runs, realisations)
+        world = _world(token, scenario, seed, r)
+        outcome = simulate(world, np.random.default_rng(replication_seed(seed, i)), fidelity, assigner, coordination)
+        chunks.append(outcome_columns(world, outcome, i, r))
+    return indices[0], concatenate(chunks)
+
+
+def _chunks(runs: int, realisations: int, workers: int) -> list[list[int]]:
+    size = max(1, min(64, runs // (workers * 8) or 1))
+    out = []
+    for r in range(realisations):
+        block = [i for i in range(runs) if realisation_of(i, runs, realisations) == r]
+        out += [block[k:k + size] for k in range(0, len(block), size)]
+    return out
+
+
+def _pool_context():
+    """fork where the platform has it: workers start in milliseconds and a user's script needs no
+    `if __name__ == "__main__"` guard; the workers touch no thread pool of the parent."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def run(
+    scenario: Scenario | str | Path,
+    runs: int = 1000,
+    seed: int = 0,
+    workers: int = 1,
+    fidelity: str = "radar",
+    realisations: int | None = None,
+    assigner: Assigner | None = None,
+    coordination: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Results:
+    """Run `runs` replications of `scenario` (a Scenario, a bundled name or a file path).
+
+    `progress`, if given, is called with the number of replications just finished.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    if runs < 1:
+        raise ValueError("runs must be at least 1")
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
+    if fidelity not in FIDELITIES:
+        raise ValueError(f"fidelity must be one of {', '.join(FIDELITIES)}")
+    realisations = min(runs, realisations or DEFAULT_REALISATIONS)
+    assigner = assigner or GreedyAssigner()
+    coordination = coordination or scenario.coordination
+    started = time.perf_counter()
+    token = uuid.uuid4().hex
+    args = (token, scenario, seed, runs, realisations)
+    parts = {}
+    chunks = _chunks(runs, realisations, workers)
+    if workers == 1:
+        for indices in chunks:
+            first, columns = _run_chunk(*args, indices, fidelity, assigner, coordination)
+            parts[first] = columns
+            if progress:
+                progress(len(indices))
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+            futures = {pool.submit(_run_chunk, *args, indices, fidelity, assigner, coordination): len(indices)
+                       for indices in chunks}
+            for future in as_completed(futures):
+                first, columns = future.result()
+                parts[first] = columns
+                if progress:
+                    progress(futures[future])
+    columns = concatenate([parts[k] for k in sorted(parts)])
+    from shieldwall import __version__
+
+    manifest = {
+        "shieldwall": __version__,
+        "scenario": scenario.name,
+        "runs": runs,
+        "seed": seed,
+        "fidelity": fidelity,
+        "realisations": realisations,
+        "coordination": coordination,
+        "assigner": assigner.name,
+        "workers": workers,
+        "started_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "elapsed_s": round(time.perf_counter() - started, 3),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "cpus": os.cpu_count(),
+    }
+    return Results(scenario, to_arrow(columns, scenario), manifest)

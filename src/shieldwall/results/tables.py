@@ -1,0 +1,166 @@
+"""Turning replication outcomes into columnar tables (Arrow), with labels safe to show.
+
+Every label that names a partner goes through `Labels`, which shows an anonymous partner only
+under its alias.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from shieldwall.battle.rules import REASON_TEXT, Reason
+from shieldwall.engine.simulate import FATES, INTERCEPTED, SHOT_RESULTS, Outcome
+from shieldwall.engine.world import World
+from shieldwall.scenario.load import redact
+from shieldwall.scenario.model import THREAT_CLASSES, Scenario
+
+TABLES = ("replications", "threats", "shots", "refusals")
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Display labels of a scenario's partners, units, assets, airspaces (aliases applied)."""
+
+    partner: list[str]
+    unit: list[str]
+    unit_partner: list[str]
+    unit_interceptor: list[str]
+    asset: list[str]
+    airspace: list[str]
+    reason: list[str]
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> "Labels":
+        def safe(values):
+            return [redact(v, scenario) for v in values]
+
+        label = {p.id: p.label for p in scenario.partners}
+        units = scenario.fire_units
+        return cls(
+            partner=[p.label for p in scenario.partners],
+            unit=safe([u.id for u in units]),
+            unit_partner=[label[u.owner] for u in units],
+            unit_interceptor=[u.interceptor for u in units],
+            asset=safe([a.id for a in scenario.assets]),
+            airspace=safe([a.id for a in scenario.airspaces]),
+            reason=[REASON_TEXT[r] for r in Reason],
+        )
+
+
+def _categorical(index: np.ndarray, labels: list[str], none: str | None = None) -> pa.Array:
+    """A dictionary-encoded string column; index -1 becomes `none` (null if None)."""
+    dictionary = list(labels) + ([none] if none is not None else [])
+    index = np.asarray(index, dtype=np.int32)
+    if none is not None:
+        index = np.where(index < 0, len(labels), index)
+        return pa.DictionaryArray.from_arrays(pa.array(index, pa.int32()), pa.array(dictionary, pa.string()))
+    mask = index < 0
+    return pa.DictionaryArray.from_arrays(
+        pa.array(np.where(mask, 0, index), pa.int32(), mask=mask), pa.array(dictionary or [""], pa.string())
+    )
+
+
+def outcome_columns(world: World, outcome: Outcome, run: int, realisation: int) -> dict[str, dict[str, np.ndarray]]:
+    """Plain NumPy columns of one replication, per table (cheap to pickle and concatenate)."""
+    threats = world.threats
+    n = threats.count
+    scenario = world.scenario
+    unit_cost = np.array([scenario.catalog.interceptors[u.interceptor].unit_cost_usd.value for u in scenario.fire_units])
+    shot_unit = outcome.shots["unit"]
+    shot_cost = unit_cost[shot_unit] if shot_unit.size else np.zeros(0)
+    fate_airspace = np.full(n, -1, dtype=np.int64)
+    intercepted = outcome.fate == INTERCEPTED
+    if intercepted.any():
+        fate_airspace[intercepted] = world.rules.locate(
+            outcome.fate_lat_deg[intercepted], outcome.fate_lon_deg[intercepted], outcome.fate_alt_m[intercepted])
+    replication = {
+        "run": np.array([run]), "realisation": np.array([realisation]),
+        "launched": np.array([n]),
+        "shots": np.array([shot_unit.size]),
+        "defence_cost_usd": np.array([shot_cost.sum()]),
+        "attack_cost_usd": np.array([threats.unit_cost_usd.sum()]),
+        "value_lost_usd": np.array([outcome.value_lost_usd]),
+        "refusals": np.array([outcome.refusals["unit"].size]),
+        "wasted_shots": np.array([np.count_nonzero(outcome.shots["result"] == SHOT_RESULTS.index("target-gone"))]),
+    }
+    for f, fate in enumerate(FATES):
+        replication[fate] = np.array([np.count_nonzero(outcome.fate == f)])
+        for c, klass in enumerate(THREAT_CLASSES):
+            replication[f"{fate}_{klass}"] = np.array([np.count_nonzero((outcome.fate == f) & (threats.threat_class == c))])
+    for c, klass in enumerate(THREAT_CLASSES):
+        replication[f"launched_{klass}"] = np.array([np.count_nonzero(threats.threat_class == c)])
+    return {
+        "replications": replication,
+        "threats": {
+            "run": np.full(n, run), "realisation": np.full(n, realisation), "threat": np.arange(n),
+            "threat_type": np.array(threats.type_id, dtype=object), "threat_class": threats.threat_class,
+            "wave": threats.wave, "launch_t_s": threats.launch_t_s,
+            "launch_lat_deg": threats.launch_lat_deg, "launch_lon_deg": threats.launch_lon_deg,
+            "target": threats.target_asset, "track_t_s": outcome.track_t_s, "warned_t_s": outcome.warned_t_s,
+            "fate": outcome.fate, "fate_t_s": outcome.fate_t_s, "fate_lat_deg": outcome.fate_lat_deg,
+            "fate_lon_deg": outcome.fate_lon_deg, "fate_alt_m": outcome.fate_alt_m,
+            "by_unit": outcome.killer_unit, "fate_airspace": fate_airspace,
+            "shots_at": outcome.shots_at, "asset_hit": outcome.asset_hit, "unit_cost_usd": threats.unit_cost_usd,
+        },
+        "shots": {
+            "run": np.full(shot_unit.size, run), **outcome.shots, "cost_usd": shot_cost,
+        },
+        "refusals": {"run": np.full(outcome.refusals["unit"].size, run), **outcome.refusals},
+    }
+
+
+def concatenate(chunks: list[dict[str, dict[str, np.ndarray]]]) -> dict[str, dict[str, np.ndarray]]:
+    out = {}
+    for table in TABLES:
+        names = chunks[0][table].keys()
+        out[table] = {k: np.concatenate([c[table][k] for c in chunks]) for k in names}
+    return out
+
+
+def to_arrow(columns: dict[str, dict[str, np.ndarray]], scenario: Scenario) -> dict[str, pa.Table]:
+    """Arrow tables with categorical columns labelled for display."""
+    labels = Labels.of(scenario)
+    threats = dict(columns["threats"])
+    threats["threat_class"] = _categorical(threats["threat_class"], list(THREAT_CLASSES))
+    threats["fate"] = _categorical(threats["fate"], list(FATES))
+    threats["target"] = _categorical(threats["target"], labels.asset)
+    threats["asset_hit"] = _categorical(threats["asset_hit"], labels.asset)
+    unit = threats.pop("by_unit")
+    threats["by_unit"] = _categorical(unit, labels.unit)
+    threats["by_partner"] = _categorical(_lookup(unit, labels.unit_partner, labels.partner), labels.partner)
+    threats["by_interceptor"] = _categorical(_lookup(unit, labels.unit_interceptor), sorted(set(labels.unit_interceptor)))
+    threats["fate_airspace"] = _categorical(threats["fate_airspace"], labels.airspace, none="international")
+    threats["threat_type"] = pa.array(list(threats["threat_type"]), pa.string()).dictionary_encode()
+
+    shots = dict(columns["shots"])
+    unit = shots.pop("unit")
+    shots["unit"] = _categorical(unit, labels.unit)
+    shots["partner"] = _categorical(_lookup(unit, labels.unit_partner, labels.partner), labels.partner)
+    shots["interceptor"] = _categorical(_lookup(unit, labels.unit_interceptor), sorted(set(labels.unit_interceptor)))
+    shots["airspace"] = _categorical(shots["airspace"], labels.airspace, none="international")
+    shots["result"] = _categorical(shots["result"], list(SHOT_RESULTS))
+
+    refusals = dict(columns["refusals"])
+    unit = refusals.pop("unit")
+    refusals["unit"] = _categorical(unit, labels.unit)
+    refusals["partner"] = _categorical(_lookup(unit, labels.unit_partner, labels.partner), labels.partner)
+    refusals["reason"] = _categorical(refusals["reason"], labels.reason)
+    refusals["airspace"] = _categorical(refusals["airspace"], labels.airspace, none="international")
+
+    return {
+        "replications": pa.table(columns["replications"]),
+        "threats": pa.table(threats),
+        "shots": pa.table(shots),
+        "refusals": pa.table(refusals),
+    }
+
+
+def _lookup(index: np.ndarray, values: list[str], domain: list[str] | None = None) -> np.ndarray:
+    """Map unit indices to the index of their value in `domain` (sorted values if None); -1 stays."""
+    domain = domain if domain is not None else sorted(set(values))
+    position = np.array([domain.index(v) for v in values] + [-1], dtype=np.int64)
+    index = np.asarray(index, dtype=np.int64)
+    return position[np.where(index < 0, len(values), index)]
