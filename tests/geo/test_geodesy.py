@@ -44,7 +44,9 @@ def test_geodesic_forward_inverts_inverse(lat_deg, lon_deg, azimuth_deg, distanc
 
 
 def test_functions_broadcast_and_return_scalars_for_scalars():
-    distance_m, azimuth_deg = geodesic_inverse(32.0, 35.0, np.array([[33.0], [34.0]]), [35.0, 36.0, 37.0])
+    distance_m, azimuth_deg = geodesic_inverse(
+        32.0, 35.0, np.array([[33.0], [34.0]]), [35.0, 36.0, 37.0]
+    )
     assert distance_m.shape == azimuth_deg.shape == (2, 3)
     lat_deg, lon_deg = geodesic_forward(32.0, 35.0, 0.0, 1000.0)
     assert np.ndim(lat_deg) == 0 and np.ndim(lon_deg) == 0
@@ -89,7 +91,9 @@ def test_elevation_matches_line_of_sight_against_ellipsoid_normal():
     target = (rng.uniform(20, 40, 200), rng.uniform(30, 60, 200), rng.uniform(0, 5e5, 200))
     los = np.stack(geodetic_to_ecef(*target)) - np.stack(geodetic_to_ecef(*observer))
     lat_rad, lon_rad = np.radians(observer[0]), np.radians(observer[1])
-    up = np.stack([np.cos(lat_rad) * np.cos(lon_rad), np.cos(lat_rad) * np.sin(lon_rad), np.sin(lat_rad)])
+    up = np.stack(
+        [np.cos(lat_rad) * np.cos(lon_rad), np.cos(lat_rad) * np.sin(lon_rad), np.sin(lat_rad)]
+    )
     expected_deg = np.degrees(np.arcsin(np.sum(los * up, axis=0) / np.linalg.norm(los, axis=0)))
     np.testing.assert_allclose(elevation_deg(*observer, *target), expected_deg, atol=1e-7)
 

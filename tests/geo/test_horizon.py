@@ -16,7 +16,9 @@ def test_horizon_of_a_30_m_radar_against_a_5_km_target():
     assert horizon_m / 1000.0 == pytest.approx(rule_of_thumb_km(30.0, 5000.0), rel=1e-3)
 
 
-@pytest.mark.parametrize("sensor_alt_m, target_alt_m", [(10.0, 50.0), (25.0, 10_000.0), (9000.0, 100.0)])
+@pytest.mark.parametrize(
+    "sensor_alt_m, target_alt_m", [(10.0, 50.0), (25.0, 10_000.0), (9000.0, 100.0)]
+)
 def test_horizon_follows_the_rule_of_thumb(sensor_alt_m, target_alt_m):
     horizon_km = radar_horizon_m(sensor_alt_m, target_alt_m) / 1000.0
     assert horizon_km == pytest.approx(rule_of_thumb_km(sensor_alt_m, target_alt_m), rel=1e-3)

@@ -111,7 +111,9 @@ def test_energy_is_conserved_along_the_free_flight(mrbm):
     trajectories, _ = mrbm
     count = trajectories.n_samples[0]
     t_s = trajectories.t_s[0, :count]
-    ground_m, _ = geodesic_inverse(*LAUNCH, trajectories.lat_deg[0, :count], trajectories.lon_deg[0, :count])
+    ground_m, _ = geodesic_inverse(
+        *LAUNCH, trajectories.lat_deg[0, :count], trajectories.lon_deg[0, :count]
+    )
     # The model maps range angle theta to ground distance theta * R along the WGS84 geodesic.
     theta_rad = ground_m / R_M
     radius_m = R_M + trajectories.alt_m[0, :count]
@@ -147,7 +149,9 @@ def test_sampling_grid_and_padding():
 
 def test_batch_equals_single_runs():
     lat_deg, lon_deg = target_at(np.array([700_000.0, 1_200_000.0, 1_900_000.0]))
-    batch = ballistic_trajectories(*LAUNCH, lat_deg, lon_deg, boost_time_s=90.0, sample_period_s=5.0)
+    batch = ballistic_trajectories(
+        *LAUNCH, lat_deg, lon_deg, boost_time_s=90.0, sample_period_s=5.0
+    )
     for i in range(3):
         single = ballistic_trajectories(
             *LAUNCH, lat_deg[i], lon_deg[i], boost_time_s=90.0, sample_period_s=5.0
@@ -173,3 +177,9 @@ def test_target_inside_the_boost_range_is_rejected():
             *LAUNCH, lat_deg, lon_deg, boost_time_s=100.0, sample_period_s=1.0,
             burnout_alt_m=100_000.0,
         )
+
+
+def test_boost_too_long_for_a_short_range_is_rejected():
+    lat_deg, lon_deg = target_at(50_000.0)
+    with pytest.raises(ValueError, match="boost"):
+        ballistic_trajectories(*LAUNCH, lat_deg, lon_deg, boost_time_s=180.0, sample_period_s=1.0)

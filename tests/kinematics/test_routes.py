@@ -17,7 +17,9 @@ def route_length_m(route):
 
 def test_flight_time_is_route_length_over_speed():
     other = ROUTE[1:][::-1]
-    trajectories = route_trajectories([ROUTE, other], [50.0, 250.0], [1500.0, 50.0], sample_period_s=20.0)
+    trajectories = route_trajectories(
+        [ROUTE, other], [50.0, 250.0], [1500.0, 50.0], sample_period_s=20.0
+    )
     np.testing.assert_allclose(
         trajectories.flight_time_s,
         [route_length_m(ROUTE) / 50.0, route_length_m(other) / 250.0],
@@ -68,7 +70,9 @@ def test_altitude_climbs_cruises_and_descends_linearly():
     flown_m = speed_mps * trajectories.t_s[0, :count]
     remaining_m = trajectories.flight_time_s[0] * speed_mps - flown_m
     # 500 m per sample: half cruise altitude after 10 km, full after 20 km.
-    assert alt_m[0] == 0.0 and alt_m[20] == pytest.approx(500.0) and alt_m[40] == pytest.approx(1000.0)
+    assert alt_m[0] == 0.0
+    assert alt_m[20] == pytest.approx(500.0)
+    assert alt_m[40] == pytest.approx(1000.0)
     np.testing.assert_allclose(alt_m[(flown_m >= 20_000) & (remaining_m >= 10_000)], 1000.0)
     descending = remaining_m < 10_000.0
     np.testing.assert_allclose(alt_m[descending], remaining_m[descending] / 10.0, atol=1e-6)
@@ -88,7 +92,9 @@ def test_short_route_turns_below_cruise_altitude():
 
 
 def test_single_waypoint_route_is_an_impact_at_launch():
-    trajectories = route_trajectories([np.array([[30.0, 40.0]]), ROUTE], 50.0, 100.0, sample_period_s=20.0)
+    trajectories = route_trajectories(
+        [np.array([[30.0, 40.0]]), ROUTE], 50.0, 100.0, sample_period_s=20.0
+    )
     assert trajectories.n_samples[0] == 1
     assert trajectories.flight_time_s[0] == 0.0
     np.testing.assert_array_equal(trajectories.lat_deg[0], 30.0)

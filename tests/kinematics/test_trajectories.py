@@ -9,7 +9,9 @@ ROUTE = np.array([[15.5, 44.0], [22.0, 38.5], [28.0, 34.8]])
 @pytest.fixture(scope="module")
 def mixed():
     drones = route_trajectories([ROUTE, ROUTE[:2]], [50.0, 60.0], 1000.0, sample_period_s=30.0)
-    missiles = ballistic_trajectories(33.0, 48.0, 31.5, 34.9, boost_time_s=90.0, sample_period_s=2.0)
+    missiles = ballistic_trajectories(
+        33.0, 48.0, 31.5, 34.9, boost_time_s=90.0, sample_period_s=2.0
+    )
     return Trajectories.concatenate([missiles, drones]), missiles, drones
 
 
@@ -57,7 +59,9 @@ def test_position_at_agrees_with_interpolate(mixed):
 
 
 def test_interpolation_crosses_the_antimeridian_the_short_way():
-    trajectories = route_trajectories([np.array([[10.0, 179.5], [10.0, -179.5]])], 100.0, 0.0, sample_period_s=60.0)
+    trajectories = route_trajectories(
+        [np.array([[10.0, 179.5], [10.0, -179.5]])], 100.0, 0.0, sample_period_s=60.0
+    )
     mid_s = trajectories.flight_time_s / 2
     _, lon_deg, _ = trajectories.interpolate(mid_s)
     assert abs(abs(lon_deg[0]) - 180.0) < 0.01

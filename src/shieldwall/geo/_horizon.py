@@ -23,8 +23,8 @@ def radar_horizon_m(
     d = sqrt(2 k R h_s) + sqrt(2 k R h_t), with R = ``EARTH_MEAN_RADIUS_M`` and the altitudes
     above the surface; the sum of the two tangent distances to an Earth of effective radius k R,
     with h << R (M. I. Skolnik, *Introduction to Radar Systems*, 3rd ed., McGraw-Hill 2001,
-    ch. 8, "Propagation of Radar Waves", standard atmospheric refraction). For k = 4/3 this is the rule of thumb d_km = 4.12 (sqrt(h_s) + sqrt(h_t))
-    with heights in metres. Negative altitudes count as zero.
+    ch. 8, "Propagation of Radar Waves", standard atmospheric refraction). For k = 4/3 this is
+    the rule of thumb d_km = 4.12 (sqrt(h_s) + sqrt(h_t)) with heights in metres. Negative altitudes count as zero.
     """
     effective_diameter_m = 2.0 * np.asarray(k_factor, dtype=float) * EARTH_MEAN_RADIUS_M
     sensor_alt_m = np.maximum(np.asarray(sensor_alt_m, dtype=float), 0.0)

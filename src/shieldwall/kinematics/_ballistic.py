@@ -161,7 +161,8 @@ def ballistic_trajectories(
     Launch and impact points and ``boost_time_s`` broadcast to shape (N,). ``burnout_alt_m``
     defaults to the altitude that makes boost and free flight join with continuous velocity.
     Samples are ``sample_period_s`` apart from launch, with a final sample exactly at impact.
-    Raises ValueError where the target is closer than the boost phase's own ground range.
+    Raises ValueError where the target is too close for the boost phase (closer than its ground
+    range, or so close that boost and arc cannot be fitted together).
     """
     launch_lat, launch_lon, impact_lat, impact_lon, boost_time = (
         np.atleast_1d(array).astype(float)
@@ -191,7 +192,8 @@ def ballistic_trajectories(
     true_anomaly = 2.0 * np.arctan2(
         np.sqrt(1.0 + e) * np.sin(eccentric / 2.0), np.sqrt(1.0 - e) * np.cos(eccentric / 2.0)
     )
-    free_alt_m = arc.semi_major_axis_m[:, None] * (1.0 - e * np.cos(eccentric)) - EARTH_MEAN_RADIUS_M
+    free_radius_m = arc.semi_major_axis_m[:, None] * (1.0 - e * np.cos(eccentric))
+    free_alt_m = free_radius_m - EARTH_MEAN_RADIUS_M
     free_angle_rad = (boost_range_m / EARTH_MEAN_RADIUS_M)[:, None] + (
         true_anomaly - arc.burnout_true_anomaly_rad[:, None]
     )
@@ -199,9 +201,8 @@ def ballistic_trajectories(
     in_boost = t_s < boost_time[:, None]
     at_impact = t_s >= flight_time_s[:, None]
     alt_m = np.where(in_boost, boost_alt_m, np.where(at_impact, 0.0, free_alt_m))
-    fraction = np.where(
-        at_impact, 1.0, np.where(in_boost, boost_angle_rad, free_angle_rad) / total_angle_rad[:, None]
-    )
+    angle_rad = np.where(in_boost, boost_angle_rad, free_angle_rad)
+    fraction = np.where(at_impact, 1.0, angle_rad / total_angle_rad[:, None])
     lat_deg, lon_deg = geodesic_forward(
         launch_lat[:, None], launch_lon[:, None], azimuth_deg[:, None],
         fraction * ground_range_m[:, None],
@@ -230,6 +231,7 @@ def _boost_and_arc(
     burnout_alt = (
         np.broadcast_to(np.asarray(burnout_alt_m, dtype=float), total_angle_rad.shape).copy()
         if fixed_altitude
+        # Any start will do; a burnout at 5 % of the range is near the answer for MRBMs.
         else 0.05 * total_angle_rad * EARTH_MEAN_RADIUS_M
     )
     boost_range_m = np.zeros_like(total_angle_rad)
@@ -248,6 +250,9 @@ def _boost_and_arc(
         boost_range_m = 2.0 * burnout_alt / (3.0 * np.tan(gamma))
         if np.all(np.abs(np.stack([burnout_alt, boost_range_m]) - previous) < _BOOST_TOLERANCE_M):
             break
+    else:
+        # Happens only when the boost covers most of a very short range.
+        raise ValueError("boost phase does not fit the range: shorten boost_time_s")
     arc = minimum_energy_arc(
         EARTH_MEAN_RADIUS_M + burnout_alt,
         EARTH_MEAN_RADIUS_M,
