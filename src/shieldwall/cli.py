@@ -1,0 +1,247 @@
+"""The `shieldwall` command line.
+
+Tables go to stdout; progress and messages go to stderr, so that `--json` leaves stdout holding
+exactly one JSON document. Bad input exits with code 2 and a message naming what was wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from shieldwall.scenario import BUNDLED_SCENARIOS, ScenarioError, load_scenario
+
+app = typer.Typer(
+    name="shieldwall",
+    help="Coalition air and missile defence analysis: raids, sensors, assignment, Monte Carlo.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+USAGE_ERROR = 2
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(USAGE_ERROR)
+
+
+def _emit_json(data) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=float) + "\n")
+
+
+def _load(source: str):
+    try:
+        return load_scenario(source)
+    except ScenarioError as error:
+        _fail(str(error))
+
+
+def _mount_wta() -> None:
+    from shieldwall.wta.cli import app as wta_app
+
+    app.add_typer(wta_app, name="wta", help="Weapon-target assignment: solve and generate instances.")
+
+
+_mount_wta()
+
+
+@app.command()
+def validate(
+    scenario: str = typer.Argument(..., help="scenario file (YAML) or bundled name"),
+    as_json: bool = typer.Option(False, "--json", help="print the result as one JSON document"),
+) -> None:
+    """Check a scenario file: schema, references, and the catalog it uses."""
+    try:
+        loaded = load_scenario(scenario)
+    except ScenarioError as error:
+        if as_json:
+            _emit_json({"valid": False, "file": error.file,
+                        "problems": [{"path": p.path, "line": p.line, "message": p.message} for p in error.problems]})
+            raise typer.Exit(USAGE_ERROR)
+        _fail(str(error))
+    counts = {
+        "partners": len(loaded.partners), "agreements": len(loaded.agreements), "airspaces": len(loaded.airspaces),
+        "assets": len(loaded.assets), "sensors": len(loaded.sensors), "fire_units": len(loaded.fire_units),
+        "threats": sum(w.count for w in loaded.raid.waves),
+    }
+    if as_json:
+        _emit_json({"valid": True, "file": scenario, "name": loaded.name, **counts})
+        return
+    summary = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items())
+    out.print(f"[green]valid[/]: {loaded.name} ({summary})", highlight=False)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files (for editors)."""
+    from shieldwall.scenario.model import Scenario
+
+    document = Scenario.model_json_schema(by_alias=True)
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    document["title"] = "shieldwall scenario"
+    _emit_json(document)
+
+
+@app.command()
+def scenarios(as_json: bool = typer.Option(False, "--json", help="print as one JSON document")) -> None:
+    """List the bundled scenarios."""
+    rows = []
+    for name in BUNDLED_SCENARIOS:
+        s = load_scenario(name)
+        rows.append({"name": name, "description": s.description,
+                     "threats": sum(w.count for w in s.raid.waves), "partners": len(s.partners)})
+    if as_json:
+        _emit_json(rows)
+        return
+    table = Table(title="bundled scenarios")
+    for column in ("name", "threats", "partners", "description"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["name"], str(row["threats"]), str(row["partners"]), row["description"])
+    out.print(table)
+
+
+@app.command()
+def catalog(as_json: bool = typer.Option(False, "--json", help="print as one JSON document")) -> None:
+    """Show the bundled parameter catalog with the provenance of every value."""
+    from shieldwall.scenario import bundled_catalog
+
+    data = bundled_catalog().model_dump(mode="json", by_alias=True, exclude_none=True)
+    if as_json:
+        _emit_json(data)
+        return
+    for section, entries in data.items():
+        table = Table(title=section, show_lines=False)
+        for column in ("id", "parameter", "value", "provenance"):
+            table.add_column(column)
+        for type_id, fields in entries.items():
+            for name, value in _flatten(fields):
+                table.add_row(type_id, name, *value)
+        out.print(table)
+
+
+def _flatten(fields: dict, prefix: str = ""):
+    for name, value in fields.items():
+        if isinstance(value, dict) and "value" in value:
+            provenance = f"notional: {value['notional']}" if value.get("notional") else \
+                f"{value.get('source')}" + (f" ({value['date']})" if value.get("date") else "")
+            yield prefix + name, (f"{value['value']:g}", provenance)
+        elif isinstance(value, dict):
+            yield from _flatten(value, f"{prefix}{name}.")
+        elif name != "name":
+            yield prefix + name, (str(value), "")
+
+
+def _default_out(name: str) -> Path:
+    base = Path("results") / name
+    candidate, k = base, 1
+    while candidate.exists():
+        k += 1
+        candidate = Path(f"{base}-{k}")
+    return candidate
+
+
+@app.command()
+def run(
+    scenario: str = typer.Argument(..., help="scenario file (YAML) or bundled name, e.g. april-2024"),
+    runs: int = typer.Option(1000, min=1, help="Monte Carlo replications"),
+    seed: int = typer.Option(0, min=0, help="root seed: the same seed gives the same results"),
+    workers: int = typer.Option(1, min=1, help="worker processes (results do not depend on it)"),
+    fidelity: str = typer.Option("radar", help="ideal | radar"),
+    realisations: int = typer.Option(10, min=1, help="raid realisations (launch times, points, targets)"),
+    coordination: Optional[str] = typer.Option(None, help="coordinated | independent (default: the scenario's)"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="results folder (default: results/<scenario>, numbered if taken)"),
+    force: bool = typer.Option(False, "--force", help="replace the results in an existing --out folder"),
+    as_json: bool = typer.Option(False, "--json", help="print the summary as one JSON document"),
+) -> None:
+    """Run Monte Carlo replications of a scenario; print a summary and write a results folder."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from shieldwall.montecarlo import FIDELITIES
+    from shieldwall.montecarlo import run as run_replications
+    from shieldwall.results import ResultsExistError
+
+    if fidelity not in FIDELITIES:
+        _fail(f"--fidelity must be one of {', '.join(FIDELITIES)}, got {fidelity!r}")
+    if coordination not in (None, "coordinated", "independent"):
+        _fail(f"--coordination must be 'coordinated' or 'independent', got {coordination!r}")
+    loaded = _load(scenario)
+    target = out_dir if out_dir is not None else _default_out(loaded.name)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())) and not force:
+        _fail(f"{target} already exists and is not empty; use --force to replace its results")
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err, transient=True) as progress:
+        task = progress.add_task(f"{loaded.name}", total=runs)
+        results = run_replications(loaded, runs=runs, seed=seed, workers=workers, fidelity=fidelity,
+                                   realisations=realisations, coordination=coordination,
+                                   progress=lambda k: progress.advance(task, k))
+    try:
+        folder = results.write(target, force=force)
+    except ResultsExistError as error:
+        _fail(str(error))
+    summary = results.summary
+    if as_json:
+        _emit_json({"results": str(folder), "manifest": results.manifest, "summary": summary})
+        return
+    print_summary(summary, loaded.name, results.manifest)
+    err.print(f"results written to [bold]{folder}[/]", highlight=False)
+
+
+def print_summary(summary: dict, name: str, manifest: dict) -> None:
+    from shieldwall.results import Estimate
+
+    def est(d, digits=1, scale=1.0):
+        return Estimate(**d).format(digits, scale)
+
+    caption = (f"{manifest['runs']} runs, seed {manifest['seed']}, {manifest['fidelity']} fidelity, "
+               f"{manifest['coordination']}; mean per raid [95 % CI]")
+    table = Table(title=f"{name}: threats", caption=caption)
+    for column in ("class", "launched", "failed", "intercepted", "leaked"):
+        table.add_column(column, justify="right" if column != "class" else "left")
+    for klass, row in summary["threats"].items():
+        table.add_row(klass, *(est(row[k]) for k in ("launched", "failed", "intercepted", "leaked")))
+    out.print(table)
+
+    table = Table(title="outcome")
+    table.add_column("measure")
+    table.add_column("value [95 % CI]", justify="right")
+    table.add_row("P(no leaker)", est(summary["p_zero_leakers"], 3))
+    for asset, value in summary["hits_per_asset"].items():
+        table.add_row(f"hits on {asset}", est(value, 2))
+    table.add_row("value lost (USD M)", est(summary["value_lost_usd"], 1, 1e6))
+    table.add_row("defence cost (USD M)", est(summary["defence_cost_usd"], 1, 1e6))
+    table.add_row("attack cost (USD M)", est(summary["attack_cost_usd"], 1, 1e6))
+    table.add_row("cost-exchange ratio (defence / attack)", est(summary["cost_exchange_ratio"], 2))
+    table.add_row("interceptors wasted on dead threats", est(summary["wasted_shots"], 2))
+    out.print(table)
+
+    table = Table(title="interceptors fired")
+    table.add_column("by type")
+    table.add_column("mean [95 % CI]", justify="right")
+    for key, value in summary["interceptors_by_type"].items():
+        table.add_row(key, est(value))
+    for key, value in summary["interceptors_by_partner"].items():
+        table.add_row(f"partner {key}", est(value))
+    out.print(table)
+
+    if summary["refusals_by_reason"]:
+        table = Table(title="opportunities refused by coalition rules")
+        table.add_column("reason")
+        table.add_column("mean [95 % CI]", justify="right")
+        for key, value in summary["refusals_by_reason"].items():
+            table.add_row(key, est(value))
+        out.print(table)
+
+
+def main() -> None:
+    app()
