@@ -102,6 +102,15 @@ class World:
     value_at_risk_usd: np.ndarray  # (N,) expected value lost if the threat is not stopped
     release_from_s: np.ndarray  # (sensors, partners) when a sensor's tracks reach a partner
     launch_warning_sensors: np.ndarray  # indices of space-based launch warning sensors
+    geometry: "_GeometryCache"
+
+    def for_scenario(self, variant: Scenario) -> "World":
+        """This raid realisation under a variant of the scenario (other partners, agreements,
+        sensors or fire units; the same raid and assets). Geometry already computed for a sensor or
+        fire unit that the variant leaves unchanged is reused; rules are applied afresh."""
+        if variant.raid != self.scenario.raid or variant.assets != self.scenario.assets:
+            raise ValueError("a variant must keep the raid and the defended assets of its base scenario")
+        return _assemble(variant, self.threats, self.geometry)
 
 
 def draw_raid(scenario: Scenario, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -144,15 +153,18 @@ def compile_world(scenario: Scenario, rng: np.random.Generator) -> World:
     """Compile one raid realisation of `scenario`, drawing the raid from `rng`."""
     raid = draw_raid(scenario, rng)
     threats = _fly(scenario, raid)
+    return _assemble(scenario, threats, _GeometryCache(threats))
+
+
+def _assemble(scenario: Scenario, threats: Threats, geometry: "_GeometryCache") -> World:
     rules = CoalitionRules(scenario)
-    coverage = _coverage(scenario, threats)
-    windows = _windows(scenario, threats, rules)
-    value = _value_at_risk(scenario, threats)
-    release = rules.release_from_s()
-    warning = np.array(
-        [i for i, s in enumerate(scenario.sensors) if s.platform == "space"], dtype=np.int64
-    )
-    return World(scenario, threats, coverage, windows, rules, rules.airspace_labels, value, release, warning)
+    coverage = _merge_coverage([geometry.coverage(s, sensor, scenario.catalog) for s, sensor in enumerate(scenario.sensors)])
+    windows: list[list[Window]] = [[] for _ in range(threats.count)]
+    for u, unit in enumerate(scenario.fire_units):
+        _add_windows(windows, u, geometry.engagements(unit, scenario.catalog), threats, rules)
+    warning = np.array([i for i, s in enumerate(scenario.sensors) if s.platform == "space"], dtype=np.int64)
+    return World(scenario, threats, coverage, windows, rules, rules.airspace_labels,
+                 _value_at_risk(scenario, threats), rules.release_from_s(), warning, geometry)
 
 
 def _fly(scenario: Scenario, raid: dict[str, np.ndarray]) -> Threats:
@@ -235,21 +247,39 @@ def _valid_mask(threats: Threats) -> np.ndarray:
     return np.arange(threats.t_s.shape[1])[None, :] < threats.n_samples[:, None]
 
 
-def _coverage(scenario: Scenario, threats: Threats) -> Coverage:
-    """Coverage intervals of every (sensor, threat) pair with any coverage."""
-    catalog = scenario.catalog
-    valid = _valid_mask(threats)
-    x, y, z = geo.geodetic_to_ecef(threats.lat_deg, threats.lon_deg, threats.alt_m)
-    parts = {k: [] for k in ("sensor", "threat", "start", "end", "rank")}
-    for s, sensor in enumerate(scenario.sensors):
+class _GeometryCache:
+    """Coverage of each sensor and envelope samples of each fire unit against one realisation's
+    threats, computed on first use and keyed by the sensor's or unit's full definition."""
+
+    def __init__(self, threats: Threats):
+        self.threats = threats
+        self.valid = _valid_mask(threats)
+        self.ecef = geo.geodetic_to_ecef(threats.lat_deg, threats.lon_deg, threats.alt_m)
+        self._coverage: dict = {}
+        self._engagements: dict = {}
+
+    def _slant_m(self, lat_deg: float, lon_deg: float, alt_m: float) -> np.ndarray:
+        x, y, z = self.ecef
+        sx, sy, sz = geo.geodetic_to_ecef(lat_deg, lon_deg, alt_m)
+        return np.sqrt((x - sx) ** 2 + (y - sy) ** 2 + (z - sz) ** 2)
+
+    def coverage(self, index: int, sensor, catalog) -> dict[str, np.ndarray]:
+        """Coverage intervals of one sensor: within range of the threat's class and above the
+        4/3-Earth radar horizon. Space sensors have none (launch warning is drawn per replication)."""
         kind = catalog.sensors[sensor.type]
+        key = (sensor.model_dump_json(exclude={"id", "owner", "release_to", "source"}), kind.model_dump_json())
+        if key not in self._coverage:
+            self._coverage[key] = self._compute_coverage(sensor, kind)
+        return {**self._coverage[key], "sensor": np.full(self._coverage[key]["threat"].size, index)}
+
+    def _compute_coverage(self, sensor, kind) -> dict[str, np.ndarray]:
+        threats = self.threats
+        empty = {k: np.empty(0) for k in ("threat", "start", "end", "rank")}
         if sensor.platform == "space":
-            continue  # launch warning is drawn per replication from the launch times
+            return empty
         max_range = np.array([kind.range_m[c].value if c in kind.range_m else -1.0 for c in THREAT_CLASSES])
-        range_by_threat = max_range[threats.threat_class][:, None]
-        sx, sy, sz = geo.geodetic_to_ecef(sensor.position[0], sensor.position[1], sensor.altitude_m)
-        slant = np.sqrt((x - sx) ** 2 + (y - sy) ** 2 + (z - sz) ** 2)
-        seen = valid & (slant <= range_by_threat)
+        seen = self.valid & (self._slant_m(sensor.position[0], sensor.position[1], sensor.altitude_m)
+                             <= max_range[threats.threat_class][:, None])
         rows, cols = np.nonzero(seen)
         if rows.size:
             visible = geo.is_visible(
@@ -257,76 +287,80 @@ def _coverage(scenario: Scenario, threats: Threats) -> Coverage:
                 threats.lat_deg[rows, cols], threats.lon_deg[rows, cols], threats.alt_m[rows, cols],
             )
             seen[rows[~visible], cols[~visible]] = False
-        _append_intervals(parts, s, seen, threats.t_s)
-    cat = {k: np.concatenate(v) if v else np.empty(0) for k, v in parts.items()}
-    return Coverage(
-        sensor=cat["sensor"].astype(np.int64), threat=cat["threat"].astype(np.int64),
-        start_t_s=cat["start"].astype(float), end_t_s=cat["end"].astype(float), rank=cat["rank"].astype(np.int64),
-    )
+        return _intervals(seen, threats.t_s) or empty
+
+    def engagements(self, unit, catalog) -> dict[str, np.ndarray]:
+        """Every trajectory sample inside the unit's interceptor envelope, with its launch time."""
+        kind = catalog.interceptors[unit.interceptor]
+        key = (unit.position, kind.model_dump_json())
+        if key not in self._engagements:
+            self._engagements[key] = self._compute_engagements(unit, kind)
+        return self._engagements[key]
+
+    def _compute_engagements(self, unit, kind) -> dict[str, np.ndarray]:
+        threats = self.threats
+        pk = np.array([kind.kill_probability[c].value if c in kind.kill_probability else 0.0 for c in THREAT_CLASSES])
+        slant = self._slant_m(unit.position[0], unit.position[1], 0.0)
+        inside = (
+            self.valid
+            & (pk[threats.threat_class] > 0)[:, None]
+            & (slant >= kind.min_range_m.value) & (slant <= kind.max_range_m.value)
+            & (threats.alt_m >= kind.min_altitude_m.value) & (threats.alt_m <= kind.max_altitude_m.value)
+        )
+        rows, cols = np.nonzero(inside)
+        intercept = threats.t_s[rows, cols]
+        launch = intercept - slant[rows, cols] / kind.average_speed_mps.value
+        # A threat cannot be engaged before it exists: launch times before its launch are dropped.
+        keep = launch >= threats.launch_t_s[rows]
+        rows, cols, intercept, launch = rows[keep], cols[keep], intercept[keep], launch[keep]
+        order = np.lexsort((launch, rows))
+        return {"threat": rows[order], "sample": cols[order], "intercept": intercept[order],
+                "launch": launch[order], "pk": pk}
 
 
-def _append_intervals(parts: dict, sensor: int, seen: np.ndarray, t_s: np.ndarray) -> None:
-    """Turn a (threats, samples) boolean mask into runs of consecutive True samples."""
+def _intervals(seen: np.ndarray, t_s: np.ndarray) -> dict[str, np.ndarray] | None:
+    """Runs of consecutive True samples in a (threats, samples) mask, as time intervals."""
     padded = np.zeros((seen.shape[0], seen.shape[1] + 2), dtype=np.int8)
     padded[:, 1:-1] = seen
     edges = np.diff(padded, axis=1)
     start_r, start_c = np.nonzero(edges == 1)
     end_r, end_c = np.nonzero(edges == -1)  # end_c - 1 is the last True sample
     if start_r.size == 0:
-        return
+        return None
     # np.nonzero walks row-major, so starts and ends pair up in order.
     rank = np.arange(start_r.size) - np.searchsorted(start_r, start_r, side="left")
-    parts["sensor"].append(np.full(start_r.size, sensor))
-    parts["threat"].append(start_r)
-    parts["start"].append(t_s[start_r, start_c])
-    parts["end"].append(t_s[end_r, end_c - 1])
-    parts["rank"].append(rank)
+    return {"threat": start_r, "start": t_s[start_r, start_c], "end": t_s[end_r, end_c - 1], "rank": rank}
 
 
-def _windows(scenario: Scenario, threats: Threats, rules: CoalitionRules) -> list[list[Window]]:
-    """Engagement windows of every (fire unit, threat) pair, with coalition rules applied."""
-    catalog = scenario.catalog
-    valid = _valid_mask(threats)
-    x, y, z = geo.geodetic_to_ecef(threats.lat_deg, threats.lon_deg, threats.alt_m)
-    by_threat: list[list[Window]] = [[] for _ in range(threats.count)]
-    for u, unit in enumerate(scenario.fire_units):
-        kind = catalog.interceptors[unit.interceptor]
-        pk = np.array([kind.kill_probability[c].value if c in kind.kill_probability else 0.0 for c in THREAT_CLASSES])
-        ux, uy, uz = geo.geodetic_to_ecef(unit.position[0], unit.position[1], 0.0)
-        slant = np.sqrt((x - ux) ** 2 + (y - uy) ** 2 + (z - uz) ** 2)
-        inside = (
-            valid
-            & (pk[threats.threat_class] > 0)[:, None]
-            & (slant >= kind.min_range_m.value) & (slant <= kind.max_range_m.value)
-            & (threats.alt_m >= kind.min_altitude_m.value) & (threats.alt_m <= kind.max_altitude_m.value)
-        )
-        rows, cols = np.nonzero(inside)
-        if rows.size == 0:
-            continue
-        intercept = threats.t_s[rows, cols]
-        launch = intercept - slant[rows, cols] / kind.average_speed_mps.value
-        airspace = rules.locate(threats.lat_deg[rows, cols], threats.lon_deg[rows, cols], threats.alt_m[rows, cols])
-        reason = rules.refusal(u, launch, intercept, airspace)
-        # A threat cannot be engaged before it exists; launch times before its launch are dropped.
-        keep = launch >= threats.launch_t_s[rows]
-        rows, cols, intercept, launch, airspace, reason = (a[keep] for a in (rows, cols, intercept, launch, airspace, reason))
-        order = np.lexsort((launch, rows))
-        rows, cols, intercept, launch, airspace, reason = (a[order] for a in (rows, cols, intercept, launch, airspace, reason))
-        bounds = np.flatnonzero(np.diff(rows)) + 1
-        for seg in np.split(np.arange(rows.size), bounds):
-            if seg.size == 0:
-                continue
-            j = int(rows[seg[0]])
-            allowed = reason[seg] == Reason.ALLOWED
-            positions = np.flatnonzero(allowed)
-            by_threat[j].append(Window(
-                unit=u, threat=j, launch_t_s=launch[seg], intercept_t_s=intercept[seg], sample=cols[seg],
-                airspace=airspace[seg], allowed=allowed, reason=reason[seg],
-                kill_probability=float(pk[threats.threat_class[j]]),
-                allowed_launch_t_s=launch[seg][positions].tolist(), allowed_positions=positions,
-                any_refused=bool(positions.size < seg.size),
-            ))
-    return by_threat
+def _merge_coverage(parts: list[dict[str, np.ndarray]]) -> Coverage:
+    def cat(key, dtype):
+        return np.concatenate([p[key] for p in parts]).astype(dtype) if parts else np.empty(0, dtype)
+
+    return Coverage(sensor=cat("sensor", np.int64), threat=cat("threat", np.int64), start_t_s=cat("start", float),
+                    end_t_s=cat("end", float), rank=cat("rank", np.int64))
+
+
+def _add_windows(windows: list[list[Window]], u: int, samples: dict[str, np.ndarray], threats: Threats,
+                 rules: CoalitionRules) -> None:
+    """Apply the coalition rules to one unit's envelope samples and file them per threat."""
+    rows, cols = samples["threat"], samples["sample"]
+    if rows.size == 0:
+        return
+    intercept, launch = samples["intercept"], samples["launch"]
+    airspace = rules.locate(threats.lat_deg[rows, cols], threats.lon_deg[rows, cols], threats.alt_m[rows, cols])
+    reason = rules.refusal(u, launch, intercept, airspace)
+    bounds = np.flatnonzero(np.diff(rows)) + 1
+    for seg in np.split(np.arange(rows.size), bounds):
+        j = int(rows[seg[0]])
+        allowed = reason[seg] == Reason.ALLOWED
+        positions = np.flatnonzero(allowed)
+        windows[j].append(Window(
+            unit=u, threat=j, launch_t_s=launch[seg], intercept_t_s=intercept[seg], sample=cols[seg],
+            airspace=airspace[seg], allowed=allowed, reason=reason[seg],
+            kill_probability=float(samples["pk"][threats.threat_class[j]]),
+            allowed_launch_t_s=launch[seg][positions].tolist(), allowed_positions=positions,
+            any_refused=bool(positions.size < seg.size),
+        ))
 
 
 def _value_at_risk(scenario: Scenario, threats: Threats) -> np.ndarray:
