@@ -4,6 +4,10 @@ At a decision epoch it looks at the threats due for evaluation, finds for each t
 its cell that can launch now (engagement window open after the unit's reaction time, rules
 allowing, a free fire channel, interceptors left), applies doctrine, and hands the rest to the
 weapon-target assigner. Threats that cannot be engaged now are given the time to look again.
+
+This is the replication hot path: state is held in plain Python lists and each (unit, threat)
+window is pre-digested into an `Option`, because per-element NumPy indexing costs more than the
+arithmetic here.
 """
 
 from __future__ import annotations
@@ -22,6 +26,45 @@ CHEAPER_SHOT_PK_MARGIN = 0.05
 """A later shot counts as 'as likely to kill' when its Pk is at most this much lower."""
 
 
+@dataclass(slots=True)
+class Option:
+    """One fire unit's engagement window on one threat, as the battle manager uses it."""
+
+    window: object  # engine.world.Window
+    unit: int
+    reaction_s: float
+    cost_usd: float
+    kill_probability: float
+    launches_s: list[float]  # allowed launch times, sorted
+    last_decision_s: float  # the latest time a decision can still use this window
+    remote_ok: bool
+    slack_s: float  # a launch this soon after the earliest possible one cannot be improved on
+
+
+def _launch_slack_s(window, sample_period_s: float) -> float:
+    """The longest gap between launch times of consecutive trajectory samples in the window.
+
+    Launch times are spaced wider than the samples for an approaching threat (intercept time minus
+    a fly-out that shrinks as it closes); waiting for a launch less than one gap away gains nothing.
+    """
+    adjacent = np.diff(window.sample) == 1
+    gaps = np.diff(window.launch_t_s)[adjacent]
+    return float(max(sample_period_s, gaps.max())) if gaps.size else sample_period_s
+
+
+def options_for(windows_by_threat, units: set[int], reaction_s, cost_usd, remote_ok,
+                sample_period_s) -> list[list[Option]]:
+    """Per threat, the Options of the fire units in `units` (windows with no allowed launch are
+    kept: they are where refusals are recorded)."""
+    return [
+        [Option(w, w.unit, reaction_s[w.unit], cost_usd[w.unit], w.kill_probability, w.allowed_launch_t_s,
+                w.latest_allowed_launch_t_s - reaction_s[w.unit], remote_ok[w.unit],
+                _launch_slack_s(w, sample_period_s[j]))
+         for w in windows if w.unit in units]
+        for j, windows in enumerate(windows_by_threat)
+    ]
+
+
 @dataclass(frozen=True)
 class Engagement:
     unit: int
@@ -35,109 +78,96 @@ class Engagement:
 class Decision:
     engagements: list[Engagement]
     retry_at_s: dict[int, float]  # threat -> when to evaluate it again (absent: never by itself)
-    waiting_for_channel: list[int]  # threats that a busy fire channel kept from an engagement
+    waiting: list[tuple[int, int]]  # (threat, unit): the threat waits for a channel of that unit
 
 
 class BattleManager:
     """Doctrine and assignment for one cell (a group of fire units under one picture).
 
-    `state` must offer: magazine[u], free_channels(u), reaction_s[u], unit_cost_usd[u],
-    ready_t_s(u, j) (the earliest time unit u may act on threat j, from the tracks it may use),
-    and refuse(t, u, j, reason, airspace) to record a refusal.
+    `state` must offer the lists `magazine[u]` and `free[u]` (free fire channels),
+    `own_track_t_s(u, j)` (when unit u's own partner holds threat j, for units that may not engage
+    on remote tracks) and `check_refusal(t, window, earliest_s)` to record refused opportunities.
     """
 
-    def __init__(self, doctrine, assigner: Assigner, value_at_risk_usd: np.ndarray,
-                 slack_s: np.ndarray):
+    def __init__(self, doctrine, assigner: Assigner, value_at_risk_usd: np.ndarray):
         self.doctrine = doctrine
         self.assigner = assigner
         self.value_at_risk_usd = value_at_risk_usd
-        self.slack_s = slack_s
+        self.value_list = value_at_risk_usd.tolist()
 
-    def decide(self, t_s: float, threats, windows_by_threat, state) -> Decision:
+    def decide(self, t_s: float, threats: list[int], options: list[list[Option]], state) -> Decision:
         doctrine = self.doctrine
         look_s = doctrine.kill_assessment_s
-        candidates: list[tuple[int, int, object, int, int, float]] = []  # (j, u, window, pos, shots, pk)
+        magazine, free = state.magazine, state.free
+        candidates: list[tuple[int, Option, int, int, float]] = []  # (threat, option, position, shots, pk)
         retry: dict[int, float] = {}
         waiting: list[int] = []
         for j in threats:
-            windows = [w for w in windows_by_threat[j] if state.magazine[w.unit] > 0]
-            if not windows:
+            usable = [o for o in options[j] if magazine[o.unit] > 0]
+            if not usable:
                 continue
-            last_chance = max(w.latest_allowed_launch_t_s - state.reaction_s[w.unit] for w in windows)
-            now, later, busy = [], [], False
+            last_chance = max(o.last_decision_s for o in usable)
+            now, later, busy = [], [], []
             next_t = np.inf
-            for w in windows:
-                u = w.unit
-                ready = state.ready_t_s(u, j)
-                earliest = max(t_s, ready) + state.reaction_s[u]
-                k = bisect_left(w.allowed_launch_t_s, earliest - TIME_TOLERANCE_S)
-                state.check_refusal(t_s, w, earliest, k)
-                if k == len(w.allowed_launch_t_s):
+            for o in usable:
+                if o.last_decision_s < t_s - TIME_TOLERANCE_S and not o.window.any_refused:
+                    continue  # this window has closed
+                ready = t_s if o.remote_ok else max(t_s, state.own_track_t_s(o.unit, j))
+                earliest = ready + o.reaction_s
+                if o.window.any_refused:
+                    state.check_refusal(t_s, o.window, earliest)
+                k = bisect_left(o.launches_s, earliest - TIME_TOLERANCE_S)
+                if k == len(o.launches_s):
                     continue
-                launch = w.allowed_launch_t_s[k]
-                if ready <= t_s and launch - earliest <= self.slack_s[j]:
-                    if state.free_channels(u) > 0:
-                        now.append((w, k))
+                launch = o.launches_s[k]
+                if ready <= t_s and launch - earliest <= o.slack_s:
+                    if free[o.unit] > 0:
+                        now.append((o, k))
                     else:
-                        busy = True
+                        busy.append(o.unit)
                 else:
-                    later.append((w, k))
-                    next_t = min(next_t, max(launch - state.reaction_s[u], ready))
+                    later.append((o, k))
+                    next_t = min(next_t, max(launch - o.reaction_s, ready))
             if doctrine.prefer_cheaper_shot and now and later:
-                now, deferred_to = self._hold_for_cheaper(now, later, last_chance, look_s, state)
+                now, deferred_to = _hold_for_cheaper(now, later, last_chance, look_s)
                 next_t = min(next_t, deferred_to)
-            for w, k in now:
-                pos = int(w.allowed_positions[k])
-                look_fits = w.intercept_t_s[pos] + look_s <= last_chance
+            for o, k in now:
+                position = int(o.window.allowed_positions[k])
+                look_fits = o.window.intercept_t_s[position] + look_s <= last_chance
                 shots = 1 if (doctrine.shoot_look_shoot and look_fits) else doctrine.salvo_size
-                shots = min(shots, int(state.magazine[w.unit]))
-                pk = 1.0 - (1.0 - w.kill_probability) ** shots
-                candidates.append((j, w.unit, w, pos, shots, pk))
-            if busy:
-                waiting.append(j)
-            if np.isfinite(next_t):
+                shots = min(shots, magazine[o.unit])
+                candidates.append((j, o, position, shots, 1.0 - (1.0 - o.kill_probability) ** shots))
+            waiting.extend((j, u) for u in busy)
+            if next_t < np.inf:
                 retry[j] = max(next_t, t_s)
-        engagements = self._assign(candidates, state)
+        engagements = self._assign(candidates, free, magazine)
         engaged = {e.threat for e in engagements}
-        for j in {c[0] for c in candidates} - engaged:
-            waiting.append(j)  # outbid or not worth a shot now: look again when a channel frees
+        weight = doctrine.cost_weight
+        for j, o, _, shots, pk in candidates:
+            # Outbid for a channel or an interceptor: look again when one frees. A shot not worth
+            # its cost now is looked at again only when the threat's next window opens.
+            if j not in engaged and self.value_list[j] * pk > weight * shots * o.cost_usd:
+                waiting.append((j, o.unit))
         return Decision(engagements, {j: r for j, r in retry.items() if j not in engaged}, waiting)
 
-    @staticmethod
-    def _hold_for_cheaper(now, later, last_chance, look_s, state):
-        """Drop shots that a cheaper, as-likely later shot can replace while still leaving a look."""
-        kept, deferred_to = [], np.inf
-        for w, k in now:
-            cost = state.unit_cost_usd[w.unit]
-            alternative = np.inf
-            for w2, k2 in later:
-                if state.unit_cost_usd[w2.unit] >= cost or w2.kill_probability < w.kill_probability - CHEAPER_SHOT_PK_MARGIN:
-                    continue
-                intercept = w2.intercept_t_s[int(w2.allowed_positions[k2])]
-                if intercept + look_s <= last_chance:
-                    alternative = min(alternative, w2.allowed_launch_t_s[k2] - state.reaction_s[w2.unit])
-            if np.isfinite(alternative):
-                deferred_to = min(deferred_to, alternative)
-            else:
-                kept.append((w, k))
-        return kept, deferred_to
-
-    def _assign(self, candidates, state) -> list[Engagement]:
+    def _assign(self, candidates, free, magazine) -> list[Engagement]:
         if not candidates:
             return []
+        if len(candidates) == 1 or all(c[0] == candidates[0][0] for c in candidates):
+            return self._assign_one_target(candidates)
         targets = sorted({c[0] for c in candidates})
-        units = sorted({c[1] for c in candidates})
+        units = sorted({c[1].unit for c in candidates})
         t_index = {j: i for i, j in enumerate(targets)}
         u_index = {u: i for i, u in enumerate(units)}
         pk = np.zeros((len(units), len(targets)))
         cost = np.zeros_like(pk)
         chosen = {}
-        for j, u, w, pos, shots, p in candidates:
-            row, col = u_index[u], t_index[j]
+        for j, o, position, shots, p in candidates:
+            row, col = u_index[o.unit], t_index[j]
             pk[row, col] = p
-            cost[row, col] = shots * state.unit_cost_usd[u]
-            chosen[(row, col)] = (w, pos, shots)
-        capacity = np.array([min(state.free_channels(u), int(state.magazine[u])) for u in units])
+            cost[row, col] = shots * o.cost_usd
+            chosen[(row, col)] = (o.window, position, shots)
+        capacity = np.array([min(free[u], magazine[u]) for u in units])
         problem = AssignmentProblem(
             values=self.value_at_risk_usd[targets], kill_probability=pk, capacity=capacity,
             cost=cost, cost_weight=self.doctrine.cost_weight, target_limit=np.ones(len(targets), dtype=np.int64),
@@ -145,6 +175,41 @@ class BattleManager:
         shots = self.assigner.assign(problem).shots
         out = []
         for row, col in zip(*np.nonzero(shots)):
-            w, pos, n = chosen[(int(row), int(col))]
-            out.append(Engagement(units[row], targets[col], w, pos, n))
+            window, position, n = chosen[(int(row), int(col))]
+            out.append(Engagement(units[row], targets[col], window, position, n))
         return out
+
+    def _assign_one_target(self, candidates) -> list[Engagement]:
+        """With one target allowed one engagement, the optimum of every assignment problem is the
+        single option of largest value saved net of weighted cost, if that is positive; solved
+        directly because most epochs are of this kind."""
+        value = self.value_list[candidates[0][0]]
+        weight = self.doctrine.cost_weight
+        best, best_gain = None, 0.0
+        for candidate in candidates:  # first of equals wins, as in the greedy's tie rule
+            j, o, position, shots, pk = candidate
+            gain = value * pk - weight * shots * o.cost_usd
+            if gain > best_gain:
+                best, best_gain = candidate, gain
+        if best is None:
+            return []
+        j, o, position, shots, _ = best
+        return [Engagement(o.unit, j, o.window, position, shots)]
+
+
+def _hold_for_cheaper(now, later, last_chance, look_s):
+    """Drop shots that a cheaper, as-likely later shot can replace while still leaving a look."""
+    kept, deferred_to = [], np.inf
+    for o, k in now:
+        alternative = np.inf
+        for o2, k2 in later:
+            if o2.cost_usd >= o.cost_usd or o2.kill_probability < o.kill_probability - CHEAPER_SHOT_PK_MARGIN:
+                continue
+            intercept = o2.window.intercept_t_s[int(o2.window.allowed_positions[k2])]
+            if intercept + look_s <= last_chance:
+                alternative = min(alternative, o2.launches_s[k2] - o2.reaction_s)
+        if alternative < np.inf:
+            deferred_to = min(deferred_to, alternative)
+        else:
+            kept.append((o, k))
+    return kept, deferred_to

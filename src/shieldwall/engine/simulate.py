@@ -105,26 +105,15 @@ class _Replication:
         owner_index = np.array([partners.index(u.owner) for u in units], dtype=np.int64)
         self.remote_ok = np.array([u.engage_on_remote for u in units], dtype=bool)
         self.own_track = own_picture[owner_index] if units else np.zeros((0, n))
-        self.magazine = np.array([u.magazine for u in units], dtype=np.int64)
-        self.channels = np.array([u.fire_channels for u in units], dtype=np.int64)
-        self.active = np.zeros(len(units), dtype=np.int64)
-        self.reaction_s = np.array([u.reaction_time_s for u in units], dtype=float)
-        self.unit_cost_usd = np.array([scenario.catalog.interceptors[u.interceptor].unit_cost_usd.value for u in units])
+        self.magazine = [u.magazine for u in units]
+        self.free = [u.fire_channels for u in units]
 
-        if coordination == "coordinated":
-            coordinator = next(i for i, p in enumerate(scenario.partners) if p.coordinator)
-            cells = [(coordinator, list(range(len(units))))]
-        else:
-            cells = [(p, [u for u in range(len(units)) if owner_index[u] == p])
-                     for p in range(len(partners)) if np.any(owner_index == p)]
+        cells = world.cells(coordination)
         self.cell_track = [picture[p] for p, _ in cells]
-        self.cell_windows = []
-        for _, members in cells:
-            member = set(members)
-            self.cell_windows.append([[w for w in ws if w.unit in member] for ws in world.windows_by_threat])
+        self.cell_options = world.cell_options(coordination)
         # The picture reported per threat: the coordinator's, or the earliest of the cells'.
         self.track_t = np.min([picture[p] for p, _ in cells], axis=0) if cells else np.full(n, np.inf)
-        self.manager = BattleManager(scenario.doctrine, assigner, world.value_at_risk_usd, threats.sample_period_s)
+        self.manager = BattleManager(scenario.doctrine, assigner, world.value_at_risk_usd)
 
         self.alive = np.ones(n, dtype=bool)
         self.fate = np.full(n, LEAKED, dtype=np.int8)
@@ -134,7 +123,7 @@ class _Replication:
         self.shots_at = np.zeros(n, dtype=np.int64)
         self.engaged = [np.zeros(n, dtype=bool) for _ in cells]
         self.next_eval = [np.full(n, np.nan) for _ in cells]
-        self.waiting = [set() for _ in cells]
+        self.waiting = [{} for _ in cells]  # per cell: unit -> threats waiting for its channel
         self.shot_rows: list[tuple] = []
         self.refusal_rows: list[tuple] = []
         self.refused: set[tuple[int, int]] = set()
@@ -144,20 +133,16 @@ class _Replication:
 
     # ------------------------------------------------------------------ state the manager uses
 
-    def free_channels(self, u: int) -> int:
-        return int(self.channels[u] - self.active[u])
+    def own_track_t_s(self, u: int, j: int) -> float:
+        """When unit u's own partner's sensors hold threat j (for units that may not engage on
+        remote tracks)."""
+        return float(self.own_track[u, j])
 
-    def ready_t_s(self, u: int, j: int) -> float:
-        """When unit u may act on threat j: its cell has the track, and, for a unit that may not
-        engage on remote tracks, its own partner's sensors hold it too."""
-        # Threats reach the manager only once they are in the cell's picture.
-        return -np.inf if self.remote_ok[u] else self.own_track[u, j]
-
-    def check_refusal(self, t_s: float, window, earliest_s: float, k: int) -> None:
+    def check_refusal(self, t_s: float, window, earliest_s: float) -> None:
         """Record, once per (unit, threat), an opportunity the coalition rules refused: the first
-        geometric opportunity after `earliest_s` is refused and comes before the first allowed one."""
+        geometric opportunity after `earliest_s` is refused."""
         key = (window.unit, window.threat)
-        if not window.any_refused or key in self.refused:
+        if key in self.refused:
             return
         first = int(np.searchsorted(window.launch_t_s, earliest_s))
         if first >= window.launch_t_s.size or window.allowed[first]:
@@ -186,7 +171,7 @@ class _Replication:
                 self.push(self.fail_t[j], _FAIL, j)
         for c in range(len(self.cells)):
             for j in np.flatnonzero(np.isfinite(self.cell_track[c])):
-                if any(self.cell_windows[c][j]):
+                if self.cell_options[c][j]:
                     self.push(self.cell_track[c][j], _TRACK, (c, int(j)))
         while self.events:
             t = self.events[0][0]
@@ -207,7 +192,7 @@ class _Replication:
                 self._end(j, FAILED, t, -1)
         elif kind == _INTERCEPT:
             c, u, j, rows, sample = payload
-            self.active[u] -= 1
+            self.free[u] += 1
             if self.alive[j]:
                 kills = [r for r in rows if self.shot_rows[r][-1] == KILL]
                 if kills:
@@ -216,8 +201,7 @@ class _Replication:
                 for r in rows:
                     self.shot_rows[r] = (*self.shot_rows[r][:-1], TARGET_GONE)
             self.push(t + self.world.scenario.doctrine.kill_assessment_s, _ASSESS, (c, j))
-            due[c].update(self.waiting[c])
-            self.waiting[c].clear()
+            due[c].update(self.waiting[c].pop(u, ()))
         elif kind == _ASSESS:
             c, j = payload
             self.engaged[c][j] = False
@@ -232,21 +216,20 @@ class _Replication:
                 due[c].add(j)
 
     def _decide(self, c: int, t: float, threats: list[int]) -> None:
-        decision = self.manager.decide(t, threats, self.cell_windows[c], self)
+        decision = self.manager.decide(t, threats, self.cell_options[c], self)
         for e in decision.engagements:
             self._fire(c, t, e)
         for j, retry_t in decision.retry_at_s.items():
             self.schedule_evaluation(c, j, retry_t)
-        self.waiting[c].update(j for j in decision.waiting_for_channel if not self.engaged[c][j])
+        for j, u in decision.waiting:
+            if not self.engaged[c][j]:
+                self.waiting[c].setdefault(u, set()).add(j)
 
     def _fire(self, c: int, t: float, e) -> None:
-        shots = min(e.shots, int(self.magazine[e.unit]))
-        if shots <= 0 or self.free_channels(e.unit) <= 0:
-            self.waiting[c].add(e.threat)
-            return
+        shots = min(e.shots, self.magazine[e.unit])  # the assigner kept within magazine and channels
         w, pos = e.window, e.position
         self.magazine[e.unit] -= shots
-        self.active[e.unit] += 1
+        self.free[e.unit] -= 1
         self.engaged[c][e.threat] = True
         j = e.threat
         rows = []

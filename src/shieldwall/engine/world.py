@@ -8,11 +8,12 @@ already applied. Replications then reuse the World and only draw what is random 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from shieldwall import geo, kinematics
+from shieldwall.battle.manager import Option, options_for
 from shieldwall.battle.rules import CoalitionRules, Reason
 from shieldwall.scenario.model import THREAT_CLASSES, Scenario
 
@@ -103,6 +104,35 @@ class World:
     release_from_s: np.ndarray  # (sensors, partners) when a sensor's tracks reach a partner
     launch_warning_sensors: np.ndarray  # indices of space-based launch warning sensors
     geometry: "_GeometryCache"
+    _options: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def cells(self, coordination: str) -> list[tuple[int, list[int]]]:
+        """Battle-management cells: (partner whose picture it uses, fire units it commands).
+
+        `coordinated`: one cell on the coordinator's picture commanding every unit.
+        `independent`: one cell per partner with fire units, on that partner's own picture.
+        """
+        scenario = self.scenario
+        partners = [p.id for p in scenario.partners]
+        owner = [partners.index(u.owner) for u in scenario.fire_units]
+        if coordination == "coordinated":
+            coordinator = next(i for i, p in enumerate(scenario.partners) if p.coordinator)
+            return [(coordinator, list(range(len(owner))))]
+        return [(p, [u for u, o in enumerate(owner) if o == p]) for p in range(len(partners)) if p in owner]
+
+    def cell_options(self, coordination: str) -> list[list[list[Option]]]:
+        """Per cell, per threat, the battle manager's Options (built once per World)."""
+        if coordination not in self._options:
+            units = self.scenario.fire_units
+            reaction = [u.reaction_time_s for u in units]
+            cost = [self.scenario.catalog.interceptors[u.interceptor].unit_cost_usd.value for u in units]
+            remote = [u.engage_on_remote for u in units]
+            self._options[coordination] = [
+                options_for(self.windows_by_threat, set(members), reaction, cost, remote,
+                            self.threats.sample_period_s.tolist())
+                for _, members in self.cells(coordination)
+            ]
+        return self._options[coordination]
 
     def for_scenario(self, variant: Scenario) -> "World":
         """This raid realisation under a variant of the scenario (other partners, agreements,
