@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import heapq
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -46,7 +46,7 @@ class Outcome:
     value_lost_usd: float
     shots: dict[str, np.ndarray]
     refusals: dict[str, np.ndarray]
-    double_engaged: np.ndarray = field(default=None)
+    magazine_left: np.ndarray
 
     def timeline(self, world: World) -> list[tuple[float, str, int, int]]:
         """(t_s, event, threat, unit) in time order: launches, tracks, shots, intercepts, fates."""
@@ -70,14 +70,19 @@ def stream(rng: np.random.Generator, key: str) -> np.random.Generator:
 
 
 def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
-             assigner: Assigner | None = None, coordination: str | None = None) -> Outcome:
-    """Run one replication of `world`; all randomness comes from `rng`'s seed sequence."""
+             assigner: Assigner | None = None, coordination: str | None = None,
+             magazine: list[int] | None = None) -> Outcome:
+    """Run one replication of `world`; all randomness comes from `rng`'s seed sequence.
+
+    `magazine` overrides the fire units' starting magazines (e.g. carried over from an earlier
+    raid of a campaign); the outcome's `magazine_left` gives what remains.
+    """
     return _Replication(world, rng, fidelity, assigner or GreedyAssigner(),
-                        coordination or world.scenario.coordination).run()
+                        coordination or world.scenario.coordination, magazine).run()
 
 
 class _Replication:
-    def __init__(self, world: World, rng, fidelity, assigner, coordination):
+    def __init__(self, world: World, rng, fidelity, assigner, coordination, magazine):
         scenario = world.scenario
         threats = world.threats
         self.world = world
@@ -105,7 +110,9 @@ class _Replication:
         owner_index = np.array([partners.index(u.owner) for u in units], dtype=np.int64)
         self.remote_ok = np.array([u.engage_on_remote for u in units], dtype=bool)
         self.own_track = own_picture[owner_index] if units else np.zeros((0, n))
-        self.magazine = [u.magazine for u in units]
+        self.magazine = [u.magazine for u in units] if magazine is None else [int(m) for m in magazine]
+        if len(self.magazine) != len(units):
+            raise ValueError(f"magazine has {len(self.magazine)} entries for {len(units)} fire units")
         self.free = [u.fire_channels for u in units]
 
         cells = world.cells(coordination)
@@ -290,6 +297,7 @@ class _Replication:
             fate=self.fate, fate_t_s=self.fate_t, fate_lat_deg=lat, fate_lon_deg=lon, fate_alt_m=alt,
             killer_unit=self.killer, shots_at=self.shots_at, asset_hit=asset_hit,
             track_t_s=self.track_t, warned_t_s=self.warned_t, value_lost_usd=value_lost,
+            magazine_left=np.array(self.magazine, dtype=np.int64),
             shots={
                 "unit": shots[:, 0].astype(np.int64), "threat": threat,
                 "launch_t_s": shots[:, 2], "intercept_t_s": shots[:, 3],
