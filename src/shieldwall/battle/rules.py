@@ -101,22 +101,26 @@ class CoalitionRules:
             return []
         return self.granted("airspace-engagement", owner, partner)
 
-    def unit_availability(self, unit_index: int) -> tuple[Intervals, Reason]:
-        """When a fire unit can launch, and the reason given outside that time."""
+    def unit_availability(self, unit_index: int) -> Intervals:
+        """When a fire unit is on station (or in service) at all."""
         unit = self.scenario.fire_units[unit_index]
         until = unit.available_until_s if unit.available_until_s is not None else np.inf
-        span: Intervals = [(unit.available_from_s, until)]
+        return [(unit.available_from_s, until)]
+
+    def overflight(self, unit_index: int) -> Intervals:
+        """When a patrol may fly its station: always over its own, open or international airspace;
+        over another partner's only while that partner grants it overflight."""
+        unit = self.scenario.fire_units[unit_index]
         if unit.platform != "fighter-patrol":
-            return span, Reason.UNIT_UNAVAILABLE
+            return ALWAYS
         station = int(self.locate(np.array([unit.position[0]]), np.array([unit.position[1]]), np.zeros(1))[0])
         if station < 0:
-            return span, Reason.UNIT_UNAVAILABLE
+            return ALWAYS
         airspace = self.scenario.airspaces[station]
         open_to = airspace.open_to
         if airspace.owner == unit.owner or open_to == "all" or unit.owner in open_to:
-            return span, Reason.UNIT_UNAVAILABLE
-        overflight = self.granted("overflight", airspace.owner, unit.owner) if airspace.owner else []
-        return _intersect(span, overflight), Reason.NO_OVERFLIGHT
+            return ALWAYS
+        return self.granted("overflight", airspace.owner, unit.owner) if airspace.owner else []
 
     # ---------------------------------------------------------------- vectorised checks
 
@@ -138,8 +142,8 @@ class CoalitionRules:
             denied = Reason.OUTSIDE_OWN_AIRSPACE if own_only else Reason.AIRSPACE_DENIED
             reason[np.flatnonzero(here)[~permitted]] = denied
         reason[~_in_any(launch_t_s, self.authority(unit.owner))] = Reason.NO_AUTHORITY
-        available, why = self.unit_availability(unit_index)
-        reason[~_in_any(launch_t_s, available)] = why
+        reason[~_in_any(launch_t_s, self.overflight(unit_index))] = Reason.NO_OVERFLIGHT
+        reason[~_in_any(launch_t_s, self.unit_availability(unit_index))] = Reason.UNIT_UNAVAILABLE
         return reason
 
     def release_from_s(self) -> np.ndarray:
@@ -159,12 +163,3 @@ class CoalitionRules:
                     release[s, p] = min(start for start, _ in spans)
         return release
 
-
-def _intersect(a: Intervals, b: Intervals) -> Intervals:
-    out = []
-    for a0, a1 in a:
-        for b0, b1 in b:
-            lo, hi = max(a0, b0), min(a1, b1)
-            if lo <= hi:
-                out.append((lo, hi))
-    return out

@@ -265,7 +265,9 @@ def _fly(scenario: Scenario, raid: dict[str, np.ndarray]) -> Threats:
         alt_m=alt,
         n_samples=n_samples,
         apogee_m=apogee,
-        reliability=np.array([t.reliability.value for t in types]),
+        reliability=np.array([
+            (waves[w].reliability or t.reliability).value for w, t in zip(raid["wave"], types)
+        ]),
         cep_m=np.array([t.cep_m.value for t in types]),
         lethality=np.array([t.lethality.value for t in types]),
         unit_cost_usd=np.array([t.unit_cost_usd.value for t in types]),

@@ -291,12 +291,22 @@ class Wave(Strict):
     targets: dict[Identifier, Annotated[float, Field(gt=0)]] = Field(
         min_length=1, description="defended asset id -> share of the wave aimed at it"
     )
+    reliability: Sourced | None = Field(
+        None, description="share of this wave that does not fail (default: the threat type's)"
+    )
 
     @field_validator("launch_window_s")
     @classmethod
     def _window(cls, value):
         if value[1] < value[0]:
             raise ValueError("launch window ends before it starts")
+        return value
+
+    @field_validator("reliability")
+    @classmethod
+    def _reliability(cls, value):
+        if value is not None and not 0 <= value.value <= 1:
+            raise ValueError("reliability must lie in [0, 1]")
         return value
 
 
