@@ -129,7 +129,7 @@ class BattleManager:
                     later.append((o, k))
                     next_t = min(next_t, max(launch - o.reaction_s, ready))
             if doctrine.prefer_cheaper_shot and now and later:
-                now, deferred_to = _hold_for_cheaper(now, later, last_chance, look_s)
+                now, deferred_to = _hold_for_cheaper(now, later, usable, look_s)
                 next_t = min(next_t, deferred_to)
             for o, k in now:
                 position = int(o.window.allowed_positions[k])
@@ -197,8 +197,10 @@ class BattleManager:
         return [Engagement(o.unit, j, o.window, position, shots)]
 
 
-def _hold_for_cheaper(now, later, last_chance, look_s):
-    """Drop shots that a cheaper, as-likely later shot can replace while still leaving a look."""
+def _hold_for_cheaper(now, later, usable, look_s):
+    """Drop shots that a cheaper, as-likely later shot can replace while the defence keeps depth:
+    after that cheaper shot another fire unit must still have a look. (Waiting for the last layer
+    alone would stake everything on its capacity, and saturating the last layer is how raids win.)"""
     kept, deferred_to = [], np.inf
     for o, k in now:
         alternative = np.inf
@@ -206,7 +208,8 @@ def _hold_for_cheaper(now, later, last_chance, look_s):
             if o2.cost_usd >= o.cost_usd or o2.kill_probability < o.kill_probability - CHEAPER_SHOT_PK_MARGIN:
                 continue
             intercept = o2.window.intercept_t_s[int(o2.window.allowed_positions[k2])]
-            if intercept + look_s <= last_chance:
+            depth = max((o3.last_decision_s for o3 in usable if o3.unit != o2.unit), default=-np.inf)
+            if intercept + look_s <= depth:
                 alternative = min(alternative, o2.launches_s[k2] - o2.reaction_s)
         if alternative < np.inf:
             deferred_to = min(deferred_to, alternative)

@@ -323,7 +323,9 @@ class Doctrine(Strict):
         1.0, description="weight of interceptor cost (USD) against value at risk (USD) in assignment"
     )
     prefer_cheaper_shot: bool = Field(
-        True, description="hold a shot when a cheaper one, as likely to kill, comes later and still leaves a look"
+        False,
+        description="hold a shot when a cheaper one, as likely to kill, comes later and another unit still has a "
+        "look after it (off by default: engaging forward keeps the terminal layer from saturating)",
     )
     track_latency_s: NonNegative = Field(5.0, description="from detection to the picture")
 

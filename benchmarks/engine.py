@@ -1,0 +1,95 @@
+"""Replications per second of a bundled scenario, against baselines measured in the same run.
+
+    python benchmarks/engine.py [--scenario april-2024] [--runs 200] [--fidelity radar]
+
+Reports: compile time of one raid realisation; replications per second with one worker (the
+baseline) and with two (the ratio is the parallel speed-up); a machine-speed reference (a fixed
+pure-Python event-loop workload, so figures from different machines can be compared); the ratio
+of the measured rate to the project's goal (1,000 replications per second on 2 cores) and to the
+minimum accepted (50). Figures go to benchmarks/results/engine-<scenario>-<fidelity>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+import shieldwall
+from shieldwall.engine import compile_world
+from shieldwall.scenario import load_scenario
+
+GOAL_PER_S = 1000.0
+MINIMUM_PER_S = 50.0
+
+
+def reference_workload_s() -> float:
+    """A fixed pure-Python heap workload (the engine's kind of work), best of three."""
+    best = np.inf
+    for _ in range(3):
+        start = time.perf_counter()
+        heap: list = []
+        for i in range(200_000):
+            heapq.heappush(heap, ((i * 7919) % 10007, i))
+        while heap:
+            heapq.heappop(heap)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenario", default="april-2024")
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--fidelity", default="radar")
+    parser.add_argument("--realisations", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    args = parser.parse_args()
+
+    scenario = load_scenario(args.scenario)
+    start = time.perf_counter()
+    compile_world(scenario, np.random.default_rng(0))
+    compile_s = time.perf_counter() - start
+
+    rates = {}
+    for workers in (1, 2):
+        start = time.perf_counter()
+        shieldwall.run(scenario, runs=args.runs, seed=1, workers=workers, fidelity=args.fidelity,
+                       realisations=args.realisations)
+        elapsed = time.perf_counter() - start
+        rates[workers] = args.runs / elapsed
+        print(f"{workers} worker(s): {args.runs} replications in {elapsed:.1f} s = {rates[workers]:.1f} per s")
+    reference_s = reference_workload_s()
+    figures = {
+        "scenario": args.scenario,
+        "fidelity": args.fidelity,
+        "runs": args.runs,
+        "realisations": args.realisations,
+        "compile_s": round(compile_s, 3),
+        "replications_per_s_1_worker": round(rates[1], 2),
+        "replications_per_s_2_workers": round(rates[2], 2),
+        "parallel_speedup": round(rates[2] / rates[1], 2),
+        "ratio_to_goal_1000_per_s": round(rates[2] / GOAL_PER_S, 4),
+        "ratio_to_minimum_50_per_s": round(rates[2] / MINIMUM_PER_S, 3),
+        "reference_workload_s": round(reference_s, 4),
+        "replications_per_reference_workload": round(rates[2] * reference_s, 3),
+        "shieldwall": shieldwall.__version__,
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "measured_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"engine-{args.scenario}-{args.fidelity}.json"
+    path.write_text(json.dumps(figures, indent=2) + "\n")
+    print(json.dumps(figures, indent=2))
+    print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,10 @@
+"""Replay of one replication: exact re-simulation, CZML export and a local CesiumJS viewer."""
+
+from shieldwall.replay._czml import build_czml, czml_file_name, replay_metadata, write_czml
+from shieldwall.replay._replicate import Replay, ReplayError, build_replay
+from shieldwall.replay._server import ReplayServer
+
+__all__ = [
+    "Replay", "ReplayError", "ReplayServer", "build_czml", "build_replay", "czml_file_name", "replay_metadata",
+    "write_czml",
+]
