@@ -1,0 +1,273 @@
+"""Running many variants of one scenario under common random numbers, with a results cache.
+
+Replication i of every variant uses `replication_seed(seed, i)` and raid realisation
+`realisation_of(i, runs, realisations)` exactly as `shieldwall.run` does, so a variant's figures
+equal those of a plain run of its scenario, and two variants share the random numbers of every
+threat, sensor and shot they have in common. A difference between two variants is then computed
+per replication, and its interval is a paired t interval.
+
+Work is split into tasks of (raid realisation, variant): each raid realisation is compiled once
+per worker process and each variant's World is derived from it once (`World.for_scenario`), then
+flown for every replication of that realisation. Per-replication measures of each variant are cached
+on disk, keyed by the variant's scenario, its coordination mode, the seed, runs, realisations,
+fidelity and a fingerprint of the engine's source code, so that asking the same question twice, or
+asking about a coalition already computed for another question, costs nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from shieldwall.analysis.variants import Variant
+from shieldwall.engine import compile_world, simulate
+from shieldwall.engine.simulate import FAILED, INTERCEPTED, LEAKED, TARGET_GONE
+from shieldwall.montecarlo.run import realisation_of, realisation_seed, replication_seed
+from shieldwall.scenario import Scenario
+
+MEASURES = (
+    "value_lost_usd", "launched", "leaked", "intercepted", "failed", "shots", "defence_cost_usd",
+    "attack_cost_usd", "wasted_shots", "multi_partner_threats", "unengaged_leakers",
+)
+"""Per-replication measures of a variant.
+
+wasted_shots: interceptors that reached a threat already dead (shot result `target-gone`).
+multi_partner_threats: threats shot at by fire units of two or more partners.
+unengaged_leakers: threats that neither failed nor were shot at (nobody engaged them).
+"""
+CACHE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    runs: int = 1000
+    seed: int = 0
+    fidelity: str = "radar"
+    realisations: int = 10
+
+    def __post_init__(self):
+        if self.runs < 2:
+            raise ValueError("runs must be at least 2 (intervals need two replications)")
+        if self.fidelity not in ("ideal", "radar"):
+            raise ValueError("fidelity must be 'ideal' or 'radar'")
+        object.__setattr__(self, "realisations", max(1, min(self.runs, self.realisations)))
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Per-replication measures of one variant: `values[m]` has one entry per replication."""
+
+    values: dict[str, np.ndarray]
+    shots_by_partner: np.ndarray  # (runs, partners), partners in scenario order
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.values[name]
+
+
+# --------------------------------------------------------------------------- cache
+
+
+@lru_cache(maxsize=1)
+def engine_fingerprint() -> str:
+    """Hash of the package's source code that decides results (everything but analysis and outputs)."""
+    root = Path(str(resources.files("shieldwall")))
+    skip = {"analysis", "report", "replay", "interop"}
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root)
+        if relative.parts[0] in skip or relative.name == "cli.py" and len(relative.parts) == 1:
+            continue
+        digest.update(str(relative).encode())
+        digest.update(path.read_bytes())
+    for path in sorted((root / "data").glob("*.yaml")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("SHIELDWALL_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "shieldwall" / "analysis"
+
+
+def cache_key(variant: Variant, settings: Settings) -> str:
+    digest = hashlib.sha256()
+    for part in (str(CACHE_VERSION), engine_fingerprint(), variant.key, str(settings.runs), str(settings.seed),
+                 settings.fidelity, str(settings.realisations)):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()[:32]
+
+
+def _cache_read(folder: Path | None, key: str) -> Measured | None:
+    if folder is None:
+        return None
+    path = folder / f"{key}.npz"
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path) as data:
+            values = {m: data[m] for m in MEASURES}
+            return Measured(values, data["shots_by_partner"])
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def _cache_write(folder: Path | None, key: str, measured: Measured) -> None:
+    if folder is None:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = folder / f".{key}.{os.getpid()}.npz"
+    np.savez(temporary, shots_by_partner=measured.shots_by_partner, **measured.values)
+    os.replace(temporary, folder / f"{key}.npz")
+
+
+# --------------------------------------------------------------------------- measuring one outcome
+
+
+def measure(world, outcome) -> tuple[np.ndarray, np.ndarray]:
+    """(measures in MEASURES order, shots per partner) of one replication."""
+    scenario = world.scenario
+    partners = [p.id for p in scenario.partners]
+    owner = np.array([partners.index(u.owner) for u in scenario.fire_units], dtype=np.int64)
+    cost = np.array([scenario.catalog.interceptors[u.interceptor].unit_cost_usd.value for u in scenario.fire_units])
+    unit = outcome.shots["unit"]
+    shooter = owner[unit] if unit.size else np.zeros(0, dtype=np.int64)
+    threat = outcome.shots["threat"]
+    n = world.threats.count
+    if unit.size:
+        pairs = np.unique(threat * len(partners) + shooter)
+        multi = int(np.count_nonzero(np.bincount(pairs // len(partners), minlength=n) >= 2))
+    else:
+        multi = 0
+    fate = outcome.fate
+    row = np.array([
+        outcome.value_lost_usd, n, np.count_nonzero(fate == LEAKED), np.count_nonzero(fate == INTERCEPTED),
+        np.count_nonzero(fate == FAILED), unit.size, cost[unit].sum() if unit.size else 0.0,
+        world.threats.unit_cost_usd.sum(), np.count_nonzero(outcome.shots["result"] == TARGET_GONE), multi,
+        np.count_nonzero((fate != FAILED) & (outcome.shots_at == 0)),
+    ], dtype=float)
+    return row, np.bincount(shooter, minlength=len(partners)).astype(float)
+
+
+# --------------------------------------------------------------------------- worker side
+
+_JOB: dict = {}
+_BASE_WORLDS: dict = {}
+
+
+def _install(job: dict) -> None:
+    global _JOB
+    _JOB = job
+    _BASE_WORLDS.clear()
+
+
+def _base_world(r: int):
+    key = (_JOB["token"], r)
+    if key not in _BASE_WORLDS:
+        if len(_BASE_WORLDS) >= 2:
+            _BASE_WORLDS.clear()
+        settings = _JOB["settings"]
+        _BASE_WORLDS[key] = compile_world(_JOB["base"], np.random.default_rng(realisation_seed(settings.seed, r)))
+    return _BASE_WORLDS[key]
+
+
+def _task(r: int, v: int, indices: list[int]) -> tuple[int, list[int], np.ndarray, np.ndarray]:
+    settings: Settings = _JOB["settings"]
+    variant: Variant = _JOB["variants"][v]
+    base = _base_world(r)
+    world = base if variant.scenario == base.scenario else base.for_scenario(variant.scenario)
+    rows, shots = [], []
+    for i in indices:
+        outcome = simulate(world, np.random.default_rng(replication_seed(settings.seed, i)), settings.fidelity,
+                           None, variant.coordination)
+        row, by_partner = measure(world, outcome)
+        rows.append(row)
+        shots.append(by_partner)
+    return v, indices, np.array(rows), np.array(shots)
+
+
+def _pool_context():
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def evaluate(base: Scenario, variants: Sequence[Variant], settings: Settings, workers: int = 1,
+             cache: Path | None | bool = True,
+             progress: Callable[[int, int], None] | None = None) -> list[Measured]:
+    """Per-replication measures of each variant (in order), all on `base`'s raid realisations.
+
+    Every variant must keep `base`'s raid and defended assets. `cache`: True for the default
+    folder (`$SHIELDWALL_CACHE`, else `~/.cache/shieldwall/analysis`), a folder, or False/None for
+    none. `progress(done, total)` is called with replications simulated so far (over all variants).
+    """
+    folder = default_cache_dir() if cache is True else (Path(cache) if cache else None)
+    for variant in variants:
+        if variant.scenario.raid != base.raid or variant.scenario.assets != base.assets:
+            raise ValueError(f"variant {variant.name!r} changes the raid or the defended assets of its base")
+    keys = [cache_key(v, settings) for v in variants]
+    found: dict[str, Measured] = {}
+    todo: list[int] = []
+    for v, key in enumerate(keys):
+        if key in found:
+            continue
+        hit = _cache_read(folder, key)
+        if hit is not None:
+            found[key] = hit
+        elif v not in todo and all(keys[t] != key for t in todo):
+            todo.append(v)
+    total = len(todo) * settings.runs
+    if progress:
+        progress(0, total)
+    if todo:
+        job = {"token": os.urandom(8).hex(), "base": base, "variants": list(variants), "settings": settings}
+        blocks: dict[int, list[int]] = {}
+        for i in range(settings.runs):
+            blocks.setdefault(realisation_of(i, settings.runs, settings.realisations), []).append(i)
+        tasks = [(r, v, blocks[r]) for r in sorted(blocks) for v in todo]
+        n_partners = len(base.partners)
+        rows = {v: np.zeros((settings.runs, len(MEASURES))) for v in todo}
+        shots = {v: np.zeros((settings.runs, n_partners)) for v in todo}
+        done = 0
+
+        def collect(result):
+            nonlocal done
+            v, indices, r_rows, r_shots = result
+            rows[v][indices] = r_rows
+            shots[v][indices] = r_shots
+            done += len(indices)
+            if progress:
+                progress(done, total)
+
+        if workers <= 1:
+            previous = dict(_JOB)
+            _install(job)
+            try:
+                for task in tasks:
+                    collect(_task(*task))
+            finally:
+                _install(previous)
+        else:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
+                                     initializer=_install, initargs=(job,)) as pool:
+                for future in as_completed([pool.submit(_task, *task) for task in tasks]):
+                    collect(future.result())
+        for v in todo:
+            measured = Measured({m: rows[v][:, k] for k, m in enumerate(MEASURES)}, shots[v])
+            found[keys[v]] = measured
+            _cache_write(folder, keys[v], measured)
+    return [found[key] for key in keys]
