@@ -142,7 +142,7 @@ def build_czml(replay: Replay) -> str:
               point=p.Point(pixelSize=6, color=b.colour([255, 255, 255, 255]),
                             outlineColor=b.colour(_rgba(colours[partner])), outlineWidth=2),
               ellipse=p.Ellipse(semiMajorAxis=reach, semiMinorAxis=reach, fill=True, outline=False,
-                                material=b.solid(_rgba(colours[partner], 28))))
+                                material=b.solid(_rgba(colours[partner], 14))))
 
     for asset in scenario.assets:
         b.add(id=f"asset/{asset.id}", name=asset.name,

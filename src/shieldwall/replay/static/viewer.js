@@ -27,6 +27,9 @@
       skyBox: false,
       shouldAnimate: false,
     });
+    // The moon and sun need Earth orientation tables (IAU2006_XYS) that are not shipped; not needed here.
+    viewer.scene.moon = viewer.scene.moon && viewer.scene.moon.destroy();
+    viewer.scene.sun = viewer.scene.sun && viewer.scene.sun.destroy();
     viewer.scene.globe.enableLighting = false;
     viewer.scene.fog.enabled = false;
 
@@ -35,7 +38,9 @@
     const clock = viewer.clock;
     clock.shouldAnimate = false;
     const e = meta.extent_deg;
-    viewer.camera.setView({ destination: Cesium.Rectangle.fromDegrees(e.west, e.south, e.east, e.north) });
+    // Widen the view to the west so that the control panel does not hide the western end.
+    const west = e.west - 0.3 * (e.east - e.west);
+    viewer.camera.setView({ destination: Cesium.Rectangle.fromDegrees(west, e.south, e.east, e.north) });
 
     document.getElementById("title").textContent =
       `${meta.scenario}, run ${meta.run}` + (meta.viewer ? ` (view of ${meta.viewer})` : "");
