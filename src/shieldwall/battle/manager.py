@@ -22,6 +22,8 @@ from shieldwall.wta import Assigner, AssignmentProblem
 TIME_TOLERANCE_S = 1e-6
 """Retry times are computed as launch - reaction; adding the reaction back must find that launch."""
 
+INF = float("inf")
+
 CHEAPER_SHOT_PK_MARGIN = 0.05
 """A later shot counts as 'as likely to kill' when its Pk is at most this much lower."""
 
@@ -39,6 +41,8 @@ class Option:
     last_decision_s: float  # the latest time a decision can still use this window
     remote_ok: bool
     slack_s: float  # a launch this soon after the earliest possible one cannot be improved on
+    any_refused: bool  # some of the window's opportunities are refused by coalition rules
+    intercepts_s: list[float]  # intercept times aligned with launches_s
 
 
 def _launch_slack_s(window, sample_period_s: float) -> float:
@@ -59,7 +63,8 @@ def options_for(windows_by_threat, units: set[int], reaction_s, cost_usd, remote
     return [
         [Option(w, w.unit, reaction_s[w.unit], cost_usd[w.unit], w.kill_probability, w.allowed_launch_t_s,
                 w.latest_allowed_launch_t_s - reaction_s[w.unit], remote_ok[w.unit],
-                _launch_slack_s(w, sample_period_s[j]))
+                _launch_slack_s(w, sample_period_s[j]), w.any_refused,
+                w.intercept_t_s[w.allowed_positions].tolist())
          for w in windows if w.unit in units]
         for j, windows in enumerate(windows_by_threat)
     ]
@@ -74,17 +79,27 @@ class Engagement:
     shots: int
 
 
+@dataclass(slots=True)
+class Evaluation:
+    ready: list[tuple]  # (threat, option, launch index, shots, kill probability) that can leave now
+    retry_s: float  # when the threat's next window opens (inf: none)
+    valid_until_s: float
+    depleted_units: int  # fire units out of interceptors when this was evaluated
+
+
 @dataclass
 class Decision:
     engagements: list[Engagement]
     retry_at_s: dict[int, float]  # threat -> when to evaluate it again (absent: never by itself)
-    waiting: list[tuple[int, int]]  # (threat, unit): the threat waits for a channel of that unit
+    waiting: list[tuple[int, int, float]]  # (threat, unit, net gain): waits for a channel of that unit
 
 
 class BattleManager:
     """Doctrine and assignment for one cell (a group of fire units under one picture).
 
     `state` must offer the lists `magazine[u]` and `free[u]` (free fire channels),
+    `depleted_units` (how many units are out of interceptors), `evaluations` (a dict for the
+    per-threat cache), `refused` (the (unit, threat) pairs whose refusal is recorded),
     `own_track_t_s(u, j)` (when unit u's own partner holds threat j, for units that may not engage
     on remote tracks) and `check_refusal(t, window, earliest_s)` to record refused opportunities.
     """
@@ -96,59 +111,98 @@ class BattleManager:
         self.value_list = value_at_risk_usd.tolist()
 
     def decide(self, t_s: float, threats: list[int], options: list[list[Option]], state) -> Decision:
-        doctrine = self.doctrine
-        look_s = doctrine.kill_assessment_s
-        magazine, free = state.magazine, state.free
-        candidates: list[tuple[int, Option, int, int, float]] = []  # (threat, option, position, shots, pk)
+        """Engagements to start at `t_s` for the given threats, and when to look at the rest again.
+
+        `state.evaluations` caches each threat's evaluation (see `_evaluate`) for as long as it
+        stays valid, so re-deciding on threats that wait for a fire channel costs little.
+        """
+        free, magazine = state.free, state.magazine
+        candidates: list[tuple[int, Option, int, int, float]] = []  # (threat, option, index, shots, pk)
         retry: dict[int, float] = {}
-        waiting: list[int] = []
+        waiting: list[tuple[int, int, float]] = []
+        weight = self.doctrine.cost_weight
+        value = self.value_list
+        cache = state.evaluations
+        depleted = state.depleted_units
         for j in threats:
-            usable = [o for o in options[j] if magazine[o.unit] > 0]
-            if not usable:
-                continue
-            last_chance = max(o.last_decision_s for o in usable)
-            now, later, busy = [], [], []
-            next_t = np.inf
-            for o in usable:
-                if o.last_decision_s < t_s - TIME_TOLERANCE_S and not o.window.any_refused:
-                    continue  # this window has closed
-                ready = t_s if o.remote_ok else max(t_s, state.own_track_t_s(o.unit, j))
-                earliest = ready + o.reaction_s
-                if o.window.any_refused:
-                    state.check_refusal(t_s, o.window, earliest)
-                k = bisect_left(o.launches_s, earliest - TIME_TOLERANCE_S)
-                if k == len(o.launches_s):
-                    continue
-                launch = o.launches_s[k]
-                if ready <= t_s and launch - earliest <= o.slack_s:
-                    if free[o.unit] > 0:
-                        now.append((o, k))
-                    else:
-                        busy.append(o.unit)
+            cached = cache.get(j)
+            if cached is None or cached.valid_until_s < t_s or cached.depleted_units != depleted:
+                cached = cache[j] = self._evaluate(t_s, j, options[j], state)
+            for candidate in cached.ready:
+                unit = candidate[1].unit
+                if free[unit] > 0:
+                    shots = min(candidate[3], magazine[unit])
+                    if shots != candidate[3]:
+                        pk = 1.0 - (1.0 - candidate[1].kill_probability) ** shots
+                        candidate = (j, candidate[1], candidate[2], shots, pk)
+                    candidates.append(candidate)
                 else:
-                    later.append((o, k))
-                    next_t = min(next_t, max(launch - o.reaction_s, ready))
-            if doctrine.prefer_cheaper_shot and now and later:
-                now, deferred_to = _hold_for_cheaper(now, later, usable, look_s)
-                next_t = min(next_t, deferred_to)
-            for o, k in now:
-                position = int(o.window.allowed_positions[k])
-                look_fits = o.window.intercept_t_s[position] + look_s <= last_chance
-                shots = 1 if (doctrine.shoot_look_shoot and look_fits) else doctrine.salvo_size
-                shots = min(shots, magazine[o.unit])
-                candidates.append((j, o, position, shots, 1.0 - (1.0 - o.kill_probability) ** shots))
-            waiting.extend((j, u) for u in busy)
-            if next_t < np.inf:
-                retry[j] = max(next_t, t_s)
+                    waiting.append((j, unit, value[j] * candidate[4] - weight * candidate[3] * candidate[1].cost_usd))
+            if cached.retry_s < INF:
+                retry[j] = max(cached.retry_s, t_s)
         engagements = self._assign(candidates, free, magazine)
         engaged = {e.threat for e in engagements}
-        weight = doctrine.cost_weight
         for j, o, _, shots, pk in candidates:
             # Outbid for a channel or an interceptor: look again when one frees. A shot not worth
             # its cost now is looked at again only when the threat's next window opens.
-            if j not in engaged and self.value_list[j] * pk > weight * shots * o.cost_usd:
-                waiting.append((j, o.unit))
+            gain = value[j] * pk - weight * shots * o.cost_usd
+            if j not in engaged and gain > 0:
+                waiting.append((j, o.unit, gain))
+        for j in engaged:
+            cache.pop(j, None)
         return Decision(engagements, {j: r for j, r in retry.items() if j not in engaged}, waiting)
+
+    def _evaluate(self, t_s: float, j: int, options: list[Option], state) -> "Evaluation":
+        """Threat j's engagement options at `t_s`: shots that can leave now (whatever the state of
+        the units' fire channels), and when its next window opens.
+
+        The result holds until the earliest of: a ready shot's launch time passing, a later
+        window opening, or a fire unit running out of interceptors.
+        """
+        doctrine = self.doctrine
+        look_s = doctrine.kill_assessment_s
+        magazine = state.magazine
+        refused = state.refused
+        usable = []
+        last_chance = -INF
+        for o in options:
+            if magazine[o.unit] > 0:
+                usable.append(o)
+                if o.last_decision_s > last_chance:
+                    last_chance = o.last_decision_s
+        now, later = [], []
+        next_t = valid_until = INF
+        closed_before = t_s - TIME_TOLERANCE_S
+        for o in usable:
+            if o.any_refused:
+                if (o.unit, j) not in refused:
+                    ready = t_s if o.remote_ok else max(t_s, state.own_track_t_s(o.unit, j))
+                    state.check_refusal(t_s, o.window, ready + o.reaction_s)
+            elif o.last_decision_s < closed_before:
+                continue  # this window has closed
+            ready = t_s if o.remote_ok else max(t_s, state.own_track_t_s(o.unit, j))
+            earliest = ready + o.reaction_s
+            k = bisect_left(o.launches_s, earliest - TIME_TOLERANCE_S)
+            if k == len(o.launches_s):
+                continue
+            launch = o.launches_s[k]
+            if ready <= t_s and launch - earliest <= o.slack_s:
+                now.append((o, k))
+                valid_until = min(valid_until, launch - o.reaction_s)
+            else:
+                later.append((o, k))
+                opens = max(launch - o.reaction_s, ready)
+                next_t = min(next_t, opens)
+                valid_until = min(valid_until, opens - o.slack_s)
+        if doctrine.prefer_cheaper_shot and now and later:
+            now, deferred_to = _hold_for_cheaper(now, later, usable, look_s)
+            next_t = min(next_t, deferred_to)
+        ready_shots = []
+        for o, k in now:
+            look_fits = o.intercepts_s[k] + look_s <= last_chance
+            shots = 1 if (doctrine.shoot_look_shoot and look_fits) else doctrine.salvo_size
+            ready_shots.append((j, o, k, shots, 1.0 - (1.0 - o.kill_probability) ** shots))
+        return Evaluation(ready_shots, next_t, valid_until, state.depleted_units)
 
     def _assign(self, candidates, free, magazine) -> list[Engagement]:
         if not candidates:
@@ -166,7 +220,7 @@ class BattleManager:
             row, col = u_index[o.unit], t_index[j]
             pk[row, col] = p
             cost[row, col] = shots * o.cost_usd
-            chosen[(row, col)] = (o.window, position, shots)
+            chosen[(row, col)] = (o.window, int(o.window.allowed_positions[position]), shots)
         capacity = np.array([min(free[u], magazine[u]) for u in units])
         problem = AssignmentProblem(
             values=self.value_at_risk_usd[targets], kill_probability=pk, capacity=capacity,
@@ -193,8 +247,8 @@ class BattleManager:
                 best, best_gain = candidate, gain
         if best is None:
             return []
-        j, o, position, shots, _ = best
-        return [Engagement(o.unit, j, o.window, position, shots)]
+        j, o, k, shots, _ = best
+        return [Engagement(o.unit, j, o.window, int(o.window.allowed_positions[k]), shots)]
 
 
 def _hold_for_cheaper(now, later, usable, look_s):
@@ -207,7 +261,7 @@ def _hold_for_cheaper(now, later, usable, look_s):
         for o2, k2 in later:
             if o2.cost_usd >= o.cost_usd or o2.kill_probability < o.kill_probability - CHEAPER_SHOT_PK_MARGIN:
                 continue
-            intercept = o2.window.intercept_t_s[int(o2.window.allowed_positions[k2])]
+            intercept = o2.intercepts_s[k2]
             depth = max((o3.last_decision_s for o3 in usable if o3.unit != o2.unit), default=-np.inf)
             if intercept + look_s <= depth:
                 alternative = min(alternative, o2.launches_s[k2] - o2.reaction_s)

@@ -130,10 +130,14 @@ class _Replication:
         self.shots_at = np.zeros(n, dtype=np.int64)
         self.engaged = [np.zeros(n, dtype=bool) for _ in cells]
         self.next_eval = [np.full(n, np.nan) for _ in cells]
-        self.waiting = [{} for _ in cells]  # per cell: unit -> threats waiting for its channel
+        # Per cell: unit -> {threat: net gain of its shot} for threats waiting for that unit's channel.
+        self.waiting = [{} for _ in cells]
         self.shot_rows: list[tuple] = []
         self.refusal_rows: list[tuple] = []
         self.refused: set[tuple[int, int]] = set()
+        self.cell_evaluations = [{} for _ in cells]
+        self.freed: set[int] = set()  # units whose channel freed at the current instant  # the battle manager's per-threat caches
+        self.depleted_units = sum(1 for m in self.magazine if m <= 0)
         self.events: list[tuple] = []
         self._seq = 0
         self.cells = cells
@@ -149,8 +153,6 @@ class _Replication:
         """Record, once per (unit, threat), an opportunity the coalition rules refused: the first
         geometric opportunity after `earliest_s` is refused."""
         key = (window.unit, window.threat)
-        if key in self.refused:
-            return
         first = int(np.searchsorted(window.launch_t_s, earliest_s))
         if first >= window.launch_t_s.size or window.allowed[first]:
             return
@@ -186,11 +188,43 @@ class _Replication:
             while self.events and self.events[0][0] == t:
                 _, kind, _, payload = heapq.heappop(self.events)
                 self._handle(t, kind, payload, due)
-            for c, threats in enumerate(due):
-                live = [j for j in sorted(threats) if self.alive[j] and not self.engaged[c][j]]
-                if live:
-                    self._decide(c, t, live)
+            released: set[tuple[int, int]] = set()
+            while True:
+                for c, threats in enumerate(due):
+                    live = [j for j in sorted(threats) if self.alive[j] and not self.engaged[c][j]]
+                    if live:
+                        self._decide(c, t, live)
+                if not self.freed:
+                    break
+                due = self._release_waiting(released)
         return self._outcome()
+
+    def _release_waiting(self, released: set) -> list[set[int]]:
+        """Threats to look at again because a fire channel they wait for is free.
+
+        For each free channel, the waiting threats with the best net gain are released, one more
+        than there are free channels, so that the epoch's assignment still has a choice; the rest
+        keep waiting. Each (unit, threat) is released once per instant, which ends the loop. A
+        threat's gain can change between epochs only by a salvo becoming a single shot (or back),
+        so releasing by gain order finds the greedy's choice without re-evaluating every waiter.
+        """
+        due: list[set[int]] = [set() for _ in self.cells]
+        still_free = set()
+        for u in self.freed:
+            if self.free[u] <= 0:
+                continue
+            for c, waiting in enumerate(self.waiting):
+                waiters = waiting.get(u)
+                if not waiters:
+                    continue
+                fresh = [(gain, j) for j, gain in waiters.items() if (u, j) not in released]
+                for gain, j in sorted(fresh, reverse=True)[: self.free[u] + 1]:
+                    del waiters[j]
+                    released.add((u, j))
+                    due[c].add(j)
+                    still_free.add(u)
+        self.freed = still_free  # looked at again after this round's decisions
+        return due
 
     def _handle(self, t, kind, payload, due) -> None:
         if kind == _FAIL:
@@ -200,6 +234,7 @@ class _Replication:
         elif kind == _INTERCEPT:
             c, u, j, rows, sample = payload
             self.free[u] += 1
+            self.freed.add(u)
             if self.alive[j]:
                 kills = [r for r in rows if self.shot_rows[r][-1] == KILL]
                 if kills:
@@ -208,7 +243,6 @@ class _Replication:
                 for r in rows:
                     self.shot_rows[r] = (*self.shot_rows[r][:-1], TARGET_GONE)
             self.push(t + self.world.scenario.doctrine.kill_assessment_s, _ASSESS, (c, j))
-            due[c].update(self.waiting[c].pop(u, ()))
         elif kind == _ASSESS:
             c, j = payload
             self.engaged[c][j] = False
@@ -223,19 +257,22 @@ class _Replication:
                 due[c].add(j)
 
     def _decide(self, c: int, t: float, threats: list[int]) -> None:
+        self.evaluations = self.cell_evaluations[c]
         decision = self.manager.decide(t, threats, self.cell_options[c], self)
         for e in decision.engagements:
             self._fire(c, t, e)
         for j, retry_t in decision.retry_at_s.items():
             self.schedule_evaluation(c, j, retry_t)
-        for j, u in decision.waiting:
+        for j, u, gain in decision.waiting:
             if not self.engaged[c][j]:
-                self.waiting[c].setdefault(u, set()).add(j)
+                self.waiting[c].setdefault(u, {})[j] = gain
 
     def _fire(self, c: int, t: float, e) -> None:
         shots = min(e.shots, self.magazine[e.unit])  # the assigner kept within magazine and channels
         w, pos = e.window, e.position
         self.magazine[e.unit] -= shots
+        if self.magazine[e.unit] <= 0:
+            self.depleted_units += 1
         self.free[e.unit] -= 1
         self.engaged[c][e.threat] = True
         j = e.threat
