@@ -1,0 +1,425 @@
+"""Campaigns: a sequence of raids with magazines carried from one raid to the next.
+
+Replication i of a campaign flies raid k (k = 0, 1, ...) with replication seed
+`replication_seed(seed + k, i)` on raid realisation `realisation_seed(seed + k, r)`, so the first
+raid is exactly replication i of `shieldwall run --seed SEED`. Fire units are matched by id across
+raids: a unit seen before starts a raid with what it had left, plus resupply over the time between
+the raids, capped at its capacity (stated in the campaign file, else its magazine when first
+seen); a unit seen for the first time starts with its scenario magazine.
+
+Resupply, per interceptor type (optionally per partner): `per_day` interceptors accumulate in a
+depot; before each raid, the whole interceptors in the depot are handed out one at a time to the
+unit of that type with the largest shortfall against capacity (ties: the unit seen first) until
+the depot has less than one or every such unit is full; what cannot be placed stays in the depot.
+
+`absorb` asks how many raids of one size the coalition can take in a row, from full magazines and
+with the same resupply, before the share of launched threats that leak passes a threshold.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+
+from shieldwall.analysis._stats import CONFIDENCE, COST_CAUTION, interval, ratio
+from shieldwall.analysis.variants import apply_overlay, load_overlay, parse_duration_s
+from shieldwall.engine import compile_world, simulate
+from shieldwall.engine.simulate import LEAKED
+from shieldwall.montecarlo.run import realisation_of, realisation_seed, replication_seed
+from shieldwall.results.summary import wilson_interval
+from shieldwall.scenario import BUNDLED_SCENARIOS, Problem, Scenario, ScenarioError, load_scenario
+from shieldwall.scenario.load import _problems_from, _read_yaml
+
+FORMAT = "shieldwall.campaign/1"
+BUNDLED_CAMPAIGNS = ("april-then-october",)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _duration(value):
+    return parse_duration_s(value)
+
+
+class RaidEntry(_Strict):
+    scenario: str = Field(description="bundled scenario name, or a file relative to the campaign file")
+    label: str | None = None
+    after_s: float = Field(0.0, description="time from the start of the previous raid (e.g. 171d, 12h)")
+    overlay: str | None = Field(None, description="overlay file applied to this raid's scenario")
+
+    @field_validator("after_s", mode="before")
+    @classmethod
+    def _after(cls, value):
+        return _duration(value)
+
+
+class Resupply(_Strict):
+    interceptor: str
+    per_day: Annotated[float, Field(ge=0)]
+    partner: str | None = Field(None, description="only this partner's units (default: every unit of the type)")
+    source: str | None = None
+    notional: str | None = None
+
+
+class Absorb(_Strict):
+    scenario: str
+    every_s: float = Field(86400.0, description="time between the repeated raids")
+    max_raids: Annotated[int, Field(ge=1, le=200)] = 10
+    leakage_threshold: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.1, description="share of launched threats that leak")
+
+    @field_validator("every_s", mode="before")
+    @classmethod
+    def _every(cls, value):
+        return _duration(value)
+
+
+class Campaign(_Strict):
+    name: str
+    description: str = ""
+    raids: list[RaidEntry] = Field(min_length=1)
+    resupply: list[Resupply] = []
+    capacity: dict[str, Annotated[int, Field(ge=0)]] = Field(
+        {}, description="fire unit id -> most interceptors it can hold")
+    absorb: Absorb | None = None
+    sources: list[str] = []
+    _folder: Path = PrivateAttr(Path("."))
+
+
+def bundled_campaign_path(name: str) -> Path:
+    return Path(str(resources.files("shieldwall") / "data" / "campaigns" / f"{name}.yaml"))
+
+
+def load_campaign(source: str | Path) -> Campaign:
+    """A campaign file (or bundled name). Raises ScenarioError naming the file and the path inside."""
+    text_source = str(source)
+    path = bundled_campaign_path(text_source) if text_source in BUNDLED_CAMPAIGNS and not Path(
+        text_source).exists() else Path(text_source)
+    if not path.is_file():
+        raise ScenarioError(text_source, [Problem("", f"no such file, and not a bundled campaign "
+                                                      f"({', '.join(BUNDLED_CAMPAIGNS)})")])
+    data, node = _read_yaml(path.read_text(encoding="utf-8"), text_source)
+    if not isinstance(data, dict):
+        raise ScenarioError(text_source, [Problem("", "expected a mapping at the top level")])
+    try:
+        campaign = Campaign.model_validate(data)
+    except ValidationError as error:
+        raise ScenarioError(text_source, _problems_from(error, node)) from None
+    campaign._folder = path.parent
+    return campaign
+
+
+def _resolve_scenario(campaign: Campaign, name: str, path: str) -> Scenario:
+    candidate = campaign._folder / name
+    if candidate.is_file():
+        return load_scenario(candidate)
+    if name in BUNDLED_SCENARIOS:
+        return load_scenario(name)
+    raise ScenarioError(path, [Problem("", f"{name!r} is neither a file next to the campaign "
+                                           f"nor a bundled scenario ({', '.join(BUNDLED_SCENARIOS)})")])
+
+
+def _raid_scenarios(campaign: Campaign) -> list[Scenario]:
+    out = []
+    for k, raid in enumerate(campaign.raids):
+        scenario = _resolve_scenario(campaign, raid.scenario, f"raids.{k}.scenario")
+        if raid.overlay:
+            overlay_path = campaign._folder / raid.overlay
+            scenario = apply_overlay(scenario, load_overlay(overlay_path), str(overlay_path)).scenario
+        out.append(scenario)
+    return out
+
+
+# --------------------------------------------------------------------------- the magazine ledger
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """Every fire unit seen in the campaign, in order of first appearance, with its stock key."""
+
+    units: list[str]
+    capacity: np.ndarray  # (U,)
+    first_magazine: np.ndarray  # (U,)
+    stock: list[tuple[str, str]]  # per unit: (partner label, interceptor type)
+    owner: list[str]  # partner id per unit
+    interceptor: list[str]
+    layer: dict[str, int]
+
+    @classmethod
+    def of(cls, scenarios: list[Scenario], capacity: dict[str, int]) -> "Ledger":
+        units, first, stock, owner, interceptor, layer = [], [], [], [], [], {}
+        for scenario in scenarios:
+            label = {p.id: p.label for p in scenario.partners}
+            for u in scenario.fire_units:
+                if u.id not in units:
+                    units.append(u.id)
+                    first.append(u.magazine)
+                    stock.append((label[u.owner], u.interceptor))
+                    owner.append(u.owner)
+                    interceptor.append(u.interceptor)
+                    layer[u.interceptor] = scenario.catalog.interceptors[u.interceptor].layer
+        cap = np.array([capacity.get(u, m) for u, m in zip(units, first)], dtype=np.int64)
+        return cls(units, cap, np.array(first, dtype=np.int64), stock, owner, interceptor, layer)
+
+    @property
+    def stocks(self) -> list[tuple[str, str]]:
+        return list(dict.fromkeys(self.stock))
+
+    def by_stock(self, levels: np.ndarray) -> np.ndarray:
+        """Sum unit levels (..., U) into stock levels (..., S)."""
+        keys = self.stocks
+        index = np.array([keys.index(s) for s in self.stock])
+        out = np.zeros((*levels.shape[:-1], len(keys)))
+        for u, s in enumerate(index):
+            out[..., s] += levels[..., u]
+        return out
+
+
+def resupply(levels: np.ndarray, depot: np.ndarray, ledger: Ledger, rules: list[Resupply],
+             elapsed_s: float, seen: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(levels, depot) after `elapsed_s` of resupply (see the module docstring for the rule); only
+    units already `seen` in the campaign receive interceptors."""
+    levels = levels.copy()
+    depot = depot.copy()
+    for k, rule in enumerate(rules):
+        depot[k] += rule.per_day * elapsed_s / 86400.0
+        eligible = [u for u in range(len(ledger.units)) if ledger.interceptor[u] == rule.interceptor
+                    and (rule.partner is None or ledger.owner[u] == rule.partner)
+                    and (seen is None or seen[u])]
+        while depot[k] >= 1.0 - 1e-9 and eligible:
+            shortfall = [ledger.capacity[u] - levels[u] for u in eligible]
+            best = int(np.argmax(shortfall))
+            if shortfall[best] <= 0:
+                break
+            levels[eligible[best]] += 1
+            depot[k] -= 1.0
+    return levels, depot
+
+
+# --------------------------------------------------------------------------- worker side
+
+_JOB: dict = {}
+_WORLDS: dict = {}
+
+
+def _install(job: dict) -> None:
+    global _JOB
+    _JOB = job
+    _WORLDS.clear()
+
+
+def _world(k: int, scenario: Scenario, seed: int, r: int):
+    key = (_JOB["token"], k, r)
+    if key not in _WORLDS:
+        if len(_WORLDS) > 4 * len(_JOB["sequence"]):
+            _WORLDS.clear()
+        _WORLDS[key] = compile_world(scenario, np.random.default_rng(realisation_seed(seed, r)))
+    return _WORLDS[key]
+
+
+def _fly(indices: list[int]) -> tuple[list[int], dict[str, np.ndarray]]:
+    """Fly the whole sequence of raids for each replication in `indices`."""
+    job = _JOB
+    ledger: Ledger = job["ledger"]
+    sequence: list[tuple[int, Scenario, float]] = job["sequence"]  # (scenario index, scenario, gap)
+    runs, realisations, seed, fidelity = job["runs"], job["realisations"], job["seed"], job["fidelity"]
+    rules = job["resupply"]
+    K, U = len(sequence), len(ledger.units)
+    out = {name: np.zeros((len(indices), K)) for name in ("launched", "leaked", "value_lost_usd",
+                                                          "defence_cost_usd", "attack_cost_usd", "shots")}
+    out["start_levels"] = np.zeros((len(indices), K, U))
+    out["end_levels"] = np.zeros((len(indices), K, U))
+    position = {u: n for n, u in enumerate(ledger.units)}
+    for row, i in enumerate(indices):
+        levels = ledger.first_magazine.copy()
+        seen = np.zeros(U, dtype=bool)
+        depot = np.zeros(len(rules))
+        r = realisation_of(i, runs, realisations)
+        for k, (s, scenario, gap) in enumerate(sequence):
+            if k > 0:
+                levels, depot = resupply(levels, depot, ledger, rules, gap, seen)
+            world = _world(s, scenario, seed + k, r)
+            slots = [position[u.id] for u in scenario.fire_units]
+            start = [int(levels[p]) if seen[p] else u.magazine for p, u in zip(slots, scenario.fire_units)]
+            for p, m in zip(slots, start):
+                levels[p] = m
+                seen[p] = True
+            out["start_levels"][row, k] = levels
+            outcome = simulate(world, np.random.default_rng(replication_seed(seed + k, i)), fidelity,
+                               magazine=start)
+            for p, m in zip(slots, outcome.magazine_left):
+                levels[p] = int(m)
+            out["end_levels"][row, k] = levels
+            cost = np.array([scenario.catalog.interceptors[u.interceptor].unit_cost_usd.value
+                             for u in scenario.fire_units])
+            shot_unit = outcome.shots["unit"]
+            out["launched"][row, k] = world.threats.count
+            out["leaked"][row, k] = np.count_nonzero(outcome.fate == LEAKED)
+            out["value_lost_usd"][row, k] = outcome.value_lost_usd
+            out["defence_cost_usd"][row, k] = cost[shot_unit].sum() if shot_unit.size else 0.0
+            out["attack_cost_usd"][row, k] = world.threats.unit_cost_usd.sum()
+            out["shots"][row, k] = shot_unit.size
+    return indices, out
+
+
+def _pool_context():
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _simulate_sequence(scenarios, sequence, ledger, rules, runs, seed, fidelity, realisations, workers, progress,
+                       progress_offset=0, progress_total=None):
+    job = {"token": os.urandom(8).hex(), "ledger": ledger, "sequence": sequence, "resupply": rules,
+           "runs": runs, "realisations": realisations, "seed": seed, "fidelity": fidelity}
+    blocks: dict[int, list[int]] = {}
+    for i in range(runs):
+        blocks.setdefault(realisation_of(i, runs, realisations), []).append(i)
+    size = max(1, min(16, math.ceil(runs / (max(1, workers) * 4))))
+    chunks = [b[j:j + size] for b in blocks.values() for j in range(0, len(b), size)]
+    parts: dict[int, dict] = {}
+    done = 0
+
+    def collect(result):
+        nonlocal done
+        indices, columns = result
+        parts[indices[0]] = columns
+        done += len(indices)
+        if progress:
+            progress(progress_offset + done, progress_total or runs)
+
+    if workers <= 1:
+        previous = dict(_JOB)
+        _install(job)
+        try:
+            for chunk in chunks:
+                collect(_fly(chunk))
+        finally:
+            _install(previous)
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_install,
+                                 initargs=(job,)) as pool:
+            for future in as_completed([pool.submit(_fly, c) for c in chunks]):
+                collect(future.result())
+    keys = sorted(parts)
+    return {name: np.concatenate([parts[k][name] for k in keys]) for name in parts[keys[0]]}
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def run_campaign(campaign: Campaign, runs: int = 100, seed: int = 0, fidelity: str = "radar",
+                 realisations: int = 10, workers: int = 1, absorb: Absorb | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> dict:
+    """Fly the campaign `runs` times; return magazine levels, depletion and leakage (JSON-ready)."""
+    started = time.perf_counter()
+    if runs < 2:
+        raise ValueError("runs must be at least 2")
+    realisations = max(1, min(runs, realisations))
+    absorb = absorb or campaign.absorb
+    scenarios = _raid_scenarios(campaign)
+    absorb_scenario = _resolve_scenario(campaign, absorb.scenario, "absorb.scenario") if absorb else None
+    ledger = Ledger.of(scenarios + ([absorb_scenario] if absorb_scenario else []), campaign.capacity)
+    _check_resupply(campaign, ledger)
+    sequence = [(k, s, campaign.raids[k].after_s) for k, s in enumerate(scenarios)]
+    total = runs * (2 if absorb else 1)
+    columns = _simulate_sequence(scenarios, sequence, ledger, list(campaign.resupply), runs, seed, fidelity,
+                                 realisations, workers, progress, 0, total)
+    labels = [r.label or r.scenario for r in campaign.raids]
+    t_days = np.cumsum([r.after_s if k else 0.0 for k, r in enumerate(campaign.raids)]) / 86400.0
+    report = {
+        "format": FORMAT, "campaign": campaign.name, "runs": runs, "seed": seed, "fidelity": fidelity,
+        "realisations": realisations, "confidence": CONFIDENCE,
+        "raids": _raid_rows(columns, labels, t_days),
+        "magazines": _magazine_rows(columns, ledger, labels),
+        "caution": COST_CAUTION,
+    }
+    if absorb:
+        sequence = [(0, absorb_scenario, absorb.every_s) for _ in range(absorb.max_raids)]
+        repeat = _simulate_sequence([absorb_scenario], sequence, ledger, list(campaign.resupply), runs,
+                                    seed + 10_000, fidelity, realisations, workers, progress, runs, total)
+        report["absorb"] = _absorb_rows(repeat, absorb, absorb_scenario.name, ledger)
+    report["elapsed_s"] = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _check_resupply(campaign: Campaign, ledger: Ledger) -> None:
+    problems = []
+    for k, rule in enumerate(campaign.resupply):
+        if rule.interceptor not in ledger.interceptor:
+            problems.append(Problem(f"resupply.{k}.interceptor",
+                                    f"no fire unit in the campaign uses {rule.interceptor!r}"))
+    for unit in campaign.capacity:
+        if unit not in ledger.units:
+            problems.append(Problem(f"capacity.{unit}", f"no fire unit {unit!r} in the campaign's raids"))
+    if problems:
+        raise ScenarioError(f"campaign {campaign.name!r}", problems)
+
+
+def _raid_rows(c: dict, labels: list[str], t_days: np.ndarray) -> list[dict]:
+    rows = []
+    for k, label in enumerate(labels):
+        share = c["leaked"][:, k] / np.maximum(c["launched"][:, k], 1)
+        rows.append({
+            "raid": k + 1, "label": label, "t_days": float(t_days[k]),
+            "launched": interval(c["launched"][:, k]), "leaked": interval(c["leaked"][:, k]),
+            "leak_share": interval(share), "value_lost_usd": interval(c["value_lost_usd"][:, k]),
+            "shots": interval(c["shots"][:, k]),
+            "defence_cost_usd": interval(c["defence_cost_usd"][:, k]),
+            "attack_cost_usd": interval(c["attack_cost_usd"][:, k]),
+            "cost_exchange_ratio": ratio(c["defence_cost_usd"][:, k], c["attack_cost_usd"][:, k]),
+        })
+    return rows
+
+
+def _magazine_rows(c: dict, ledger: Ledger, labels: list[str]) -> list[dict]:
+    start = ledger.by_stock(c["start_levels"])  # (runs, K, S)
+    end = ledger.by_stock(c["end_levels"])
+    capacity = ledger.by_stock(ledger.capacity[None, :].astype(float))[0]
+    runs, K, _ = start.shape
+    rows = []
+    for s, (partner, interceptor) in enumerate(ledger.stocks):
+        dry = end[:, :, s] <= 0
+        ever = dry.any(axis=1)
+        first = np.where(ever, dry.argmax(axis=1), K)  # raid index at which it first ran dry (K: never)
+        p_dry = [asdict(wilson_interval(int(dry[:, k].sum()), runs)) for k in range(K)]
+        median = int(np.median(first))
+        rows.append({
+            "partner": partner, "interceptor": interceptor, "layer": ledger.layer[interceptor],
+            "capacity": float(capacity[s]),
+            "start": [interval(start[:, k, s]) for k in range(K)],
+            "end": [interval(end[:, k, s]) for k in range(K)],
+            "p_dry_after": [{k: float(v) for k, v in d.items()} for d in p_dry],
+            "p_ever_dry": {k: float(v) for k, v in asdict(wilson_interval(int(ever.sum()), runs)).items()},
+            "median_dry_raid": None if median >= K else median + 1,
+            "median_dry_label": None if median >= K else labels[median],
+        })
+    return rows
+
+
+def _absorb_rows(c: dict, absorb: Absorb, name: str, ledger: Ledger) -> dict:
+    share = c["leaked"] / np.maximum(c["launched"], 1)  # (runs, R)
+    over = share > absorb.leakage_threshold
+    absorbed = np.where(over.any(axis=1), over.argmax(axis=1), share.shape[1])
+    means = share.mean(axis=0)
+    first_mean = np.flatnonzero(means > absorb.leakage_threshold)
+    return {
+        "scenario": name, "every_days": absorb.every_s / 86400.0, "max_raids": absorb.max_raids,
+        "leakage_threshold": absorb.leakage_threshold,
+        "leak_share": [interval(share[:, k]) for k in range(share.shape[1])],
+        "raids_absorbed": interval(absorbed),
+        "raids_absorbed_median": float(np.median(absorbed)),
+        "mean_passes_threshold_at_raid": int(first_mean[0]) + 1 if first_mean.size else None,
+        "magazines": _magazine_rows(c, ledger, [f"{name} #{k + 1}" for k in range(share.shape[1])]),
+    }

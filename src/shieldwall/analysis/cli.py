@@ -1,0 +1,341 @@
+"""Commands `value`, `compare` and `campaign` (mounted at the top level of `shieldwall`).
+
+Tables go to stdout; progress bars and messages to stderr, so that `--json` leaves stdout holding
+exactly one JSON document. Bad input exits with code 2 and a message naming what was wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
+                  help="Coalition analysis: partner value, variants, campaigns.")
+out = Console()
+err = Console(stderr=True)
+USAGE_ERROR = 2
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(USAGE_ERROR)
+
+
+def _emit_json(data) -> None:
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+
+
+def _load(source: str):
+    from shieldwall.scenario import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(source)
+    except ScenarioError as error:
+        _fail(str(error))
+
+
+def _settings(runs: int, seed: int, fidelity: str, realisations: int):
+    from shieldwall.analysis.evaluate import Settings
+
+    try:
+        return Settings(runs=runs, seed=seed, fidelity=fidelity, realisations=realisations)
+    except ValueError as error:
+        _fail(str(error))
+
+
+def _out_folder(folder: Optional[Path]) -> Optional[Path]:
+    if folder is not None and not folder.is_dir():
+        _fail(f"--out {folder}: not an existing results folder")
+    return folder
+
+
+@contextmanager
+def _progress(description: str):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err, transient=True) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _est(d: dict, digits: int = 1, scale: float = 1.0) -> str:
+    from shieldwall.results import Estimate
+
+    return Estimate(d["mean"], d["low"], d["high"]).format(digits, scale)
+
+
+def _signed(d: dict, digits: int = 1, scale: float = 1.0) -> str:
+    m, lo, hi = d["mean"] / scale, d["low"] / scale, d["high"] / scale
+    return f"{m:+,.{digits}f} [{lo:+,.{digits}f}, {hi:+,.{digits}f}]"
+
+
+RUNS = typer.Option(1000, min=2, help="Monte Carlo replications per variant or coalition")
+SEED = typer.Option(0, min=0, help="root seed (common random numbers across variants)")
+WORKERS = typer.Option(1, min=1, help="worker processes (results do not depend on it)")
+FIDELITY = typer.Option("radar", help="ideal | radar")
+REALISATIONS = typer.Option(10, min=1, help="raid realisations")
+NO_CACHE = typer.Option(False, "--no-cache", help="do not read or write the results cache")
+JSON = typer.Option(False, "--json", help="print the figures as one JSON document")
+
+
+@app.command()
+def value(
+    scenario: str = typer.Argument(..., help="scenario file (YAML) or bundled name"),
+    runs: int = RUNS, seed: int = SEED, workers: int = WORKERS, fidelity: str = FIDELITY,
+    realisations: int = REALISATIONS,
+    hold: list[str] = typer.Option([], "--hold", help="partner in every coalition (repeatable)"),
+    hold_defended: bool = typer.Option(False, "--hold-defended", help="hold the owners of the defended assets"),
+    method: str = typer.Option("auto", help="exact | sampled | auto (exact up to 10 partners)"),
+    permutations: int = typer.Option(200, min=2, help="orders sampled by the sampled method"),
+    successor: Optional[str] = typer.Option(None, help="partner that coordinates when the coordinator is out "
+                                                      "(default: the others fight independently)"),
+    mode: Optional[str] = typer.Option(None, "--mode", help="coordinated | independent (default: the scenario's)"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="existing results folder to write value.json into"),
+    no_cache: bool = NO_CACHE, as_json: bool = JSON,
+) -> None:
+    """Shapley value and leave-one-out value of each partner, with 95 % intervals."""
+    from shieldwall.analysis.value import partner_value
+
+    loaded = _load(scenario)
+    settings = _settings(runs, seed, fidelity, realisations)
+    folder = _out_folder(out_dir)
+    if mode not in (None, "coordinated", "independent"):
+        _fail(f"--mode must be 'coordinated' or 'independent', got {mode!r}")
+    held = list(hold)
+    if hold_defended:
+        held += [a.owner for a in loaded.assets if a.owner not in held]
+    try:
+        with _progress(f"{loaded.name}: coalitions") as progress:
+            report = partner_value(loaded, settings, workers, held, method, permutations, seed, successor, mode,
+                                   cache=not no_cache, progress=progress)
+    except ValueError as error:
+        _fail(str(error))
+    if folder is not None:
+        (folder / "value.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    if as_json:
+        _emit_json(report)
+        return
+    _print_value(report)
+
+
+def _print_value(r: dict) -> None:
+    caption = (f"{r['runs']} runs per coalition, seed {r['seed']}, {r['fidelity']} fidelity, {r['method']} Shapley"
+               + (f" ({r['permutations']} orders)" if r["permutations"] else "")
+               + (f"; held in every coalition: {', '.join(r['held'])}" if r["held"] else "")
+               + "; mean [95 % CI]")
+    for name, title, digits, scale in (("value_protected_usd", "value protected (USD M)", 1, 1e6),
+                                       ("leakers_prevented", "leakers prevented", 2, 1.0)):
+        m = r["measures"][name]
+        table = Table(title=f"{r['scenario']}: partner value, {title}", caption=caption)
+        for column in ("partner", "Shapley", "leave-one-out", "alone"):
+            table.add_column(column, justify="left" if column == "partner" else "right")
+        for partner, row in m["partners"].items():
+            shap = _est(row["shapley"], digits, scale)
+            if "se_permutation" in row["shapley"]:
+                shap += f" (sampling se {row['shapley']['se_permutation'] / scale:,.{digits}f})"
+            table.add_row(partner, shap, _est(row["leave_one_out"], digits, scale), _est(row["alone"], digits, scale))
+        table.add_row("all together", _est(m["grand_coalition"], digits, scale), "", "", style="bold")
+        out.print(table)
+    cost = r["cost"]
+    table = Table(title="cost, whole coalition (per raid)")
+    table.add_column("measure")
+    table.add_column("mean [95 % CI]", justify="right")
+    table.add_row("value lost (USD M)", _est(cost["value_lost_usd"], 1, 1e6))
+    table.add_row("defence cost (USD M)", _est(cost["defence_cost_usd"], 1, 1e6))
+    table.add_row("attack cost (USD M)", _est(cost["attack_cost_usd"], 1, 1e6))
+    table.add_row("cost-exchange ratio", _est(cost["cost_exchange_ratio"], 2))
+    out.print(table)
+    out.print(f"[dim]{cost['caution']}[/]", highlight=False)
+    out.print(f"[dim]A partner outside a coalition withdraws its units, sensors, tracks and airspace "
+              f"permissions, and its airspace is closed; coalitions without the coordinator: "
+              f"{r['coordinator_outside']}.[/]", highlight=False)
+
+
+@app.command()
+def compare(
+    scenario: str = typer.Argument(..., help="scenario file (YAML) or bundled name"),
+    without: list[str] = typer.Option([], "--without", help="remove a partner (repeatable)"),
+    deny_airspace: list[str] = typer.Option([], "--deny-airspace", help="AIRSPACE_OR_OWNER[=P1,P2]: deny intercepts there"),
+    grant_airspace: list[str] = typer.Option([], "--grant-airspace", help="AIRSPACE_OR_OWNER[=P1,P2]: allow intercepts there"),
+    authority_delay: list[str] = typer.Option([], "--authority-delay", help="PARTNER_OR_AGREEMENT=DURATION, e.g. GBR=2h"),
+    withdraw: list[str] = typer.Option([], "--withdraw", help="withdraw an agreement by id (repeatable)"),
+    magazine: list[str] = typer.Option([], "--magazine", help="UNIT_OR_TYPE=N: starting magazine"),
+    mode: Optional[str] = typer.Option(None, "--mode", help="coordinated | independent"),
+    successor: Optional[str] = typer.Option(None, help="partner that coordinates if the coordinator is removed"),
+    overlay: list[Path] = typer.Option([], "--overlay", help="overlay file (YAML), one variant each (repeatable)"),
+    each: bool = typer.Option(False, "--each", help="also run each flag's change as a variant of its own"),
+    runs: int = RUNS, seed: int = SEED, workers: int = WORKERS, fidelity: str = FIDELITY,
+    realisations: int = REALISATIONS,
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="existing results folder to write compare.json into"),
+    no_cache: bool = NO_CACHE, as_json: bool = JSON,
+) -> None:
+    """Compare variants of a scenario with it: paired differences under common random numbers."""
+    from shieldwall.analysis.compare import compare as run_compare
+    from shieldwall.analysis.variants import apply_overlay, load_overlay, overlay_from_flags
+    from shieldwall.scenario import ScenarioError
+
+    loaded = _load(scenario)
+    settings = _settings(runs, seed, fidelity, realisations)
+    folder = _out_folder(out_dir)
+    flags = {"without": without, "deny_airspace": deny_airspace, "grant_airspace": grant_airspace,
+             "authority_delay": authority_delay, "withdraw": withdraw, "magazine": magazine}
+    empty = {k: [] for k in flags}
+    overlays = []
+    try:
+        if any(flags.values()) or mode:
+            overlays.append(overlay_from_flags(loaded, "variant", **flags, mode=mode, successor=successor))
+            if each:
+                singles = [(k, v) for k, values in flags.items() for v in values]
+                if len(singles) + bool(mode) > 1:
+                    for k, v in singles:
+                        overlays.append(overlay_from_flags(loaded, f"{k.replace('_', '-')} {v}",
+                                                           **{**empty, k: [v]}, mode=None, successor=successor))
+                    if mode:
+                        overlays.append(overlay_from_flags(loaded, f"mode {mode}", **empty, mode=mode,
+                                                           successor=None))
+        variants = [apply_overlay(loaded, o, "command line") for o in overlays]
+        for path in overlay:
+            variants.append(apply_overlay(loaded, load_overlay(path), str(path)))
+    except ScenarioError as error:
+        _fail(str(error))
+    except ValueError as error:
+        _fail(str(error))
+    if not variants:
+        _fail("nothing to compare: give a change (--without, --deny-airspace, --mode ...) or --overlay FILE")
+    for v in variants:
+        if v.name == "variant":
+            object.__setattr__(v, "name", "; ".join(v.changes) or "variant")
+    with _progress(f"{loaded.name}: variants") as progress:
+        report = run_compare(loaded, variants, settings, workers, cache=not no_cache, progress=progress)
+    if folder is not None:
+        (folder / "compare.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    if as_json:
+        _emit_json(report)
+        return
+    _print_compare(report)
+
+
+_COMPARE_ROWS = (
+    ("leaked", "leakers", 2, 1.0), ("value_lost_usd", "value lost (USD M)", 1, 1e6),
+    ("intercepted", "intercepted", 2, 1.0), ("shots", "interceptors fired", 1, 1.0),
+    ("wasted_shots", "interceptors wasted on dead threats", 2, 1.0),
+    ("multi_partner_threats", "threats engaged by two or more partners", 2, 1.0),
+    ("unengaged_leakers", "threats no one engaged", 2, 1.0),
+    ("defence_cost_usd", "defence cost (USD M)", 1, 1e6), ("attack_cost_usd", "attack cost (USD M)", 1, 1e6),
+)
+
+
+def _print_compare(r: dict) -> None:
+    caption = (f"{r['runs']} paired runs, seed {r['seed']}, {r['fidelity']} fidelity; "
+               "difference = variant - base, per replication, mean [95 % CI]")
+    for v in r["variants"]:
+        table = Table(title=f"{r['scenario']}: {v['name']} ({v['coordination']}) vs base ({r['base']['coordination']})",
+                      caption=caption)
+        for column in ("measure", "base", "variant", "difference"):
+            table.add_column(column, justify="left" if column == "measure" else "right")
+        for key, label, digits, scale in _COMPARE_ROWS:
+            table.add_row(label, _est(r["base"]["measures"][key], digits, scale),
+                          _est(v["measures"][key], digits, scale), _signed(v["difference"][key], digits, scale))
+        table.add_row("cost-exchange ratio", _est(r["base"]["measures"]["cost_exchange_ratio"], 2),
+                      _est(v["measures"]["cost_exchange_ratio"], 2), "")
+        for partner, d in v["difference"]["shots_by_partner"].items():
+            table.add_row(f"interceptors fired by {partner}",
+                          _est(r["base"]["measures"]["shots_by_partner"].get(partner, {"mean": 0, "low": 0, "high": 0})),
+                          _est(v["measures"]["shots_by_partner"].get(partner, {"mean": 0, "low": 0, "high": 0})),
+                          _signed(d))
+        out.print(table)
+    out.print(f"[dim]{r['caution']}[/]", highlight=False)
+
+
+@app.command()
+def campaign(
+    file: str = typer.Argument(..., help="campaign file (YAML) or bundled name, e.g. april-then-october"),
+    runs: int = typer.Option(100, min=2, help="Monte Carlo replications of the whole campaign"),
+    seed: int = SEED, workers: int = WORKERS, fidelity: str = FIDELITY, realisations: int = REALISATIONS,
+    absorb: Optional[str] = typer.Option(None, help="scenario to repeat for the 'raids absorbed' question"),
+    every: Optional[str] = typer.Option(None, help="time between repeated raids, e.g. 1d"),
+    max_raids: Optional[int] = typer.Option(None, min=1, help="most repeated raids"),
+    threshold: Optional[float] = typer.Option(None, min=0, max=1, help="share of threats leaking that ends it"),
+    as_json: bool = JSON,
+) -> None:
+    """Fly a sequence of raids with magazines carried over; depletion and raids absorbed."""
+    from pydantic import ValidationError
+
+    from shieldwall.analysis.campaign import Absorb, load_campaign, run_campaign
+    from shieldwall.scenario import ScenarioError
+
+    if fidelity not in ("ideal", "radar"):
+        _fail(f"--fidelity must be ideal or radar, got {fidelity!r}")
+    try:
+        loaded = load_campaign(file)
+        spec = loaded.absorb
+        if absorb or every or max_raids or threshold is not None:
+            base = spec.model_dump() if spec else {}
+            if absorb:
+                base["scenario"] = absorb
+            if every:
+                base["every_s"] = every
+            if max_raids:
+                base["max_raids"] = max_raids
+            if threshold is not None:
+                base["leakage_threshold"] = threshold
+            if "scenario" not in base:
+                _fail("--every/--max-raids/--threshold need --absorb SCENARIO (or an absorb section in the file)")
+            spec = Absorb.model_validate(base)
+        with _progress(f"{loaded.name}: campaigns") as progress:
+            report = run_campaign(loaded, runs, seed, fidelity, realisations, workers, spec, progress)
+    except ScenarioError as error:
+        _fail(str(error))
+    except ValidationError as error:
+        _fail(f"absorb options: {error.errors(include_url=False)[0]['msg']}")
+    except ValueError as error:
+        _fail(str(error))
+    if as_json:
+        _emit_json(report)
+        return
+    _print_campaign(report)
+
+
+def _print_campaign(r: dict) -> None:
+    table = Table(title=f"{r['campaign']}: raids", caption=f"{r['runs']} runs, seed {r['seed']}; mean [95 % CI]")
+    for column in ("raid", "day", "launched", "leaked", "value lost (USD M)", "interceptors", "cost-exchange"):
+        table.add_column(column, justify="left" if column == "raid" else "right")
+    for row in r["raids"]:
+        table.add_row(row["label"], f"{row['t_days']:.1f}", _est(row["launched"], 0), _est(row["leaked"]),
+                      _est(row["value_lost_usd"], 1, 1e6), _est(row["shots"]), _est(row["cost_exchange_ratio"], 2))
+    out.print(table)
+    labels = [row["label"] for row in r["raids"]]
+    table = Table(title="magazines left after each raid (mean), and when each layer runs dry")
+    table.add_column("partner / interceptor (layer)")
+    table.add_column("capacity", justify="right")
+    for k in range(len(labels)):
+        table.add_column(str(k + 1), justify="right")
+    table.add_column("dry at (median)")
+    table.add_column("P(ever dry)", justify="right")
+    for m in r["magazines"]:
+        table.add_row(f"{m['partner']} {m['interceptor']} ({m['layer']})", f"{m['capacity']:.0f}",
+                      *(f"{e['mean']:.0f}" for e in m["end"]), m["median_dry_label"] or "never",
+                      f"{m['p_ever_dry']['mean']:.2f}")
+    out.print(table)
+    if "absorb" in r:
+        a = r["absorb"]
+        table = Table(title=f"raids absorbed: {a['scenario']} every {a['every_days']:g} d, "
+                            f"threshold {a['leakage_threshold']:.0%} of threats leaking")
+        table.add_column("repeat")
+        table.add_column("share leaking [95 % CI]", justify="right")
+        for k, share in enumerate(a["leak_share"]):
+            table.add_row(str(k + 1), _est(share, 3))
+        out.print(table)
+        passes = a["mean_passes_threshold_at_raid"]
+        out.print(f"raids absorbed before leakage passes the threshold: {_est(a['raids_absorbed'], 2)} "
+                  f"(median {a['raids_absorbed_median']:g}); mean leakage passes it at repeat "
+                  f"{passes if passes else 'none within ' + str(a['max_raids'])}", highlight=False)
+    out.print(f"[dim]{r['caution']}[/]", highlight=False)
