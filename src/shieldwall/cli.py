@@ -182,9 +182,13 @@ def run(
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=err, transient=True) as progress:
         task = progress.add_task(f"{loaded.name}", total=runs)
-        results = run_replications(loaded, runs=runs, seed=seed, workers=workers, fidelity=fidelity,
-                                   realisations=realisations, coordination=coordination,
-                                   progress=lambda k: progress.advance(task, k))
+        try:
+            results = run_replications(loaded, runs=runs, seed=seed, workers=workers, fidelity=fidelity,
+                                       realisations=realisations, coordination=coordination,
+                                       progress=lambda k: progress.advance(task, k))
+        except ScenarioError as error:
+            progress.stop()
+            _fail(str(error))
     try:
         folder = results.write(target, force=force)
     except ResultsExistError as error:

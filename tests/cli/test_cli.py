@@ -93,3 +93,20 @@ def test_schema_is_json_schema():
     assert result.exit_code == 0
     document = json.loads(result.stdout)
     assert document["title"] == "shieldwall scenario" and "fire_units" in document["properties"]
+
+
+def test_a_raid_the_kinematics_cannot_fly_is_a_clear_error(tmp_path):
+    data = yaml.safe_load(Path(FIXTURE).read_text())
+    data["catalog"]["threats"]["test-missile-bm"] = {
+        "name": "Test ballistic", "class": "ballistic", "boost_time_s": {"value": 90, "notional": "test"},
+        "reliability": {"value": 1, "notional": "test"}, "cep_m": {"value": 100, "notional": "test"},
+        "lethality": {"value": 0.1, "notional": "test"}, "unit_cost_usd": {"value": 1e6, "notional": "test"}}
+    data["raid"]["waves"].append({"id": "bm", "threat": "test-missile-bm", "count": 1,
+                                  "launch_area": {"center": [31.01, 35.01]}, "launch_window_s": [0, 0],
+                                  "targets": {"base": 1}})
+    bad = tmp_path / "close.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    result = runner.invoke(app, ["run", str(bad), "--runs", "2", "--workers", "2", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "raid.waves.1" in result.stderr and "boost" in result.stderr
+    assert not (tmp_path / "o").exists()

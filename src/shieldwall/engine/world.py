@@ -15,6 +15,7 @@ import numpy as np
 from shieldwall import geo, kinematics
 from shieldwall.battle.manager import Option, options_for
 from shieldwall.battle.rules import CoalitionRules, Reason
+from shieldwall.scenario.load import Problem, ScenarioError
 from shieldwall.scenario.model import THREAT_CLASSES, Scenario
 
 SAMPLE_PERIOD_S = {"ballistic": 2.0, "cruise": 10.0, "drone": 20.0}
@@ -213,11 +214,7 @@ def _fly(scenario: Scenario, raid: dict[str, np.ndarray]) -> Threats:
             continue
         period = SAMPLE_PERIOD_S[name]
         if name == "ballistic":
-            traj = kinematics.ballistic_trajectories(
-                raid["lat"][idx], raid["lon"][idx], aim[idx, 0], aim[idx, 1],
-                boost_time_s=np.array([types[i].boost_time_s.value for i in idx]),
-                sample_period_s=period,
-            )
+            traj = _ballistic(scenario, raid, aim, types, idx, period)
         else:
             routes = []
             for i in idx:
@@ -273,6 +270,25 @@ def _fly(scenario: Scenario, raid: dict[str, np.ndarray]) -> Threats:
         unit_cost_usd=np.array([t.unit_cost_usd.value for t in types]),
         sample_period_s=np.array([SAMPLE_PERIOD_S[THREAT_CLASSES[c]] for c in klass]),
     )
+
+
+def _ballistic(scenario, raid, aim, types, idx, period):
+    def fly(rows):
+        return kinematics.ballistic_trajectories(
+            raid["lat"][rows], raid["lon"][rows], aim[rows, 0], aim[rows, 1],
+            boost_time_s=np.array([types[i].boost_time_s.value for i in rows]), sample_period_s=period,
+        )
+
+    try:
+        return fly(idx)
+    except ValueError:
+        problems = []
+        for w in np.unique(raid["wave"][idx]):
+            try:
+                fly(idx[raid["wave"][idx] == w])
+            except ValueError as error:
+                problems.append(Problem(f"raid.waves.{w}", f"{error} (the launch area is too close to a target)"))
+        raise ScenarioError(scenario.name, problems) from None
 
 
 def _valid_mask(threats: Threats) -> np.ndarray:

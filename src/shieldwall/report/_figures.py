@@ -19,10 +19,10 @@ import pyarrow.compute as pc
 from shieldwall.report.view import WITHHELD, View
 from shieldwall.scenario.model import THREAT_CLASSES
 
-CLASS_COLOURS = {"drone": "#E69F00", "cruise": "#CC79A7", "ballistic": "#D55E00"}
+CLASS_COLOURS = {"drone": "#E69F00", "cruise": "#CC79A7", "ballistic": "#5E3C99"}
 CLASS_PLURAL = {"drone": "drones", "cruise": "cruise missiles", "ballistic": "ballistic missiles"}
-PARTNER_PALETTE = ("#0072B2", "#009E73", "#56B4E9", "#8C564B", "#332288", "#117733", "#AA4499", "#44AA99",
-                   "#882255", "#999933")
+PARTNER_PALETTE = ("#0072B2", "#009E73", "#56B4E9", "#8C564B", "#882255", "#117733", "#AA4499", "#44AA99",
+                   "#332288", "#999933")
 WITHHELD_COLOUR = "#9A9A9A"
 LEAK_COLOUR = "#C00000"
 

@@ -28,7 +28,8 @@ def _est(e: dict, digits: int = 1, scale: float = 1.0, unit: str = "") -> str:
     mean = e["mean"] / scale
     if not math.isfinite(e.get("low", math.nan)) or not math.isfinite(e.get("high", math.nan)):
         return f"{mean:,.{digits}f}{unit}"
-    low, high = e["low"] / scale, e["high"] / scale
+    # Every measure reported is non-negative: an interval is not shown reaching below zero.
+    low, high = max(e["low"], 0.0) / scale, e["high"] / scale
     if abs(high - low) < 0.5 * 10 ** -digits:
         return f"{mean:,.{digits}f}{unit}"
     return f"{mean:,.{digits}f}{unit} [{low:,.{digits}f}–{high:,.{digits}f}]"

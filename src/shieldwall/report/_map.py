@@ -139,12 +139,11 @@ def map_figure(view: View, run: int, out_dir: Path | None) -> Figure:
     for asset in sorted(scenario.assets, key=lambda a: -a.position[0]):
         x, y = _xy(asset.position[1], asset.position[0])
         ax.scatter(x, y, s=30, marker="s", color="black", zorder=9)
-        # Labels of assets closer than ~0.5 degree go on alternate sides, so that they do not overlap.
+        # Labels of assets closer than ~0.5 degree are stacked downwards, so that they do not overlap.
         crowded = sum(abs(asset.position[0] - a) < 0.5 and abs(asset.position[1] - b) < 1.5 for a, b in placed)
         placed.append(tuple(asset.position))
-        left = crowded % 2 == 1
-        ax.annotate(asset.name, (x, y), xytext=(-5 if left else 5, 2), textcoords="offset points", fontsize=7,
-                    ha="right" if left else "left", zorder=9,
+        ax.annotate(asset.name, (x, y), xytext=(6, 2 - 9 * crowded), textcoords="offset points", fontsize=7,
+                    ha="left", zorder=9,
                     bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7})
     ax.scatter([], [], s=26, marker="^", color="white", ec="black", lw=0.4, label="fire units (partner colour)")
     ax.scatter([], [], s=16, marker="o", facecolor="none", ec="black", label="sensors (partner colour)")

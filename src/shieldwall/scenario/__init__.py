@@ -5,6 +5,7 @@ from shieldwall.scenario.load import (
     Problem,
     ScenarioError,
     bundled_catalog,
+    bundled_path,
     dump_scenario,
     load_scenario,
     parse_scenario,
@@ -33,5 +34,5 @@ __all__ = [
     "BUNDLED_SCENARIOS", "THREAT_CLASSES", "Agreement", "Airspace", "Catalog", "DefendedAsset",
     "Doctrine", "FireUnit", "InterceptorType", "LaunchArea", "Partner", "Problem", "Raid",
     "Scenario", "ScenarioError", "Sensor", "SensorType", "Sourced", "ThreatType", "Wave",
-    "bundled_catalog", "dump_scenario", "load_scenario", "parse_scenario",
+    "bundled_catalog", "bundled_path", "dump_scenario", "load_scenario", "parse_scenario",
 ]

@@ -41,6 +41,9 @@ class ScenarioError(ValueError):
         lines = "\n".join(f"  {p}" for p in problems)
         super().__init__(f"{file}: {len(problems)} problem(s)\n{lines}")
 
+    def __reduce__(self):  # so that an error raised in a worker process reaches the caller intact
+        return (ScenarioError, (self.file, self.problems))
+
 
 def bundled_path(name: str) -> Path:
     return Path(str(resources.files("shieldwall") / "data" / "scenarios" / f"{name}.yaml"))
