@@ -46,13 +46,16 @@ def _load(source: str):
         _fail(str(error))
 
 
-def _mount_wta() -> None:
+def _mount() -> None:
+    """Commands that live beside their packages: assignment, coalition analysis, report and replay."""
+    from shieldwall.analysis.cli import app as analysis_app
+    from shieldwall.report.cli import app as report_app
     from shieldwall.wta.cli import app as wta_app
 
     app.add_typer(wta_app, name="wta", help="Weapon-target assignment: solve and generate instances.")
+    app.registered_commands.extend(analysis_app.registered_commands)
+    app.registered_commands.extend(report_app.registered_commands)
 
-
-_mount_wta()
 
 
 @app.command()
@@ -245,6 +248,9 @@ def print_summary(summary: dict, name: str, manifest: dict) -> None:
         for key, value in summary["refusals_by_reason"].items():
             table.add_row(key, est(value))
         out.print(table)
+
+
+_mount()
 
 
 def main() -> None:
