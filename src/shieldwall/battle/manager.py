@@ -41,7 +41,7 @@ class Option:
     last_decision_s: float  # the latest time a decision can still use this window
     remote_ok: bool
     slack_s: float  # a launch this soon after the earliest possible one cannot be improved on
-    any_refused: bool  # some of the window's opportunities are refused by coalition rules
+    last_refused_launch_s: float  # the last refused opportunity's launch time (-inf: none)
     intercepts_s: list[float]  # intercept times aligned with launches_s
 
 
@@ -63,7 +63,8 @@ def options_for(windows_by_threat, units: set[int], reaction_s, cost_usd, remote
     return [
         [Option(w, w.unit, reaction_s[w.unit], cost_usd[w.unit], w.kill_probability, w.allowed_launch_t_s,
                 w.latest_allowed_launch_t_s - reaction_s[w.unit], remote_ok[w.unit],
-                _launch_slack_s(w, sample_period_s[j]), w.any_refused,
+                _launch_slack_s(w, sample_period_s[j]),
+                float(w.launch_t_s[~w.allowed].max()) if w.any_refused else -INF,
                 w.intercept_t_s[w.allowed_positions].tolist())
          for w in windows if w.unit in units]
         for j, windows in enumerate(windows_by_threat)
@@ -174,14 +175,13 @@ class BattleManager:
         next_t = valid_until = INF
         closed_before = t_s - TIME_TOLERANCE_S
         for o in usable:
-            if o.any_refused:
-                if (o.unit, j) not in refused:
-                    ready = t_s if o.remote_ok else max(t_s, state.own_track_t_s(o.unit, j))
-                    state.check_refusal(t_s, o.window, ready + o.reaction_s)
-            elif o.last_decision_s < closed_before:
-                continue  # this window has closed
             ready = t_s if o.remote_ok else max(t_s, state.own_track_t_s(o.unit, j))
             earliest = ready + o.reaction_s
+            if o.last_refused_launch_s >= earliest:
+                if (o.unit, j) not in refused:
+                    state.check_refusal(t_s, o.window, earliest)
+            elif o.last_decision_s < closed_before:
+                continue  # this window has closed
             k = bisect_left(o.launches_s, earliest - TIME_TOLERANCE_S)
             if k == len(o.launches_s):
                 continue
