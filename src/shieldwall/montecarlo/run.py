@@ -15,7 +15,7 @@ import platform
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -75,6 +75,14 @@ def _world(token: str, scenario: Scenario, seed: int, r: int):
     return _WORLDS[key]
 
 
+_PROGRESS = None  # in a worker process: the queue that reports finished replications
+
+
+def _set_progress_queue(queue) -> None:
+    global _PROGRESS
+    _PROGRESS = queue
+
+
 def _run_chunk(token, scenario, seed, runs, realisations, indices, fidelity, assigner, coordination):
     chunks = []
     for i in indices:
@@ -82,14 +90,19 @@ def _run_chunk(token, scenario, seed, runs, realisations, indices, fidelity, ass
         world = _world(token, scenario, seed, r)
         outcome = simulate(world, np.random.default_rng(replication_seed(seed, i)), fidelity, assigner, coordination)
         chunks.append(outcome_columns(world, outcome, i, r))
+        if _PROGRESS is not None:
+            _PROGRESS.put(1)
     return indices[0], concatenate(chunks)
 
 
 def _chunks(runs: int, realisations: int, workers: int) -> list[list[int]]:
-    size = max(1, min(64, runs // (workers * 8) or 1))
+    """Tasks for the pool: each realisation's block of replications, so that each realisation is
+    compiled by one worker only; blocks are split only as far as needed to keep every worker busy."""
+    blocks = [[i for i in range(runs) if realisation_of(i, runs, realisations) == r] for r in range(realisations)]
+    pieces = max(1, -(-workers // realisations))
     out = []
-    for r in range(realisations):
-        block = [i for i in range(runs) if realisation_of(i, runs, realisations) == r]
+    for block in blocks:
+        size = max(1, -(-len(block) // pieces))
         out += [block[k:k + size] for k in range(0, len(block), size)]
     return out
 
@@ -139,14 +152,29 @@ def run(
             if progress:
                 progress(len(indices))
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
-            futures = {pool.submit(_run_chunk, *args, indices, fidelity, assigner, coordination): len(indices)
-                       for indices in chunks}
-            for future in as_completed(futures):
-                first, columns = future.result()
-                parts[first] = columns
-                if progress:
-                    progress(futures[future])
+        context = _pool_context()
+        queue = context.Queue()
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_set_progress_queue,
+                                 initargs=(queue,)) as pool:
+            pending = {pool.submit(_run_chunk, *args, indices, fidelity, assigner, coordination) for indices in chunks}
+            while pending:
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                for future in done:
+                    first, columns = future.result()
+                    parts[first] = columns
+                finished = 0
+                while not queue.empty():
+                    queue.get()
+                    finished += 1
+                if progress and finished:
+                    progress(finished)
+        if progress:  # reports that arrived after the last task finished
+            finished = 0
+            while not queue.empty():
+                queue.get()
+                finished += 1
+            if finished:
+                progress(finished)
     columns = concatenate([parts[k] for k in sorted(parts)])
     from shieldwall import __version__
 
