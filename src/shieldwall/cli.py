@@ -162,6 +162,7 @@ def run(
     workers: int = typer.Option(1, min=1, help="worker processes (results do not depend on it)"),
     fidelity: str = typer.Option("radar", help="ideal | radar"),
     realisations: int = typer.Option(10, min=1, help="raid realisations (launch times, points, targets)"),
+    assigner: str = typer.Option("greedy", help="weapon-target assignment: greedy | search | exact"),
     coordination: Optional[str] = typer.Option(None, help="coordinated | independent (default: the scenario's)"),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="results folder (default: results/<scenario>, numbered if taken)"),
     force: bool = typer.Option(False, "--force", help="replace the results in an existing --out folder"),
@@ -170,12 +171,14 @@ def run(
     """Run Monte Carlo replications of a scenario; print a summary and write a results folder."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from shieldwall.montecarlo import FIDELITIES
+    from shieldwall.montecarlo import ASSIGNERS, FIDELITIES
     from shieldwall.montecarlo import run as run_replications
     from shieldwall.results import ResultsExistError
 
     if fidelity not in FIDELITIES:
         _fail(f"--fidelity must be one of {', '.join(FIDELITIES)}, got {fidelity!r}")
+    if assigner not in ASSIGNERS:
+        _fail(f"--assigner must be one of {', '.join(ASSIGNERS)}, got {assigner!r}")
     if coordination not in (None, "coordinated", "independent"):
         _fail(f"--coordination must be 'coordinated' or 'independent', got {coordination!r}")
     loaded = _load(scenario)
@@ -187,7 +190,7 @@ def run(
         task = progress.add_task(f"{loaded.name}", total=runs)
         try:
             results = run_replications(loaded, runs=runs, seed=seed, workers=workers, fidelity=fidelity,
-                                       realisations=realisations, coordination=coordination,
+                                       realisations=realisations, coordination=coordination, assigner=assigner,
                                        progress=lambda k: progress.advance(task, k))
         except ScenarioError as error:
             progress.stop()
