@@ -1,20 +1,14 @@
-"""The `shieldwall` command line.
-
-Tables go to stdout; progress and messages go to stderr, so that `--json` leaves stdout holding
-exactly one JSON document. Bad input exits with code 2 and a message naming what was wrong.
-"""
+"""The `shieldwall` command line (conventions in `shieldwall._console`)."""
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from shieldwall._console import USAGE_ERROR, emit_json, err, fail, load_or_fail, out
 from shieldwall.scenario import BUNDLED_SCENARIOS, ScenarioError, load_scenario
 
 app = typer.Typer(
@@ -24,28 +18,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
-
-USAGE_ERROR = 2
-
-
-def _fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(USAGE_ERROR)
-
-
-def _emit_json(data) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=float) + "\n")
-
-
-def _load(source: str):
-    try:
-        return load_scenario(source)
-    except ScenarioError as error:
-        _fail(str(error))
-
-
 def _mount() -> None:
     """Commands that live beside their packages: assignment, coalition analysis, report and replay."""
     from shieldwall.analysis.cli import app as analysis_app
@@ -68,17 +40,17 @@ def validate(
         loaded = load_scenario(scenario)
     except ScenarioError as error:
         if as_json:
-            _emit_json({"valid": False, "file": error.file,
+            emit_json({"valid": False, "file": error.file,
                         "problems": [{"path": p.path, "line": p.line, "message": p.message} for p in error.problems]})
             raise typer.Exit(USAGE_ERROR)
-        _fail(str(error))
+        fail(str(error))
     counts = {
         "partners": len(loaded.partners), "agreements": len(loaded.agreements), "airspaces": len(loaded.airspaces),
         "assets": len(loaded.assets), "sensors": len(loaded.sensors), "fire_units": len(loaded.fire_units),
         "threats": sum(w.count for w in loaded.raid.waves),
     }
     if as_json:
-        _emit_json({"valid": True, "file": scenario, "name": loaded.name, **counts})
+        emit_json({"valid": True, "file": scenario, "name": loaded.name, **counts})
         return
     summary = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items())
     out.print(f"[green]valid[/]: {loaded.name} ({summary})", highlight=False)
@@ -92,7 +64,7 @@ def schema() -> None:
     document = Scenario.model_json_schema(by_alias=True)
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "shieldwall scenario"
-    _emit_json(document)
+    emit_json(document)
 
 
 @app.command()
@@ -104,7 +76,7 @@ def scenarios(as_json: bool = typer.Option(False, "--json", help="print as one J
         rows.append({"name": name, "description": s.description,
                      "threats": sum(w.count for w in s.raid.waves), "partners": len(s.partners)})
     if as_json:
-        _emit_json(rows)
+        emit_json(rows)
         return
     table = Table(title="bundled scenarios")
     for column in ("name", "threats", "partners", "description"):
@@ -121,7 +93,7 @@ def catalog(as_json: bool = typer.Option(False, "--json", help="print as one JSO
 
     data = bundled_catalog().model_dump(mode="json", by_alias=True, exclude_none=True)
     if as_json:
-        _emit_json(data)
+        emit_json(data)
         return
     for section, entries in data.items():
         table = Table(title=section, show_lines=False)
@@ -169,22 +141,28 @@ def run(
     as_json: bool = typer.Option(False, "--json", help="print the summary as one JSON document"),
 ) -> None:
     """Run Monte Carlo replications of a scenario; print a summary and write a results folder."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     from shieldwall.montecarlo import ASSIGNERS, FIDELITIES
     from shieldwall.montecarlo import run as run_replications
     from shieldwall.results import ResultsExistError
 
     if fidelity not in FIDELITIES:
-        _fail(f"--fidelity must be one of {', '.join(FIDELITIES)}, got {fidelity!r}")
+        fail(f"--fidelity must be one of {', '.join(FIDELITIES)}, got {fidelity!r}")
     if assigner not in ASSIGNERS:
-        _fail(f"--assigner must be one of {', '.join(ASSIGNERS)}, got {assigner!r}")
+        fail(f"--assigner must be one of {', '.join(ASSIGNERS)}, got {assigner!r}")
     if coordination not in (None, "coordinated", "independent"):
-        _fail(f"--coordination must be 'coordinated' or 'independent', got {coordination!r}")
-    loaded = _load(scenario)
+        fail(f"--coordination must be 'coordinated' or 'independent', got {coordination!r}")
+    loaded = load_or_fail(scenario)
     target = out_dir if out_dir is not None else _default_out(loaded.name)
     if target.exists() and (not target.is_dir() or any(target.iterdir())) and not force:
-        _fail(f"{target} already exists and is not empty; use --force to replace its results")
+        fail(f"{target} already exists and is not empty; use --force to replace its results")
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=err, transient=True) as progress:
         task = progress.add_task(f"{loaded.name}", total=runs)
@@ -194,14 +172,14 @@ def run(
                                        progress=lambda k: progress.advance(task, k))
         except ScenarioError as error:
             progress.stop()
-            _fail(str(error))
+            fail(str(error))
     try:
         folder = results.write(target, force=force)
     except ResultsExistError as error:
-        _fail(str(error))
+        fail(str(error))
     summary = results.summary
     if as_json:
-        _emit_json({"results": str(folder), "manifest": results.manifest, "summary": summary})
+        emit_json({"results": str(folder), "manifest": results.manifest, "summary": summary})
         return
     print_summary(summary, loaded.name, results.manifest)
     err.print(f"results written to [bold]{folder}[/]", highlight=False)

@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from shieldwall.analysis import Settings, compare, evaluate, partner_value
-from shieldwall.analysis.variants import Overlay, apply_overlay, base_variant, coalition_variant
+from shieldwall.analysis.variants import (
+    Overlay,
+    apply_overlay,
+    base_variant,
+    coalition_variant,
+)
 
 from .conftest import scenario_of, twins_data
 

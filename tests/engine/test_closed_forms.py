@@ -9,7 +9,6 @@ import shieldwall
 from shieldwall import geo
 from shieldwall.engine import compile_world
 from shieldwall.results import mean_interval, wilson_interval
-
 from tests.engine.helpers import scenario_from
 
 PK = 0.6

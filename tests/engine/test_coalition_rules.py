@@ -6,7 +6,6 @@ import numpy as np
 
 import shieldwall
 from shieldwall.scenario import dump_scenario
-
 from tests.engine.helpers import scenario_from
 
 RUNS = 200

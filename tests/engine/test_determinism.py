@@ -6,7 +6,6 @@ import numpy as np
 
 import shieldwall
 from shieldwall.engine import compile_world, simulate
-
 from tests.engine.helpers import scenario_from
 
 

@@ -4,7 +4,11 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
 from shieldwall.geo import EARTH_MEAN_RADIUS_M, geodesic_forward, geodesic_inverse
-from shieldwall.kinematics import MU_EARTH_M3PS2, ballistic_trajectories, minimum_energy_arc
+from shieldwall.kinematics import (
+    MU_EARTH_M3PS2,
+    ballistic_trajectories,
+    minimum_energy_arc,
+)
 
 R_M = EARTH_MEAN_RADIUS_M
 MU = MU_EARTH_M3PS2

@@ -1,7 +1,11 @@
 import numpy as np
 import pytest
 
-from shieldwall.kinematics import Trajectories, ballistic_trajectories, route_trajectories
+from shieldwall.kinematics import (
+    Trajectories,
+    ballistic_trajectories,
+    route_trajectories,
+)
 
 ROUTE = np.array([[15.5, 44.0], [22.0, 38.5], [28.0, 34.8]])
 

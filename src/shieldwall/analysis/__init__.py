@@ -8,7 +8,12 @@ intervals.
 from shieldwall.analysis.campaign import Campaign, load_campaign, run_campaign
 from shieldwall.analysis.compare import compare
 from shieldwall.analysis.evaluate import MEASURES, Measured, Settings, evaluate
-from shieldwall.analysis.shapley import exact_shapley, leave_one_out, sample_permutations, sampled_shapley
+from shieldwall.analysis.shapley import (
+    exact_shapley,
+    leave_one_out,
+    sample_permutations,
+    sampled_shapley,
+)
 from shieldwall.analysis.value import partner_value
 from shieldwall.analysis.variants import (
     Overlay,

@@ -30,7 +30,14 @@ from pathlib import Path
 from typing import Annotated
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+)
 
 from shieldwall.analysis._stats import CONFIDENCE, COST_CAUTION, interval, ratio
 from shieldwall.analysis.variants import apply_overlay, load_overlay, parse_duration_s
@@ -38,7 +45,13 @@ from shieldwall.engine import compile_world, simulate
 from shieldwall.engine.simulate import LEAKED
 from shieldwall.montecarlo.run import realisation_of, realisation_seed, replication_seed
 from shieldwall.results.summary import wilson_interval
-from shieldwall.scenario import BUNDLED_SCENARIOS, Problem, Scenario, ScenarioError, load_scenario
+from shieldwall.scenario import (
+    BUNDLED_SCENARIOS,
+    Problem,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+)
 from shieldwall.scenario.load import _problems_from, _read_yaml
 
 FORMAT = "shieldwall.campaign/1"

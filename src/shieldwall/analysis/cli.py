@@ -7,38 +7,17 @@ exactly one JSON document. Bad input exits with code 2 and a message naming what
 from __future__ import annotations
 
 import json
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from shieldwall._console import emit_json, err, fail, load_or_fail, out
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="Coalition analysis: partner value, variants, campaigns.")
-out = Console()
-err = Console(stderr=True)
-USAGE_ERROR = 2
-
-
-def _fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(USAGE_ERROR)
-
-
-def _emit_json(data) -> None:
-    sys.stdout.write(json.dumps(data, indent=2) + "\n")
-
-
-def _load(source: str):
-    from shieldwall.scenario import ScenarioError, load_scenario
-
-    try:
-        return load_scenario(source)
-    except ScenarioError as error:
-        _fail(str(error))
 
 
 def _settings(runs: int, seed: int, fidelity: str, realisations: int):
@@ -47,18 +26,24 @@ def _settings(runs: int, seed: int, fidelity: str, realisations: int):
     try:
         return Settings(runs=runs, seed=seed, fidelity=fidelity, realisations=realisations)
     except ValueError as error:
-        _fail(str(error))
+        fail(str(error))
 
 
 def _out_folder(folder: Optional[Path]) -> Optional[Path]:
     if folder is not None and not folder.is_dir():
-        _fail(f"--out {folder}: not an existing results folder")
+        fail(f"--out {folder}: not an existing results folder")
     return folder
 
 
 @contextmanager
 def _progress(description: str):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=err, transient=True) as bar:
@@ -104,11 +89,11 @@ def value(
     """Shapley value and leave-one-out value of each partner, with 95 % intervals."""
     from shieldwall.analysis.value import partner_value
 
-    loaded = _load(scenario)
+    loaded = load_or_fail(scenario)
     settings = _settings(runs, seed, fidelity, realisations)
     folder = _out_folder(out_dir)
     if mode not in (None, "coordinated", "independent"):
-        _fail(f"--mode must be 'coordinated' or 'independent', got {mode!r}")
+        fail(f"--mode must be 'coordinated' or 'independent', got {mode!r}")
     held = list(hold)
     if hold_defended:
         held += [a.owner for a in loaded.assets if a.owner not in held]
@@ -117,11 +102,11 @@ def value(
             report = partner_value(loaded, settings, workers, held, method, permutations, seed, successor, mode,
                                    cache=not no_cache, progress=progress)
     except ValueError as error:
-        _fail(str(error))
+        fail(str(error))
     if folder is not None:
         (folder / "value.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     if as_json:
-        _emit_json(report)
+        emit_json(report)
         return
     _print_value(report)
 
@@ -179,10 +164,14 @@ def compare(
 ) -> None:
     """Compare variants of a scenario with it: paired differences under common random numbers."""
     from shieldwall.analysis.compare import compare as run_compare
-    from shieldwall.analysis.variants import apply_overlay, load_overlay, overlay_from_flags
+    from shieldwall.analysis.variants import (
+        apply_overlay,
+        load_overlay,
+        overlay_from_flags,
+    )
     from shieldwall.scenario import ScenarioError
 
-    loaded = _load(scenario)
+    loaded = load_or_fail(scenario)
     settings = _settings(runs, seed, fidelity, realisations)
     folder = _out_folder(out_dir)
     flags = {"without": without, "deny_airspace": deny_airspace, "grant_airspace": grant_airspace,
@@ -205,11 +194,11 @@ def compare(
         for path in overlay:
             variants.append(apply_overlay(loaded, load_overlay(path), str(path)))
     except ScenarioError as error:
-        _fail(str(error))
+        fail(str(error))
     except ValueError as error:
-        _fail(str(error))
+        fail(str(error))
     if not variants:
-        _fail("nothing to compare: give a change (--without, --deny-airspace, --mode ...) or --overlay FILE")
+        fail("nothing to compare: give a change (--without, --deny-airspace, --mode ...) or --overlay FILE")
     for v in variants:
         if v.name == "variant":
             object.__setattr__(v, "name", "; ".join(v.changes) or "variant")
@@ -218,7 +207,7 @@ def compare(
     if folder is not None:
         (folder / "compare.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     if as_json:
-        _emit_json(report)
+        emit_json(report)
         return
     _print_compare(report)
 
@@ -273,7 +262,7 @@ def campaign(
     from shieldwall.scenario import ScenarioError
 
     if fidelity not in ("ideal", "radar"):
-        _fail(f"--fidelity must be ideal or radar, got {fidelity!r}")
+        fail(f"--fidelity must be ideal or radar, got {fidelity!r}")
     try:
         loaded = load_campaign(file)
         spec = loaded.absorb
@@ -288,18 +277,18 @@ def campaign(
             if threshold is not None:
                 base["leakage_threshold"] = threshold
             if "scenario" not in base:
-                _fail("--every/--max-raids/--threshold need --absorb SCENARIO (or an absorb section in the file)")
+                fail("--every/--max-raids/--threshold need --absorb SCENARIO (or an absorb section in the file)")
             spec = Absorb.model_validate(base)
         with _progress(f"{loaded.name}: campaigns") as progress:
             report = run_campaign(loaded, runs, seed, fidelity, realisations, workers, spec, progress)
     except ScenarioError as error:
-        _fail(str(error))
+        fail(str(error))
     except ValidationError as error:
-        _fail(f"absorb options: {error.errors(include_url=False)[0]['msg']}")
+        fail(f"absorb options: {error.errors(include_url=False)[0]['msg']}")
     except ValueError as error:
-        _fail(str(error))
+        fail(str(error))
     if as_json:
-        _emit_json(report)
+        emit_json(report)
         return
     _print_campaign(report)
 

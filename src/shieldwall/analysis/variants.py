@@ -16,11 +16,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+)
 
 from shieldwall.scenario import Problem, Scenario, ScenarioError
-from shieldwall.scenario.load import _line_of, _problems_from, _read_yaml, cross_reference_problems, redact
+from shieldwall.scenario.load import (
+    _line_of,
+    _problems_from,
+    _read_yaml,
+    cross_reference_problems,
+    redact,
+)
 from shieldwall.scenario.model import Agreement, FireUnit, Sensor
 
 Coordination = Literal["coordinated", "independent"]

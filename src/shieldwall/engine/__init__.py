@@ -1,7 +1,14 @@
 """Compiling a raid realisation into a World, and simulating one replication of it."""
 
 from shieldwall.engine.simulate import FATES, SHOT_RESULTS, Outcome, simulate, stream
-from shieldwall.engine.world import Coverage, Threats, Window, World, compile_world, draw_raid
+from shieldwall.engine.world import (
+    Coverage,
+    Threats,
+    Window,
+    World,
+    compile_world,
+    draw_raid,
+)
 
 __all__ = [
     "FATES", "SHOT_RESULTS", "Coverage", "Outcome", "Threats", "Window", "World",

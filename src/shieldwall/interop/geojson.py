@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from shieldwall.engine.simulate import FATES, SHOT_RESULTS
-from shieldwall.report.view import WITHHELD
 from shieldwall.replay._replicate import Replay
+from shieldwall.report.view import WITHHELD
 from shieldwall.scenario.model import THREAT_CLASSES
 
 

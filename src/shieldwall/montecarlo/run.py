@@ -24,7 +24,13 @@ import numpy as np
 import pyarrow as pa
 
 from shieldwall.engine import compile_world, simulate
-from shieldwall.results import concatenate, outcome_columns, summarise, to_arrow, write_folder
+from shieldwall.results import (
+    concatenate,
+    outcome_columns,
+    summarise,
+    to_arrow,
+    write_folder,
+)
 from shieldwall.scenario import Scenario, dump_scenario, load_scenario
 from shieldwall.wta import Assigner, ExactAssigner, GreedyAssigner, SearchAssigner
 

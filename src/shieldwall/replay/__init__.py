@@ -1,6 +1,11 @@
 """Replay of one replication: exact re-simulation, CZML export and a local CesiumJS viewer."""
 
-from shieldwall.replay._czml import build_czml, czml_file_name, replay_metadata, write_czml
+from shieldwall.replay._czml import (
+    build_czml,
+    czml_file_name,
+    replay_metadata,
+    write_czml,
+)
 from shieldwall.replay._replicate import Replay, ReplayError, build_replay
 from shieldwall.replay._server import ReplayServer
 

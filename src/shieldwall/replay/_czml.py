@@ -16,9 +16,14 @@ from pathlib import Path
 import numpy as np
 
 from shieldwall.engine.simulate import FATES, SHOT_RESULTS
-from shieldwall.report._figures import CLASS_COLOURS, LEAK_COLOUR, WITHHELD_COLOUR, partner_colours
-from shieldwall.report.view import WITHHELD
 from shieldwall.replay._replicate import Replay
+from shieldwall.report._figures import (
+    CLASS_COLOURS,
+    LEAK_COLOUR,
+    WITHHELD_COLOUR,
+    partner_colours,
+)
+from shieldwall.report.view import WITHHELD
 from shieldwall.scenario.model import THREAT_CLASSES
 
 MAX_SAMPLES_PER_THREAT = 160

@@ -8,33 +8,25 @@ regenerated on each call; a file elsewhere (--out) is replaced only with --force
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
+
+from shieldwall._console import emit_json, err, fail
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-err = Console(stderr=True)
-USAGE_ERROR = 2
-
 VIEW_AS_HELP = "render only what this partner may see (its id, or alias if anonymous)"
 
 
-def _fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(USAGE_ERROR)
-
-
-def _emit_json(data) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
-
-
 def _known_errors():
-    from shieldwall.report import OutputExistsError, ResultsFolderError, UnknownViewerError
     from shieldwall.replay import ReplayError
+    from shieldwall.report import (
+        OutputExistsError,
+        ResultsFolderError,
+        UnknownViewerError,
+    )
 
     return (ResultsFolderError, UnknownViewerError, OutputExistsError, ReplayError)
 
@@ -53,9 +45,9 @@ def report(
     try:
         files = write_report(folder, view_as=view_as, out=out, force=force)
     except _known_errors() as error:
-        _fail(str(error))
+        fail(str(error))
     if as_json:
-        _emit_json({"report": str(files.html), "figures": [str(p) for p in files.figures]})
+        emit_json({"report": str(files.html), "figures": [str(p) for p in files.figures]})
         return
     err.print(f"report written to [bold]{files.html}[/]", highlight=False)
 
@@ -74,11 +66,11 @@ def serve(
     try:
         replay = build_replay(folder, run=run, view_as=view_as)
     except _known_errors() as error:
-        _fail(str(error))
+        fail(str(error))
     try:
         server = ReplayServer(replay, port=port)
     except OSError as error:
-        _fail(f"cannot listen on 127.0.0.1:{port}: {error}")
+        fail(f"cannot listen on 127.0.0.1:{port}: {error}")
     sys.stdout.write(server.url + "\n")
     sys.stdout.flush()
     err.print(f"replaying run {replay.run} of {folder}; press Ctrl-C to stop", highlight=False)
@@ -111,7 +103,7 @@ def export(
     from shieldwall.replay import build_replay, write_czml
 
     if not (czml or geojson):
-        _fail("choose at least one format: --czml, --geojson")
+        fail("choose at least one format: --czml, --geojson")
     try:
         replay = build_replay(folder, run=run, view_as=view_as)
         written = []
@@ -120,9 +112,9 @@ def export(
         if geojson:
             written.append(write_geojson(replay, out, force=force))
     except _known_errors() as error:
-        _fail(str(error))
+        fail(str(error))
     if as_json:
-        _emit_json({"run": replay.run, "files": [str(p) for p in written]})
+        emit_json({"run": replay.run, "files": [str(p) for p in written]})
         return
     for path in written:
         err.print(f"written [bold]{path}[/]", highlight=False)

@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 
 from shieldwall.results import read_folder, summarise
 from shieldwall.results.store import FILES
-from shieldwall.scenario import Scenario, ScenarioError, load_scenario
+from shieldwall.scenario import Scenario, load_scenario
 
 WITHHELD = "withheld partners"
 """The label under which withheld partners' engagements are summed."""

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import typer
 
+from shieldwall._console import fail
+
 app = typer.Typer(name="wta", help="Weapon-target assignment: solve and generate static instances.",
                   no_args_is_help=True, add_completion=False)
 
@@ -26,11 +28,6 @@ class Family(str, Enum):
     C = "C"
 
 
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code=2)
-
-
 @app.command()
 def solve(
     file: Path = typer.Argument(..., help="Instance file (.txt or .txt.gz)."),
@@ -40,16 +37,22 @@ def solve(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document instead of a table."),
 ) -> None:
     """Solve an instance and print objective, bound, gap and time."""
-    from shieldwall.wta import ExactAssigner, GreedyAssigner, InstanceFormatError, SearchAssigner, read_instance
+    from shieldwall.wta import (
+        ExactAssigner,
+        GreedyAssigner,
+        InstanceFormatError,
+        SearchAssigner,
+        read_instance,
+    )
 
     if time_limit <= 0:
-        _fail(f"--time-limit must be positive, got {time_limit}")
+        fail(f"--time-limit must be positive, got {time_limit}")
     if not file.is_file():
-        _fail(f"no such instance file: {file}")
+        fail(f"no such instance file: {file}")
     try:
         problem = read_instance(file)
     except InstanceFormatError as error:
-        _fail(str(error))
+        fail(str(error))
     assigner = {
         Method.greedy: lambda: GreedyAssigner(),
         Method.search: lambda: SearchAssigner(time_limit_s=time_limit),
@@ -103,18 +106,24 @@ def generate(
     force: bool = typer.Option(False, help="Overwrite an existing --out file."),
 ) -> None:
     """Write a seeded instance in the Andersen format (extended form when unit counts differ)."""
-    from shieldwall.wta.instances import family_a, family_b, family_c, format_instance, write_instance
+    from shieldwall.wta.instances import (
+        family_a,
+        family_b,
+        family_c,
+        format_instance,
+        write_instance,
+    )
 
     if weapons < 1 or targets < 1:
-        _fail(f"--weapons and --targets must be >= 1, got {weapons} and {targets}")
+        fail(f"--weapons and --targets must be >= 1, got {weapons} and {targets}")
     if units < 1:
-        _fail(f"--units must be >= 1, got {units}")
+        fail(f"--units must be >= 1, got {units}")
     if family is Family.A and targets != weapons:
-        _fail(f"family A is square: --targets must equal --weapons ({weapons}), got {targets}")
+        fail(f"family A is square: --targets must equal --weapons ({weapons}), got {targets}")
     if family is not Family.B and units != 1:
-        _fail(f"--units applies to family B only (family {family.value} fixes its unit counts)")
+        fail(f"--units applies to family B only (family {family.value} fixes its unit counts)")
     if out is not None and out.exists() and not force:
-        _fail(f"{out} exists; pass --force to overwrite it")
+        fail(f"{out} exists; pass --force to overwrite it")
     rng = np.random.default_rng(seed)
     problem = {
         Family.A: lambda: family_a(weapons, rng),
@@ -127,4 +136,4 @@ def generate(
     try:
         write_instance(problem, out)
     except OSError as error:
-        _fail(f"cannot write {out}: {error.strerror}")
+        fail(f"cannot write {out}: {error.strerror}")

@@ -1,0 +1,42 @@
+"""What every command-line module shares: the two consoles, the usage-error exit, JSON output.
+
+Tables go to stdout; progress and messages go to stderr, so that `--json` leaves stdout holding
+exactly one JSON document. Bad input exits with code 2 and a message naming what was wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import typer
+from rich.console import Console
+
+out = Console()
+err = Console(stderr=True)
+
+USAGE_ERROR = 2
+
+
+def fail(message: str) -> None:
+    """Print `message` as an error on stderr and exit with the usage-error code."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(USAGE_ERROR)
+
+
+def emit_json(data) -> None:
+    """Write `data` to stdout as one JSON document (NumPy scalars as numbers, paths as strings)."""
+    def fallback(value):
+        return float(value) if hasattr(value, "__float__") else str(value)
+
+    sys.stdout.write(json.dumps(data, indent=2, default=fallback) + "\n")
+
+
+def load_or_fail(source: str):
+    """The scenario at `source` (bundled name or file), or a clear error and exit code 2."""
+    from shieldwall.scenario import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(source)
+    except ScenarioError as error:
+        fail(str(error))
