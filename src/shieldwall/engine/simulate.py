@@ -117,6 +117,7 @@ class _Replication:
 
         cells = world.cells(coordination)
         self.cell_track = [picture[p] for p, _ in cells]
+        self.coordination = coordination
         self.cell_options = world.cell_options(coordination)
         # The picture reported per threat: the coordinator's, or the earliest of the cells'.
         self.track_t = np.min([picture[p] for p, _ in cells], axis=0) if cells else np.full(n, np.inf)
@@ -179,9 +180,13 @@ class _Replication:
             if np.isfinite(self.fail_t[j]):
                 self.push(self.fail_t[j], _FAIL, j)
         for c in range(len(self.cells)):
+            # A threat is first looked at when it is in the picture, but not before any of the
+            # cell's units could have an opportunity on it, allowed or refused: until then a look
+            # finds nothing to do.
+            first_look = self.world.first_look_s(self.coordination)[c]
             for j in np.flatnonzero(np.isfinite(self.cell_track[c])):
                 if self.cell_options[c][j]:
-                    self.push(self.cell_track[c][j], _TRACK, (c, int(j)))
+                    self.push(max(self.cell_track[c][j], first_look[j]), _TRACK, (c, int(j)))
         while self.events:
             t = self.events[0][0]
             due: list[set[int]] = [set() for _ in self.cells]

@@ -135,6 +135,18 @@ class World:
             ]
         return self._options[coordination]
 
+    def first_look_s(self, coordination: str) -> list[list[float]]:
+        """Per cell, per threat: the earliest time a unit of the cell has any opportunity on the
+        threat, allowed or refused (its first launch time less its reaction time)."""
+        key = ("first-look", coordination)
+        if key not in self._options:
+            self._options[key] = [
+                [min((float(o.window.launch_t_s[0]) - o.reaction_s for o in options), default=np.inf)
+                 for options in per_threat]
+                for per_threat in self.cell_options(coordination)
+            ]
+        return self._options[key]
+
     def for_scenario(self, variant: Scenario) -> "World":
         """This raid realisation under a variant of the scenario (other partners, agreements,
         sensors or fire units; the same raid and assets). Geometry already computed for a sensor or
