@@ -43,6 +43,7 @@ class Option:
     slack_s: float  # a launch this soon after the earliest possible one cannot be improved on
     last_refused_launch_s: float  # the last refused opportunity's launch time (-inf: none)
     intercepts_s: list[float]  # intercept times aligned with launches_s
+    opens_s: float  # the first allowed launch time less the reaction time (inf: none allowed)
 
 
 def _launch_slack_s(window, sample_period_s: float) -> float:
@@ -65,7 +66,8 @@ def options_for(windows_by_threat, units: set[int], reaction_s, cost_usd, remote
                 w.latest_allowed_launch_t_s - reaction_s[w.unit], remote_ok[w.unit],
                 _launch_slack_s(w, sample_period_s[j]),
                 float(w.launch_t_s[~w.allowed].max()) if w.any_refused else -INF,
-                w.intercept_t_s[w.allowed_positions].tolist())
+                w.intercept_t_s[w.allowed_positions].tolist(),
+                w.allowed_launch_t_s[0] - reaction_s[w.unit] if w.allowed_launch_t_s else INF)
          for w in windows if w.unit in units]
         for j, windows in enumerate(windows_by_threat)
     ]
@@ -174,7 +176,14 @@ class BattleManager:
         now, later = [], []
         next_t = valid_until = INF
         closed_before = t_s - TIME_TOLERANCE_S
+        keep_later = doctrine.prefer_cheaper_shot
         for o in usable:
+            if (o.opens_s - t_s > o.slack_s and o.remote_ok and not keep_later
+                    and o.last_refused_launch_s < t_s + o.reaction_s):
+                # Not open yet, nothing refused before it: its first launch is its next chance.
+                next_t = min(next_t, o.opens_s)
+                valid_until = min(valid_until, o.opens_s - o.slack_s)
+                continue
             ready = t_s if o.remote_ok else max(t_s, state.own_track_t_s(o.unit, j))
             earliest = ready + o.reaction_s
             if o.last_refused_launch_s >= earliest:
