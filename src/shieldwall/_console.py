@@ -12,7 +12,8 @@ import sys
 import typer
 from rich.console import Console
 
-out = Console()
+# Piped output gets 120 columns rather than rich's 80, so that tables with intervals stay on one line.
+out = Console() if sys.stdout.isatty() else Console(width=120)
 err = Console(stderr=True)
 
 USAGE_ERROR = 2

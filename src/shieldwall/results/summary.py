@@ -27,12 +27,14 @@ class Estimate:
     high: float
 
     def format(self, digits: int = 1, scale: float = 1.0) -> str:
-        if not np.isfinite(self.low):
+        if not np.isfinite(self.low) or self.low == self.high:
             return f"{self.mean / scale:,.{digits}f}"
         return f"{self.mean / scale:,.{digits}f} [{self.low / scale:,.{digits}f}, {self.high / scale:,.{digits}f}]"
 
 
-def mean_interval(values: np.ndarray) -> Estimate:
+def mean_interval(values: np.ndarray, floor: float | None = None) -> Estimate:
+    """Mean with its t interval; `floor` clips the interval of a quantity that cannot go below it
+    (counts and costs: the t interval is symmetric and can dip under zero when it is rare)."""
     values = np.asarray(values, dtype=float)
     n = values.size
     if n == 0:
@@ -41,7 +43,8 @@ def mean_interval(values: np.ndarray) -> Estimate:
     if n < 2:
         return Estimate(mean, float("nan"), float("nan"))
     half = stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1) * values.std(ddof=1) / np.sqrt(n)
-    return Estimate(mean, mean - half, mean + half)
+    low = mean - half if floor is None else max(floor, mean - half)
+    return Estimate(mean, low, mean + half)
 
 
 def wilson_interval(successes: int, n: int) -> Estimate:
@@ -89,14 +92,14 @@ def summarise(tables: dict[str, pa.Table]) -> dict:
         con.register(name, table)
     by_class = {
         klass: {
-            "launched": asdict(mean_interval(col[f"launched_{klass}"])),
-            **{fate: asdict(mean_interval(col[f"{fate}_{klass}"])) for fate in FATES},
+            "launched": asdict(mean_interval(col[f"launched_{klass}"], 0.0)),
+            **{fate: asdict(mean_interval(col[f"{fate}_{klass}"], 0.0)) for fate in FATES},
         }
         for klass in THREAT_CLASSES
         if col[f"launched_{klass}"].sum() > 0
     }
-    by_class["all"] = {"launched": asdict(mean_interval(col["launched"])),
-                       **{fate: asdict(mean_interval(col[fate])) for fate in FATES}}
+    by_class["all"] = {"launched": asdict(mean_interval(col["launched"], 0.0)),
+                       **{fate: asdict(mean_interval(col[fate], 0.0)) for fate in FATES}}
     hits = _per_run(con, "select asset_hit, run, count(*) from threats where asset_hit is not null group by all", runs)
     by_type = _per_run(con, "select interceptor, run, count(*) from shots group by all", runs)
     by_partner = _per_run(con, "select partner, run, count(*) from shots group by all", runs)
@@ -108,14 +111,14 @@ def summarise(tables: dict[str, pa.Table]) -> dict:
         "confidence": CONFIDENCE,
         "threats": by_class,
         "p_zero_leakers": asdict(wilson_interval(int(np.count_nonzero(col["leaked"] == 0)), n)),
-        "hits_per_asset": {k: asdict(mean_interval(v)) for k, v in hits.items()},
-        "interceptors_by_type": {k: asdict(mean_interval(v)) for k, v in by_type.items()},
-        "interceptors_by_partner": {k: asdict(mean_interval(v)) for k, v in by_partner.items()},
-        "intercepts_by_partner": {k: asdict(mean_interval(v)) for k, v in kills.items()},
-        "refusals_by_reason": {k: asdict(mean_interval(v)) for k, v in refusals.items()},
-        "wasted_shots": asdict(mean_interval(col["wasted_shots"])),
-        "defence_cost_usd": asdict(mean_interval(col["defence_cost_usd"])),
-        "attack_cost_usd": asdict(mean_interval(col["attack_cost_usd"])),
+        "hits_per_asset": {k: asdict(mean_interval(v, 0.0)) for k, v in hits.items()},
+        "interceptors_by_type": {k: asdict(mean_interval(v, 0.0)) for k, v in by_type.items()},
+        "interceptors_by_partner": {k: asdict(mean_interval(v, 0.0)) for k, v in by_partner.items()},
+        "intercepts_by_partner": {k: asdict(mean_interval(v, 0.0)) for k, v in kills.items()},
+        "refusals_by_reason": {k: asdict(mean_interval(v, 0.0)) for k, v in refusals.items()},
+        "wasted_shots": asdict(mean_interval(col["wasted_shots"], 0.0)),
+        "defence_cost_usd": asdict(mean_interval(col["defence_cost_usd"], 0.0)),
+        "attack_cost_usd": asdict(mean_interval(col["attack_cost_usd"], 0.0)),
         "cost_exchange_ratio": asdict(ratio_interval(col["defence_cost_usd"], col["attack_cost_usd"])),
-        "value_lost_usd": asdict(mean_interval(col["value_lost_usd"])),
+        "value_lost_usd": asdict(mean_interval(col["value_lost_usd"], 0.0)),
     }
