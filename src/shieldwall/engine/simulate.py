@@ -7,6 +7,7 @@ priority, then by insertion, so a replication is bit-reproducible for a given se
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left
 import zlib
 from dataclasses import dataclass
 
@@ -154,8 +155,8 @@ class _Replication:
         """Record, once per (unit, threat), an opportunity the coalition rules refused: the first
         geometric opportunity after `earliest_s` is refused."""
         key = (window.unit, window.threat)
-        first = int(np.searchsorted(window.launch_t_s, earliest_s))
-        if first >= window.launch_t_s.size or window.allowed[first]:
+        first = bisect_left(window.launch_list_s, earliest_s)
+        if first >= len(window.launch_list_s) or window.allowed[first]:
             return
         self.refused.add(key)
         self.refusal_rows.append((window.launch_t_s[first], window.unit, window.threat,

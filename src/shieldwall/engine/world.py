@@ -87,6 +87,7 @@ class Window:
     allowed_launch_t_s: list[float]
     allowed_positions: np.ndarray  # indices into the arrays above, aligned with allowed_launch_t_s
     any_refused: bool
+    launch_list_s: list[float]  # launch_t_s as a list, for bisect in the hot path
 
     @property
     def latest_allowed_launch_t_s(self) -> float:
@@ -420,6 +421,7 @@ def _add_windows(windows: list[list[Window]], u: int, samples: dict[str, np.ndar
             kill_probability=float(samples["pk"][threats.threat_class[j]]),
             allowed_launch_t_s=launch[seg][positions].tolist(), allowed_positions=positions,
             any_refused=bool(positions.size < seg.size),
+            launch_list_s=launch[seg].tolist(),
         ))
 
 
