@@ -84,6 +84,15 @@ def test_authority_delay_magazine_and_mode(april):
     assert "delay GBR by 2h" in v.changes
 
 
+def test_flags_combine_as_in_the_documented_example(april):
+    # shieldwall compare april-2024 --without GBR --deny-airspace JOR --authority-delay GBR=2h
+    v = flags(april, without=["GBR"], deny_airspace=["JOR"], authority_delay=["GBR=2h"])
+    assert not any(u.owner == "GBR" for u in v.scenario.fire_units)
+    assert not any(a.kind == "engagement-authority" and "GBR" in a.parties for a in v.scenario.agreements)
+    with pytest.raises(ScenarioError, match="XYZ"):
+        flags(april, authority_delay=["XYZ=2h"])
+
+
 def test_anonymous_partner_keeps_its_alias(april):
     v = flags(april, without=["Partner-A"])
     assert not [x for x in v.scenario.sensors if x.owner == "GPA"]

@@ -234,10 +234,13 @@ def apply_overlay(base: Scenario, overlay: Overlay, file: str | None = None) -> 
             problem(f"withdraw_agreements.{i}", f"unknown agreement {a!r}")
     agreements = [a for a in agreements if a.id not in set(overlay.withdraw_agreements)]
 
+    def delayed(a, reference: str) -> bool:
+        return a.id == reference or (a.kind == "engagement-authority" and reference in a.parties)
+
     for i, delay in enumerate(overlay.delay_agreements):
-        chosen = [k for k, a in enumerate(agreements) if a.id == delay.agreement or (
-            a.kind == "engagement-authority" and delay.agreement in a.parties)]
-        if not chosen:
+        chosen = [k for k, a in enumerate(agreements) if delayed(a, delay.agreement)]
+        # An agreement that lapsed with a removed partner or was withdrawn has nothing left to delay.
+        if not chosen and not any(delayed(a, delay.agreement) for a in base.agreements):
             problem(f"delay_agreements.{i}.agreement",
                     f"{delay.agreement!r} is neither an agreement id nor a partner with an engagement-authority "
                     f"agreement (agreements: {', '.join(a.id for a in agreements)})")
