@@ -15,14 +15,14 @@ COST_CAUTION = (
 )
 
 
-def interval(values: np.ndarray) -> dict:
-    """Mean and 95 % t interval. Constant values (e.g. a paired difference of identical runs)
-    give an interval of zero width."""
+def interval(values: np.ndarray, floor: float | None = None) -> dict:
+    """Mean and 95 % t interval, clipped at `floor` for quantities that cannot go below it.
+    Constant values (e.g. a paired difference of identical runs) give an interval of zero width."""
     values = np.asarray(values, dtype=float)
     if values.size >= 2 and np.all(values == values[0]):
         v = float(values[0])
         return {"mean": v, "low": v, "high": v}
-    return _plain(asdict(mean_interval(values)))
+    return _plain(asdict(mean_interval(values, floor)))
 
 
 def ratio(numerator: np.ndarray, denominator: np.ndarray) -> dict:

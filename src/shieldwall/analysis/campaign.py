@@ -386,11 +386,11 @@ def _raid_rows(c: dict, labels: list[str], t_days: np.ndarray) -> list[dict]:
         share = c["leaked"][:, k] / np.maximum(c["launched"][:, k], 1)
         rows.append({
             "raid": k + 1, "label": label, "t_days": float(t_days[k]),
-            "launched": interval(c["launched"][:, k]), "leaked": interval(c["leaked"][:, k]),
-            "leak_share": interval(share), "value_lost_usd": interval(c["value_lost_usd"][:, k]),
-            "shots": interval(c["shots"][:, k]),
-            "defence_cost_usd": interval(c["defence_cost_usd"][:, k]),
-            "attack_cost_usd": interval(c["attack_cost_usd"][:, k]),
+            "launched": interval(c["launched"][:, k], floor=0.0), "leaked": interval(c["leaked"][:, k], floor=0.0),
+            "leak_share": interval(share, floor=0.0), "value_lost_usd": interval(c["value_lost_usd"][:, k], floor=0.0),
+            "shots": interval(c["shots"][:, k], floor=0.0),
+            "defence_cost_usd": interval(c["defence_cost_usd"][:, k], floor=0.0),
+            "attack_cost_usd": interval(c["attack_cost_usd"][:, k], floor=0.0),
             "cost_exchange_ratio": ratio(c["defence_cost_usd"][:, k], c["attack_cost_usd"][:, k]),
         })
     return rows
@@ -411,8 +411,8 @@ def _magazine_rows(c: dict, ledger: Ledger, labels: list[str]) -> list[dict]:
         rows.append({
             "partner": partner, "interceptor": interceptor, "layer": ledger.layer[interceptor],
             "capacity": float(capacity[s]),
-            "start": [interval(start[:, k, s]) for k in range(K)],
-            "end": [interval(end[:, k, s]) for k in range(K)],
+            "start": [interval(start[:, k, s], floor=0.0) for k in range(K)],
+            "end": [interval(end[:, k, s], floor=0.0) for k in range(K)],
             "p_dry_after": [{k: float(v) for k, v in d.items()} for d in p_dry],
             "p_ever_dry": {k: float(v) for k, v in asdict(wilson_interval(int(ever.sum()), runs)).items()},
             "median_dry_raid": None if median >= K else median + 1,
@@ -430,8 +430,8 @@ def _absorb_rows(c: dict, absorb: Absorb, name: str, ledger: Ledger) -> dict:
     return {
         "scenario": name, "every_days": absorb.every_s / 86400.0, "max_raids": absorb.max_raids,
         "leakage_threshold": absorb.leakage_threshold,
-        "leak_share": [interval(share[:, k]) for k in range(share.shape[1])],
-        "raids_absorbed": interval(absorbed),
+        "leak_share": [interval(share[:, k], floor=0.0) for k in range(share.shape[1])],
+        "raids_absorbed": interval(absorbed, floor=0.0),
         "raids_absorbed_median": float(np.median(absorbed)),
         "mean_passes_threshold_at_raid": int(first_mean[0]) + 1 if first_mean.size else None,
         "magazines": _magazine_rows(c, ledger, [f"{name} #{k + 1}" for k in range(share.shape[1])]),
