@@ -35,10 +35,10 @@ def _plain(estimate: dict) -> dict:
 
 def cost_block(defence_cost_usd: np.ndarray, attack_cost_usd: np.ndarray, value_lost_usd: np.ndarray) -> dict:
     return {
-        "defence_cost_usd": interval(defence_cost_usd),
-        "attack_cost_usd": interval(attack_cost_usd),
+        "defence_cost_usd": interval(defence_cost_usd, floor=0.0),
+        "attack_cost_usd": interval(attack_cost_usd, floor=0.0),
         "cost_exchange_ratio": ratio(defence_cost_usd, attack_cost_usd),
-        "value_lost_usd": interval(value_lost_usd),
+        "value_lost_usd": interval(value_lost_usd, floor=0.0),
     }
 
 
