@@ -44,6 +44,7 @@ class Option:
     last_refused_launch_s: float  # the last refused opportunity's launch time (-inf: none)
     intercepts_s: list[float]  # intercept times aligned with launches_s
     opens_s: float  # the first allowed launch time less the reaction time (inf: none allowed)
+    refusals_end_s: float  # the last refused launch time less the reaction time (-inf: none)
 
 
 def _launch_slack_s(window, sample_period_s: float) -> float:
@@ -67,7 +68,8 @@ def options_for(windows_by_threat, units: set[int], reaction_s, cost_usd, remote
                 _launch_slack_s(w, sample_period_s[j]),
                 float(w.launch_t_s[~w.allowed].max()) if w.any_refused else -INF,
                 w.intercept_t_s[w.allowed_positions].tolist(),
-                w.allowed_launch_t_s[0] - reaction_s[w.unit] if w.allowed_launch_t_s else INF)
+                w.allowed_launch_t_s[0] - reaction_s[w.unit] if w.allowed_launch_t_s else INF,
+                (float(w.launch_t_s[~w.allowed].max()) if w.any_refused else -INF) - reaction_s[w.unit])
          for w in windows if w.unit in units]
         for j, windows in enumerate(windows_by_threat)
     ]
@@ -168,21 +170,22 @@ class BattleManager:
         refused = state.refused
         usable = []
         last_chance = -INF
-        for o in options:
-            if magazine[o.unit] > 0:
-                usable.append(o)
-                if o.last_decision_s > last_chance:
-                    last_chance = o.last_decision_s
         now, later = [], []
         next_t = valid_until = INF
         closed_before = t_s - TIME_TOLERANCE_S
         keep_later = doctrine.prefer_cheaper_shot
-        for o in usable:
-            if (o.opens_s - t_s > o.slack_s and o.remote_ok and not keep_later
-                    and o.last_refused_launch_s < t_s + o.reaction_s):
+        for o in options:
+            if magazine[o.unit] <= 0:
+                continue
+            usable.append(o)
+            if o.last_decision_s > last_chance:
+                last_chance = o.last_decision_s
+            if o.opens_s - t_s > o.slack_s and o.refusals_end_s < t_s and o.remote_ok and not keep_later:
                 # Not open yet, nothing refused before it: its first launch is its next chance.
-                next_t = min(next_t, o.opens_s)
-                valid_until = min(valid_until, o.opens_s - o.slack_s)
+                if o.opens_s < next_t:
+                    next_t = o.opens_s
+                if o.opens_s - o.slack_s < valid_until:
+                    valid_until = o.opens_s - o.slack_s
                 continue
             ready = t_s if o.remote_ok else max(t_s, state.own_track_t_s(o.unit, j))
             earliest = ready + o.reaction_s
@@ -197,12 +200,15 @@ class BattleManager:
             launch = o.launches_s[k]
             if ready <= t_s and launch - earliest <= o.slack_s:
                 now.append((o, k))
-                valid_until = min(valid_until, launch - o.reaction_s)
+                if launch - o.reaction_s < valid_until:
+                    valid_until = launch - o.reaction_s
             else:
                 later.append((o, k))
                 opens = max(launch - o.reaction_s, ready)
-                next_t = min(next_t, opens)
-                valid_until = min(valid_until, opens - o.slack_s)
+                if opens < next_t:
+                    next_t = opens
+                if opens - o.slack_s < valid_until:
+                    valid_until = opens - o.slack_s
         if doctrine.prefer_cheaper_shot and now and later:
             now, deferred_to = _hold_for_cheaper(now, later, usable, look_s)
             next_t = min(next_t, deferred_to)
