@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import numpy as np
 
 from shieldwall.analysis._stats import CONFIDENCE, COST_CAUTION, interval, ratio
 from shieldwall.analysis.evaluate import MEASURES, Measured, Settings, evaluate
@@ -21,7 +20,6 @@ from shieldwall.scenario import Scenario
 
 FORMAT = "shieldwall.compare/1"
 
-COORDINATION_MEASURES = ("leaked", "wasted_shots", "multi_partner_threats", "unengaged_leakers", "shots")
 
 
 def _block(m: Measured, scenario: Scenario) -> dict:
@@ -71,16 +69,3 @@ def compare(scenario: Scenario, variants: Sequence[Variant], settings: Settings 
         "caution": COST_CAUTION,
         "elapsed_s": round(time.perf_counter() - started, 3),
     }
-
-
-def coordination_difference(report: dict) -> list[dict]:
-    """For variants that switch the coordination mode: the rows that measure coordination."""
-    rows = []
-    for v in report["variants"]:
-        if v["coordination"] != report["base"]["coordination"]:
-            rows.append({"name": v["name"], **{k: v["difference"][k] for k in COORDINATION_MEASURES}})
-    return rows
-
-
-def per_replication_difference(a: Measured, b: Measured, name: str) -> np.ndarray:
-    return np.asarray(a[name]) - np.asarray(b[name])

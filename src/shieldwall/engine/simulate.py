@@ -49,18 +49,6 @@ class Outcome:
     refusals: dict[str, np.ndarray]
     magazine_left: np.ndarray
 
-    def timeline(self, world: World) -> list[tuple[float, str, int, int]]:
-        """(t_s, event, threat, unit) in time order: launches, tracks, shots, intercepts, fates."""
-        events = [(float(t), "launch", j, -1) for j, t in enumerate(world.threats.launch_t_s)]
-        events += [(float(t), "track", j, -1) for j, t in enumerate(self.track_t_s) if np.isfinite(t)]
-        events += [(float(t), "launch-warning", j, -1) for j, t in enumerate(self.warned_t_s) if np.isfinite(t)]
-        for k in range(self.shots["unit"].size):
-            j, u = int(self.shots["threat"][k]), int(self.shots["unit"][k])
-            events.append((float(self.shots["launch_t_s"][k]), "shot", j, u))
-        for j, fate in enumerate(self.fate):
-            events.append((float(self.fate_t_s[j]), FATES[fate], j, int(self.killer_unit[j])))
-        return sorted(events, key=lambda e: (e[0], e[1], e[2]))
-
 
 def stream(rng: np.random.Generator, key: str) -> np.random.Generator:
     """A Generator for `key` derived from `rng`'s seed, the same whatever other keys exist."""

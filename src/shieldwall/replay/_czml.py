@@ -9,7 +9,6 @@ withheld partners' units, sensors, shots and intercept points are not written at
 from __future__ import annotations
 
 import html
-import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -37,10 +36,6 @@ SHOT_FLASH_S = 90.0
 def _rgba(hex_colour: str, alpha: int = 255) -> list[int]:
     h = hex_colour.lstrip("#")
     return [int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16), alpha]
-
-
-def _iso(t: datetime) -> str:
-    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _thin(n: int) -> np.ndarray:
@@ -250,7 +245,3 @@ def write_czml(replay: Replay, out: str | Path | None = None, force: bool = Fals
     folder.mkdir(parents=True, exist_ok=True)
     path.write_text(build_czml(replay), encoding="utf-8")
     return path
-
-
-def packet_count(czml_text: str) -> int:
-    return len(json.loads(czml_text))

@@ -21,7 +21,6 @@ LatLon = Annotated[
     Field(description="[lat_deg, lon_deg] on WGS84"),
 ]
 NonNegative = Annotated[float, Field(ge=0)]
-Probability = Annotated[float, Field(ge=0, le=1)]
 
 
 class Strict(BaseModel):
