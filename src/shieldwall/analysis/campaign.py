@@ -36,11 +36,10 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
-    field_validator,
 )
 
 from shieldwall.analysis._stats import CONFIDENCE, COST_CAUTION, interval, ratio
-from shieldwall.analysis.variants import apply_overlay, load_overlay, parse_duration_s
+from shieldwall.analysis.variants import Duration, apply_overlay, load_overlay
 from shieldwall.engine import compile_world, simulate
 from shieldwall.engine.simulate import LEAKED
 from shieldwall.montecarlo.run import realisation_of, realisation_seed, replication_seed
@@ -62,20 +61,11 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _duration(value):
-    return parse_duration_s(value)
-
-
 class RaidEntry(_Strict):
     scenario: str = Field(description="bundled scenario name, or a file relative to the campaign file")
     label: str | None = None
-    after_s: float = Field(0.0, description="time from the start of the previous raid (e.g. 171d, 12h)")
+    after_s: Duration = Field(0.0, description="time from the start of the previous raid (e.g. 171d, 12h)")
     overlay: str | None = Field(None, description="overlay file applied to this raid's scenario")
-
-    @field_validator("after_s", mode="before")
-    @classmethod
-    def _after(cls, value):
-        return _duration(value)
 
 
 class Resupply(_Strict):
@@ -88,15 +78,10 @@ class Resupply(_Strict):
 
 class Absorb(_Strict):
     scenario: str
-    every_s: float = Field(86400.0, description="time between the repeated raids")
+    every_s: Duration = Field(86400.0, description="time between the repeated raids")
     max_raids: Annotated[int, Field(ge=1, le=200)] = 10
     leakage_threshold: Annotated[float, Field(ge=0, le=1)] = Field(
         0.1, description="share of launched threats that leak")
-
-    @field_validator("every_s", mode="before")
-    @classmethod
-    def _every(cls, value):
-        return _duration(value)
 
 
 class Campaign(_Strict):

@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-
 from shieldwall.analysis._stats import CONFIDENCE, COST_CAUTION, interval, ratio
 from shieldwall.analysis.evaluate import MEASURES, Measured, Settings, evaluate
 from shieldwall.analysis.variants import Variant, base_variant

@@ -18,11 +18,11 @@ from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
     ValidationError,
-    field_validator,
 )
 
 from shieldwall.scenario import Problem, Scenario, ScenarioError
@@ -51,6 +51,10 @@ def parse_duration_s(text: str | float | int) -> float:
     return float(match.group(1)) * _UNIT_S[match.group(2)]
 
 
+Duration = Annotated[float, BeforeValidator(parse_duration_s)]
+"""Seconds, written as a number or as a duration such as `2h` in overlay and campaign files."""
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -76,12 +80,7 @@ class AgreementDelay(_Strict):
     """
 
     agreement: str
-    delay_s: float
-
-    @field_validator("delay_s", mode="before")
-    @classmethod
-    def _duration(cls, value):
-        return parse_duration_s(value)
+    delay_s: Duration
 
 
 class MagazineChange(_Strict):

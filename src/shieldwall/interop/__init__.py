@@ -1,5 +1,5 @@
 """Exchange with other tools: GeoJSON for GIS."""
 
-from shieldwall.interop.geojson import build_geojson, geojson_file_name, write_geojson
+from shieldwall.interop.geojson import build_geojson, write_geojson
 
-__all__ = ["build_geojson", "geojson_file_name", "write_geojson"]
+__all__ = ["build_geojson", "write_geojson"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from shieldwall.engine.simulate import FATES, SHOT_RESULTS
-from shieldwall.replay._replicate import Replay
+from shieldwall.replay._replicate import Replay, write_export
 from shieldwall.report.view import WITHHELD
 from shieldwall.scenario.model import THREAT_CLASSES
 
@@ -100,18 +100,6 @@ def build_geojson(replay: Replay) -> dict:
     }
 
 
-def geojson_file_name(replay: Replay) -> str:
-    return f"replay-run-{replay.run}{replay.view.suffix}.geojson"
-
-
 def write_geojson(replay: Replay, out: str | Path | None = None, force: bool = False) -> Path:
     """Write the GeoJSON of a replay into `out` (default: the results folder)."""
-    from shieldwall.report._html import OutputExistsError, _inside
-
-    folder = Path(out) if out is not None else replay.view.folder
-    path = folder / geojson_file_name(replay)
-    if path.exists() and not force and not _inside(path, replay.view.folder):
-        raise OutputExistsError(f"{path} already exists; use --force to replace it")
-    folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(build_geojson(replay), separators=(",", ":")), encoding="utf-8")
-    return path
+    return write_export(replay, "geojson", json.dumps(build_geojson(replay), separators=(",", ":")), out, force)

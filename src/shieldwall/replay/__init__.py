@@ -2,7 +2,6 @@
 
 from shieldwall.replay._czml import (
     build_czml,
-    czml_file_name,
     replay_metadata,
     write_czml,
 )
@@ -10,6 +9,6 @@ from shieldwall.replay._replicate import Replay, ReplayError, build_replay
 from shieldwall.replay._server import ReplayServer
 
 __all__ = [
-    "Replay", "ReplayError", "ReplayServer", "build_czml", "build_replay", "czml_file_name", "replay_metadata",
+    "Replay", "ReplayError", "ReplayServer", "build_czml", "build_replay", "replay_metadata",
     "write_czml",
 ]

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from shieldwall.engine.simulate import FATES, SHOT_RESULTS
-from shieldwall.replay._replicate import Replay
+from shieldwall.replay._replicate import Replay, write_export
 from shieldwall.report._figures import (
     CLASS_COLOURS,
     LEAK_COLOUR,
@@ -230,18 +230,6 @@ def coords_start(threats, j) -> list[float]:
     return [float(threats.launch_lon_deg[j]), float(threats.launch_lat_deg[j]), 0.0]
 
 
-def czml_file_name(replay: Replay) -> str:
-    return f"replay-run-{replay.run}{replay.view.suffix}.czml"
-
-
 def write_czml(replay: Replay, out: str | Path | None = None, force: bool = False) -> Path:
     """Write the CZML of a replay into `out` (default: the results folder)."""
-    from shieldwall.report._html import OutputExistsError, _inside
-
-    folder = Path(out) if out is not None else replay.view.folder
-    path = folder / czml_file_name(replay)
-    if path.exists() and not force and not _inside(path, replay.view.folder):
-        raise OutputExistsError(f"{path} already exists; use --force to replace it")
-    folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(build_czml(replay), encoding="utf-8")
-    return path
+    return write_export(replay, "czml", build_czml(replay), out, force)

@@ -76,3 +76,18 @@ def _check(view: View, run: int, outcome: Outcome) -> None:
         raise ReplayError(
             f"run {run} does not reproduce its stored results (written by shieldwall "
             f"{view.manifest.get('shieldwall', '?')}); the replay would not show what was analysed")
+
+
+def write_export(replay: Replay, extension: str, text: str, out: str | Path | None = None,
+                 force: bool = False) -> Path:
+    """Write an export of `replay` as `replay-run-N[-view-P].<extension>` into `out` (default: the
+    results folder, where it is regenerated freely; elsewhere an existing file needs `force`)."""
+    from shieldwall.report._html import OutputExistsError, _inside
+
+    folder = Path(out) if out is not None else replay.view.folder
+    path = folder / f"replay-run-{replay.run}{replay.view.suffix}.{extension}"
+    if path.exists() and not force and not _inside(path, replay.view.folder):
+        raise OutputExistsError(f"{path} already exists; use --force to replace it")
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
