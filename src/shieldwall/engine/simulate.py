@@ -26,6 +26,8 @@ MISS, KILL, TARGET_GONE = range(3)
 MAX_SHOTS_PER_THREAT = 16
 """Kill draws are pre-drawn per threat (common random numbers); a threat's k-th shot uses draw k."""
 
+INF = float("inf")
+
 # Event kinds, in processing order at equal times.
 _FAIL, _INTERCEPT, _ASSESS, _TRACK, _EVALUATE = range(5)
 
@@ -89,7 +91,7 @@ class _Replication:
         draws = stream(rng, "threats")
         fail_u = draws.random(n)
         fail_fraction = draws.random(n)
-        self.kill_u = draws.random((n, MAX_SHOTS_PER_THREAT))
+        self.kill_u = draws.random((n, MAX_SHOTS_PER_THREAT)).tolist()
         self.scatter = draws.standard_normal((n, 2))
 
         flight = threats.impact_t_s - threats.launch_t_s
@@ -112,14 +114,16 @@ class _Replication:
         self.track_t = np.min([picture[p] for p, _ in cells], axis=0) if cells else np.full(n, np.inf)
         self.manager = BattleManager(scenario.doctrine, assigner, world.value_at_risk_usd)
 
-        self.alive = np.ones(n, dtype=bool)
+        # Per-threat state the event loop touches is held in lists: NumPy scalar access costs
+        # more than the work done with it here.
+        self.alive = [True] * n
         self.fate = np.full(n, LEAKED, dtype=np.int8)
         self.fate_t = threats.impact_t_s.copy()
         self.fate_sample = threats.n_samples - 1
         self.killer = np.full(n, -1, dtype=np.int64)
-        self.shots_at = np.zeros(n, dtype=np.int64)
-        self.engaged = [np.zeros(n, dtype=bool) for _ in cells]
-        self.next_eval = [np.full(n, np.nan) for _ in cells]
+        self.shots_at = [0] * n
+        self.engaged = [[False] * n for _ in cells]
+        self.next_eval = [[INF] * n for _ in cells]  # when an evaluation is pending (inf: none)
         # Per cell: unit -> {threat: net gain of its shot} for threats waiting for that unit's channel.
         self.waiting = [{} for _ in cells]
         self.shot_rows: list[tuple] = []
@@ -157,8 +161,7 @@ class _Replication:
         heapq.heappush(self.events, (t, kind, self._seq, payload))
 
     def schedule_evaluation(self, c: int, j: int, t: float) -> None:
-        pending = self.next_eval[c][j]
-        if not (pending <= t):  # nan (none pending) or later than t
+        if self.next_eval[c][j] > t:  # none pending, or one later than t
             self.next_eval[c][j] = t
             self.push(t, _EVALUATE, (c, j))
 
@@ -247,7 +250,7 @@ class _Replication:
         elif kind == _EVALUATE:
             c, j = payload
             if self.next_eval[c][j] == t:
-                self.next_eval[c][j] = np.nan
+                self.next_eval[c][j] = INF
                 due[c].add(j)
 
     def _decide(self, c: int, t: float, threats: list[int]) -> None:
@@ -272,7 +275,7 @@ class _Replication:
         j = e.threat
         rows = []
         for _ in range(shots):
-            u_kill = self.kill_u[j, self.shots_at[j] % MAX_SHOTS_PER_THREAT]
+            u_kill = self.kill_u[j][self.shots_at[j] % MAX_SHOTS_PER_THREAT]
             self.shots_at[j] += 1
             rows.append(len(self.shot_rows))
             self.shot_rows.append((e.unit, j, float(w.launch_t_s[pos]), float(w.intercept_t_s[pos]),
@@ -326,7 +329,7 @@ class _Replication:
         refusals = np.array(self.refusal_rows, dtype=float).reshape(-1, 5)
         return Outcome(
             fate=self.fate, fate_t_s=self.fate_t, fate_lat_deg=lat, fate_lon_deg=lon, fate_alt_m=alt,
-            killer_unit=self.killer, shots_at=self.shots_at, asset_hit=asset_hit,
+            killer_unit=self.killer, shots_at=np.array(self.shots_at, dtype=np.int64), asset_hit=asset_hit,
             track_t_s=self.track_t, warned_t_s=self.warned_t, value_lost_usd=value_lost,
             magazine_left=np.array(self.magazine, dtype=np.int64),
             shots={
