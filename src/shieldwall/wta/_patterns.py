@@ -222,7 +222,8 @@ class PatternModel:
         return shots
 
     # -- master LP and pricing ----------------------------------------------------------------
-    def solve_master(self, time_limit_s: float, box: tuple[np.ndarray, np.ndarray] | None = None):
+    def solve_master(self, time_limit_s: float, box: tuple[np.ndarray, np.ndarray] | None = None,
+                     capacity_scale: float = 1.0):
         """Restricted master LP; returns (value, capacity duals lambda, artificial use) or None.
 
         box = (low, high) keeps the duals in low <= lambda <= high (du Merle, Villeneuve, Desrosiers
@@ -239,7 +240,7 @@ class PatternModel:
             cost = np.concatenate([cost, high, -low])
             usage = hstack([usage, -eye, eye]).tocsc()
             partition = hstack([partition, csc_matrix((len(self.items), 2 * n_weapons))]).tocsc()
-        result = linprog(cost, A_ub=usage, b_ub=self.capacity, A_eq=partition, b_eq=np.ones(len(self.items)),
+        result = linprog(cost, A_ub=usage, b_ub=self.capacity * capacity_scale, A_eq=partition, b_eq=np.ones(len(self.items)),
                          bounds=(0, None), method="highs", options={"time_limit": max(0.5, time_limit_s)})
         if result.status != 0:
             return None

@@ -128,6 +128,12 @@ class _ColumnGeneration:
             if master is None:
                 break
             lp_value, multipliers, artificial = master
+            # The optimal duals form a face; the master's vertex often sits at lambda_i = 0 on
+            # tight rows. Slightly less capacity makes the LP prefer the face's largest lambda;
+            # the midpoint of the two is an optimal dual point away from the zero corner.
+            shifted = model.solve_master(deadline_s - time.perf_counter(), box, capacity_scale=1.0 - 1e-4)
+            if shifted is not None:
+                multipliers = 0.5 * (multipliers + shifted[1])
             bound, minima, added = model.price(multipliers)
             self.stats["cg_rounds"] += 1
             if bound > best_bound:
@@ -156,24 +162,33 @@ class _ColumnGeneration:
         self._offer(shots)
         if self._closed(tolerance) or time.perf_counter() > deadline_s:
             return
-        # Proof: every pattern of an assignment better than U has reduced cost below U - L.
+        # Proof: an assignment of cost below L + r uses only patterns of reduced cost below r, so
+        # with every such pattern present the MILP over them bounds the optimum by
+        # min(L + r, its dual bound). r starts small (few patterns) and grows until it covers the
+        # incumbent, so a poor incumbent does not make the first enumeration explode.
         self.stats["phase"] = "enumeration"
-        target_value = self.best_objective * (1 - 0.5 * tolerance) if self.best_objective > 0 else self.best_objective
-        room = target_value - best_bound + 1e-9 * max(1.0, abs(self.best_objective))
-        if not model.enumerate(best_multipliers, best_minima, room, max_columns, deadline_s):
+        scale = max(1.0, abs(self.best_objective))
+        room = min(0.002 * scale, self.best_objective - best_bound)
+        while time.perf_counter() < deadline_s and not self._closed(tolerance):
+            target_value = self.best_objective * (1 - 0.5 * tolerance) if self.best_objective > 0 else self.best_objective
+            room = min(room, target_value - best_bound) + 1e-9 * scale
+            covers = best_bound + room >= target_value
+            if not model.enumerate(best_multipliers, best_minima, room, max_columns, deadline_s):
+                self.stats["enumerated_columns"] = len(model.col_target)
+                return
+            model.add_shots(np.where(self.useful, self.best_shots, 0))
+            keep = np.flatnonzero(model.reduced_costs(best_multipliers, best_minima) <= room)
             self.stats["enumerated_columns"] = len(model.col_target)
-            return
-        model.add_shots(np.where(self.useful, self.best_shots, 0))
-        reduced = model.reduced_costs(best_multipliers, best_minima)
-        keep = np.flatnonzero(reduced <= room)
-        self.stats["enumerated_columns"] = len(model.col_target)
-        self.stats["proof_columns"] = int(keep.size)
-        self.stats["phase"] = "proof"
-        shots, dual_bound, _ = model.solve_integer(keep, deadline_s - time.perf_counter(), tolerance / 10)
-        self._offer(shots)
-        # Any assignment below target_value uses only the kept columns, so the optimum is at least
-        # min(target_value, the MILP's bound over them).
-        self._raise_bound(min(target_value, dual_bound))
+            self.stats["proof_columns"] = int(keep.size)
+            self.stats["phase"] = "proof"
+            shots, dual_bound, _ = model.solve_integer(keep, deadline_s - time.perf_counter(), tolerance / 10)
+            self._offer(shots)
+            # The 1e-9 margin added to r guards the enumeration against rounding; the claim keeps
+            # it out.
+            self._raise_bound(min(best_bound + room - 1e-9 * scale, dual_bound))
+            if covers:
+                break
+            room *= 4.0
 
 
 def _unit_values(problem: AssignmentProblem, shots: np.ndarray) -> np.ndarray:
