@@ -21,7 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
-from shieldwall.wta import ExactAssigner, GreedyAssigner, SearchAssigner, family_a, family_c, read_instance
+from shieldwall.wta import (
+    ExactAssigner,
+    GreedyAssigner,
+    SearchAssigner,
+    family_a,
+    family_c,
+    read_instance,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
