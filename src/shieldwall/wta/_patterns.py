@@ -46,7 +46,7 @@ from shieldwall.wta.base import AssignmentProblem
 class PatternTarget:
     """One target's weapon types that can fire on it, in a fixed order, with their arrays."""
 
-    __slots__ = ("target", "value", "weapons", "strength", "survive", "shot_cost", "upper", "limit")
+    __slots__ = ("limit", "shot_cost", "strength", "survive", "target", "upper", "value", "weapons")
 
     def __init__(self, target: int, value: float, weapons: np.ndarray, strength: np.ndarray,
                  shot_cost: np.ndarray, upper: np.ndarray, limit: int):

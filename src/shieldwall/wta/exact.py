@@ -24,7 +24,12 @@ import time
 
 import numpy as np
 
-from shieldwall.wta._arrays import KILL_STRENGTH_CAP, kill_strength, shot_upper_bound, weighted_cost
+from shieldwall.wta._arrays import (
+    KILL_STRENGTH_CAP,
+    kill_strength,
+    shot_upper_bound,
+    weighted_cost,
+)
 from shieldwall.wta._patterns import PatternModel
 from shieldwall.wta.base import Assigner, Assignment, AssignmentProblem
 from shieldwall.wta.search import SearchAssigner
@@ -127,7 +132,7 @@ class _ColumnGeneration:
             master = model.solve_master(deadline_s - time.perf_counter(), box)
             if master is None:
                 break
-            lp_value, multipliers, artificial = master
+            _, multipliers, artificial = master
             # The optimal duals form a face; the master's vertex often sits at lambda_i = 0 on
             # tight rows. Slightly less capacity makes the LP prefer the face's largest lambda;
             # the midpoint of the two is an optimal dual point away from the zero corner.
