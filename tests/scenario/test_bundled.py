@@ -46,35 +46,30 @@ def counts_by_class(scenario: Scenario) -> Counter:
     return counts
 
 
-def sourced_values(node, path: str = ""):
-    """Every (path, Sourced) inside a model, dict or list, depth first."""
-    if isinstance(node, Sourced):
-        yield path, node
-    elif isinstance(node, BaseModel):
+def leaves(node, path: str = ""):
+    """Every (path, leaf) inside a model, dict or list, depth first; a Sourced value is a leaf."""
+    if isinstance(node, BaseModel) and not isinstance(node, Sourced):
         for name in type(node).model_fields:
-            yield from sourced_values(getattr(node, name), f"{path}.{name}" if path else name)
+            yield from leaves(getattr(node, name), f"{path}.{name}" if path else name)
     elif isinstance(node, dict):
         for key, value in node.items():
-            yield from sourced_values(value, f"{path}.{key}")
+            yield from leaves(value, f"{path}.{key}")
     elif isinstance(node, (list, tuple)):
         for index, value in enumerate(node):
-            yield from sourced_values(value, f"{path}.{index}")
-
-
-def bare_numbers(node, path: str = ""):
-    """Every (path, number) inside a catalog model that is not wrapped in a Sourced value."""
-    if isinstance(node, Sourced):
-        return
-    if isinstance(node, bool):
-        return
-    if isinstance(node, (int, float)):
+            yield from leaves(value, f"{path}.{index}")
+    else:
         yield path, node
-    elif isinstance(node, BaseModel):
-        for name in type(node).model_fields:
-            yield from bare_numbers(getattr(node, name), f"{path}.{name}" if path else name)
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from bare_numbers(value, f"{path}.{key}")
+
+
+def sourced_values(node):
+    """Every (path, Sourced) inside a model."""
+    return ((path, leaf) for path, leaf in leaves(node) if isinstance(leaf, Sourced))
+
+
+def bare_numbers(node):
+    """Every (path, number) inside a catalog model that is not wrapped in a Sourced value."""
+    return ((path, leaf) for path, leaf in leaves(node)
+            if isinstance(leaf, (int, float)) and not isinstance(leaf, bool))
 
 
 # --------------------------------------------------------------------------- loading
