@@ -101,3 +101,31 @@ def test_radar_coverage_begins_at_the_four_thirds_earth_horizon(one_drone):
     ground_before_m, _ = geo.geodesic_inverse(31.0, 35.0, threats.lat_deg[0, s - 1], threats.lon_deg[0, s - 1])
     assert ground_m <= horizon_m < ground_before_m
     assert ground_before_m - ground_m == pytest.approx(50 * 20, rel=0.01)  # one sample at 50 m/s
+
+
+def test_holding_for_a_cheaper_later_shot(one_drone):
+    # An expensive unit meets the drone first; a cheap one later, with a third unit still able to
+    # look after it. Holding for the cheaper shot means the expensive unit never fires; engaging
+    # forward (the default) means it always fires first.
+    catalog = one_drone["catalog"]["interceptors"]
+    catalog["test-missile-dear"] = dict(catalog["test-missile"], unit_cost_usd={"value": 1e6, "notional": "test"})
+    unit = one_drone["fire_units"][0]
+    one_drone["fire_units"] = [
+        dict(unit, id="forward-dear", interceptor="test-missile-dear", position=[31.0, 36.2], magazine=1),
+        dict(unit, id="middle-cheap", position=[31.0, 35.5], magazine=1),
+        dict(unit, id="terminal-cheap", position=[31.0, 35.0], magazine=1),
+    ]
+    one_drone["sensors"][0]["position"] = [31.0, 36.0]
+    for hold in (True, False):
+        one_drone["doctrine"]["prefer_cheaper_shot"] = hold
+        shots = shieldwall.run(scenario_from(one_drone), runs=50, seed=17, fidelity="ideal").tables["shots"]
+        first = {}
+        for run, t, unit_id in zip(shots["run"].to_pylist(), shots["launch_t_s"].to_pylist(),
+                                   shots["unit"].to_pylist()):
+            if run not in first or t < first[run][0]:
+                first[run] = (t, unit_id)
+        assert len(first) == 50
+        opening = {unit_id for _, unit_id in first.values()}
+        # Holding: the cheap middle unit opens every engagement (the dear unit may still fire later,
+        # once the cheap ones have spent their rounds and no depth is left behind them).
+        assert opening == ({"middle-cheap"} if hold else {"forward-dear"})

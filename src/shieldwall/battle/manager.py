@@ -177,7 +177,8 @@ class BattleManager:
         for o in options:
             if magazine[o.unit] <= 0:
                 continue
-            usable.append(o)
+            if keep_later:
+                usable.append(o)  # the cheaper-shot rule looks for depth among them
             if o.last_decision_s > last_chance:
                 last_chance = o.last_decision_s
             if o.opens_s - t_s > o.slack_s and o.refusals_end_s < t_s and o.remote_ok and not keep_later:
