@@ -1,6 +1,6 @@
 """Battle management: coalition rules, doctrine and the per-epoch decision."""
 
-from shieldwall.battle.manager import BattleManager, Decision, Engagement
+from shieldwall.battle.manager import BattleState, Plan, build_plan, decide
 from shieldwall.battle.rules import REASON_TEXT, CoalitionRules, Reason
 
-__all__ = ["REASON_TEXT", "BattleManager", "CoalitionRules", "Decision", "Engagement", "Reason"]
+__all__ = ["REASON_TEXT", "BattleState", "CoalitionRules", "Plan", "Reason", "build_plan", "decide"]

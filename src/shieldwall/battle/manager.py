@@ -5,284 +5,469 @@ its cell that can launch now (engagement window open after the unit's reaction t
 allowing, a free fire channel, interceptors left), applies doctrine, and hands the rest to the
 weapon-target assigner. Threats that cannot be engaged now are given the time to look again.
 
-This is the replication hot path: state is held in plain Python lists and each (unit, threat)
-window is pre-digested into an `Option`, because per-element NumPy indexing costs more than the
-arithmetic here.
+This is the replication's hot path, so it is compiled (numba) and works on flat arrays: a `Plan`
+(what a raid realisation and a coordination mode fix: engagement windows digested per fire unit
+and cell) and a `BattleState` (what changes during one replication). The compiled code reads the
+same way the rules are stated; docs/design/performance.md has the measurements behind it.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
+from numba import njit, objmode
 
+from shieldwall.battle.rules import Reason
 from shieldwall.wta import Assigner, AssignmentProblem
+from shieldwall.wta.greedy import greedy_kernel
 
 TIME_TOLERANCE_S = 1e-6
 """Retry times are computed as launch - reaction; adding the reaction back must find that launch."""
 
-INF = float("inf")
+INF = np.inf
 
 CHEAPER_SHOT_PK_MARGIN = 0.05
 """A later shot counts as 'as likely to kill' when its Pk is at most this much lower."""
 
 
-@dataclass(slots=True)
-class Option:
-    """One fire unit's engagement window on one threat, as the battle manager uses it."""
+class Plan(NamedTuple):
+    """What one raid realisation and coordination mode fix for the battle manager.
 
-    window: object  # engine.world.Window
-    unit: int
-    reaction_s: float
-    cost_usd: float
-    kill_probability: float
-    launches_s: list[float]  # allowed launch times, sorted
-    last_decision_s: float  # the latest time a decision can still use this window
-    remote_ok: bool
-    slack_s: float  # a launch this soon after the earliest possible one cannot be improved on
-    last_refused_launch_s: float  # the last refused opportunity's launch time (-inf: none)
-    intercepts_s: list[float]  # intercept times aligned with launches_s
-    opens_s: float  # the first allowed launch time less the reaction time (inf: none allowed)
-    refusals_end_s: float  # the last refused launch time less the reaction time (-inf: none)
-
-
-def _launch_slack_s(window, sample_period_s: float) -> float:
-    """The longest gap between launch times of consecutive trajectory samples in the window.
-
-    Launch times are spaced wider than the samples for an approaching threat (intercept time minus
-    a fly-out that shrinks as it closes); waiting for a launch less than one gap away gains nothing.
-    """
-    adjacent = np.diff(window.sample) == 1
-    gaps = np.diff(window.launch_t_s)[adjacent]
-    return float(max(sample_period_s, gaps.max())) if gaps.size else sample_period_s
-
-
-def options_for(windows_by_threat, units: set[int], reaction_s, cost_usd, remote_ok,
-                sample_period_s) -> list[list[Option]]:
-    """Per threat, the Options of the fire units in `units` (windows with no allowed launch are
-    kept: they are where refusals are recorded)."""
-    return [
-        [Option(w, w.unit, reaction_s[w.unit], cost_usd[w.unit], w.kill_probability, w.allowed_launch_t_s,
-                w.latest_allowed_launch_t_s - reaction_s[w.unit], remote_ok[w.unit],
-                _launch_slack_s(w, sample_period_s[j]),
-                float(w.launch_t_s[~w.allowed].max()) if w.any_refused else -INF,
-                w.intercept_t_s[w.allowed_positions].tolist(),
-                w.allowed_launch_t_s[0] - reaction_s[w.unit] if w.allowed_launch_t_s else INF,
-                (float(w.launch_t_s[~w.allowed].max()) if w.any_refused else -INF) - reaction_s[w.unit])
-         for w in windows if w.unit in units]
-        for j, windows in enumerate(windows_by_threat)
-    ]
-
-
-@dataclass(frozen=True)
-class Engagement:
-    unit: int
-    threat: int
-    window: object  # engine.world.Window
-    position: int  # index into the window's arrays: the chosen launch / intercept sample
-    shots: int
-
-
-@dataclass(slots=True)
-class Evaluation:
-    ready: list[tuple]  # (threat, option, launch index, shots, kill probability) that can leave now
-    retry_s: float  # when the threat's next window opens (inf: none)
-    valid_until_s: float
-    depleted_units: int  # fire units out of interceptors when this was evaluated
-
-
-@dataclass
-class Decision:
-    engagements: list[Engagement]
-    retry_at_s: dict[int, float]  # threat -> when to evaluate it again (absent: never by itself)
-    waiting: list[tuple[int, int, float]]  # (threat, unit, net gain): waits for a channel of that unit
-
-
-class BattleManager:
-    """Doctrine and assignment for one cell (a group of fire units under one picture).
-
-    `state` must offer the lists `magazine[u]` and `free[u]` (free fire channels),
-    `depleted_units` (how many units are out of interceptors), `evaluations` (a dict for the
-    per-threat cache), `refused` (the (unit, threat) pairs whose refusal is recorded),
-    `own_track_t_s(u, j)` (when unit u's own partner holds threat j, for units that may not engage
-    on remote tracks) and `check_refusal(t, window, earliest_s)` to record refused opportunities.
+    Per window w (one fire unit against one threat, see engine.world.Windows): the unit's
+    parameters, and times digested from the window's allowed and refused opportunities. Per cell c
+    and threat j, the cell's windows on j are `cell_windows[cell_start[c, j]:cell_start[c, j + 1]]`.
     """
 
-    def __init__(self, doctrine, assigner: Assigner, value_at_risk_usd: np.ndarray):
-        self.doctrine = doctrine
-        self.assigner = assigner
-        self.value_at_risk_usd = value_at_risk_usd
-        self.value_list = value_at_risk_usd.tolist()
+    unit: np.ndarray  # (W,)
+    threat: np.ndarray
+    kill_probability: np.ndarray
+    reaction_s: np.ndarray
+    cost_usd: np.ndarray
+    remote_ok: np.ndarray  # may engage on a track its own partner does not hold
+    opens_s: np.ndarray  # first allowed launch less the reaction time (inf: none allowed)
+    last_decision_s: np.ndarray  # last allowed launch less the reaction time (-inf: none allowed)
+    slack_s: np.ndarray  # a launch this soon after the earliest possible one cannot be improved on
+    last_refused_launch_s: np.ndarray  # last refused opportunity (-inf: none)
+    start: np.ndarray  # window's samples: start:end of the per-sample arrays
+    end: np.ndarray
+    allowed_start: np.ndarray  # window's allowed samples: allowed_start:allowed_end of allowed_*
+    allowed_end: np.ndarray
+    launch_t_s: np.ndarray  # (S,) per sample
+    sample: np.ndarray  # index into the threat's trajectory samples
+    reason: np.ndarray
+    airspace: np.ndarray
+    allowed_launch_t_s: np.ndarray  # (A,) per allowed sample, sorted within each window
+    allowed_intercept_t_s: np.ndarray
+    allowed_position: np.ndarray  # index into the per-sample arrays
+    cell_start: np.ndarray  # (C, N + 1)
+    cell_windows: np.ndarray
+    first_look_s: np.ndarray  # (C, N) earliest opportunity, allowed or refused, of any of the cell's units
+    value_usd: np.ndarray  # (N,) value at risk per threat
+    max_options: int  # most windows one threat has in one cell
 
-    def decide(self, t_s: float, threats: list[int], options: list[list[Option]], state) -> Decision:
-        """Engagements to start at `t_s` for the given threats, and when to look at the rest again.
 
-        `state.evaluations` caches each threat's evaluation (see `_evaluate`) for as long as it
-        stays valid, so re-deciding on threats that wait for a fire channel costs little.
-        """
-        free, magazine = state.free, state.magazine
-        candidates: list[tuple[int, Option, int, int, float]] = []  # (threat, option, index, shots, pk)
-        retry: dict[int, float] = {}
-        waiting: list[tuple[int, int, float]] = []
-        weight = self.doctrine.cost_weight
-        value = self.value_list
-        cache = state.evaluations
-        depleted = state.depleted_units
-        for j in threats:
-            cached = cache.get(j)
-            if cached is None or cached.valid_until_s < t_s or cached.depleted_units != depleted:
-                cached = cache[j] = self._evaluate(t_s, j, options[j], state)
-            for candidate in cached.ready:
-                unit = candidate[1].unit
-                if free[unit] > 0:
-                    shots = min(candidate[3], magazine[unit])
-                    if shots != candidate[3]:
-                        pk = 1.0 - (1.0 - candidate[1].kill_probability) ** shots
-                        candidate = (j, candidate[1], candidate[2], shots, pk)
-                    candidates.append(candidate)
-                else:
-                    waiting.append((j, unit, value[j] * candidate[4] - weight * candidate[3] * candidate[1].cost_usd))
-            if cached.retry_s < INF:
-                retry[j] = max(cached.retry_s, t_s)
-        engagements = self._assign(candidates, free, magazine)
-        engaged = {e.threat for e in engagements}
-        for j, o, _, shots, pk in candidates:
-            # Outbid for a channel or an interceptor: look again when one frees. A shot not worth
-            # its cost now is looked at again only when the threat's next window opens.
-            gain = value[j] * pk - weight * shots * o.cost_usd
-            if j not in engaged and gain > 0:
-                waiting.append((j, o.unit, gain))
-        for j in engaged:
-            cache.pop(j, None)
-        return Decision(engagements, {j: r for j, r in retry.items() if j not in engaged}, waiting)
+class DoctrineValues(NamedTuple):
+    kill_assessment_s: float
+    shoot_look_shoot: bool
+    salvo_size: int
+    cost_weight: float
+    prefer_cheaper_shot: bool
 
-    def _evaluate(self, t_s: float, j: int, options: list[Option], state) -> "Evaluation":
-        """Threat j's engagement options at `t_s`: shots that can leave now (whatever the state of
-        the units' fire channels), and when its next window opens.
 
-        The result holds until the earliest of: a ready shot's launch time passing, a later
-        window opening, or a fire unit running out of interceptors.
-        """
-        doctrine = self.doctrine
-        look_s = doctrine.kill_assessment_s
-        magazine = state.magazine
-        refused = state.refused
-        usable = []
-        last_chance = -INF
-        now, later = [], []
-        next_t = valid_until = INF
-        closed_before = t_s - TIME_TOLERANCE_S
-        keep_later = doctrine.prefer_cheaper_shot
-        for o in options:
-            if magazine[o.unit] <= 0:
-                continue
-            if keep_later:
-                usable.append(o)  # the cheaper-shot rule looks for depth among them
-            if o.last_decision_s > last_chance:
-                last_chance = o.last_decision_s
-            if o.opens_s - t_s > o.slack_s and o.refusals_end_s < t_s and o.remote_ok and not keep_later:
-                # Not open yet, nothing refused before it: its first launch is its next chance.
-                if o.opens_s < next_t:
-                    next_t = o.opens_s
-                if o.opens_s - o.slack_s < valid_until:
-                    valid_until = o.opens_s - o.slack_s
-                continue
-            ready = t_s if o.remote_ok else max(t_s, state.own_track_t_s(o.unit, j))
-            earliest = ready + o.reaction_s
-            if o.last_refused_launch_s >= earliest:
-                if (o.unit, j) not in refused:
-                    state.check_refusal(t_s, o.window, earliest)
-            elif o.last_decision_s < closed_before:
-                continue  # this window has closed
-            k = bisect_left(o.launches_s, earliest - TIME_TOLERANCE_S)
-            if k == len(o.launches_s):
-                continue
-            launch = o.launches_s[k]
-            if ready <= t_s and launch - earliest <= o.slack_s:
-                now.append((o, k))
-                if launch - o.reaction_s < valid_until:
-                    valid_until = launch - o.reaction_s
+def doctrine_values(doctrine) -> DoctrineValues:
+    return DoctrineValues(float(doctrine.kill_assessment_s), bool(doctrine.shoot_look_shoot),
+                          int(doctrine.salvo_size), float(doctrine.cost_weight), bool(doctrine.prefer_cheaper_shot))
+
+
+def build_plan(windows, cells: list[tuple[int, list[int]]], n_threats: int, reaction_s: np.ndarray,
+               cost_usd: np.ndarray, remote_ok: np.ndarray, sample_period_s: np.ndarray,
+               value_usd: np.ndarray) -> Plan:
+    """Digest the engagement windows (engine.world.Windows) for the battle manager, vectorised."""
+    unit, threat = windows.unit, windows.threat
+    n_windows = unit.size
+    window_of = np.repeat(np.arange(n_windows), windows.end - windows.start)
+    allowed = windows.reason == Reason.ALLOWED
+    allowed_position = np.flatnonzero(allowed)
+    allowed_start = np.searchsorted(allowed_position, windows.start)
+    allowed_end = np.searchsorted(allowed_position, windows.end)
+    any_allowed = allowed_end > allowed_start
+    launch = windows.launch_t_s
+    reaction = reaction_s[unit]
+    first_allowed = np.full(n_windows, INF)
+    first_allowed[any_allowed] = launch[allowed_position[allowed_start[any_allowed]]]
+    last_allowed = np.full(n_windows, -INF)
+    last_allowed[any_allowed] = launch[allowed_position[allowed_end[any_allowed] - 1]]
+    last_refused = np.full(n_windows, -INF)
+    np.maximum.at(last_refused, window_of[~allowed], launch[~allowed])
+    # Launch times are spaced wider than the trajectory samples for an approaching threat
+    # (intercept time minus a fly-out that shrinks as it closes): the slack is the longest gap
+    # between launches of consecutive samples, and at least one sample period.
+    slack = sample_period_s[threat].astype(float)
+    consecutive = (window_of[1:] == window_of[:-1]) & (np.diff(windows.sample) == 1)
+    np.maximum.at(slack, window_of[:-1][consecutive], np.diff(launch)[consecutive])
+
+    cell_of_unit = np.full(reaction_s.size, -1, dtype=np.int64)
+    for c, (_, members) in enumerate(cells):
+        cell_of_unit[members] = c
+    cell_start = np.zeros((len(cells), n_threats + 1), dtype=np.int64)
+    first_look = np.full((len(cells), n_threats), INF)
+    pieces, offset, max_options = [], 0, 0
+    for c in range(len(cells)):
+        mine = np.flatnonzero(cell_of_unit[unit] == c)
+        cell_start[c] = offset + np.searchsorted(threat[mine], np.arange(n_threats + 1))
+        np.minimum.at(first_look[c], threat[mine], launch[windows.start[mine]] - reaction[mine])
+        max_options = max(max_options, int(np.diff(cell_start[c]).max(initial=0)))
+        pieces.append(mine)
+        offset += mine.size
+    return Plan(
+        unit=unit.astype(np.int64), threat=threat.astype(np.int64), kill_probability=windows.kill_probability.astype(float),
+        reaction_s=reaction.astype(float), cost_usd=cost_usd[unit].astype(float), remote_ok=remote_ok[unit].astype(bool),
+        opens_s=first_allowed - reaction, last_decision_s=last_allowed - reaction, slack_s=slack,
+        last_refused_launch_s=last_refused, start=windows.start.astype(np.int64), end=windows.end.astype(np.int64),
+        allowed_start=allowed_start.astype(np.int64), allowed_end=allowed_end.astype(np.int64),
+        launch_t_s=launch.astype(float), sample=windows.sample.astype(np.int64), reason=windows.reason.astype(np.int64),
+        airspace=windows.airspace.astype(np.int64),
+        allowed_launch_t_s=launch[allowed_position].astype(float),
+        allowed_intercept_t_s=windows.intercept_t_s[allowed_position].astype(float),
+        allowed_position=allowed_position.astype(np.int64),
+        cell_start=cell_start, cell_windows=np.concatenate(pieces).astype(np.int64) if pieces else np.zeros(0, np.int64),
+        first_look_s=first_look, value_usd=np.asarray(value_usd, dtype=float), max_options=max(max_options, 1),
+    )
+
+
+# Counters kept in BattleState.counters.
+DEPLETED_UNITS, REFUSALS = range(2)
+
+
+class BattleState(NamedTuple):
+    """What changes during one replication, as the battle manager sees it.
+
+    The evaluation cache holds, per cell and threat, the shots that could leave at the time of
+    evaluation (window, index among its allowed launches, shots, kill probability of the salvo),
+    when the threat's next window opens, and until when that stays true.
+    """
+
+    magazine: np.ndarray  # (U,) interceptors left
+    free: np.ndarray  # (U,) free fire channels
+    own_track_t_s: np.ndarray  # (U, N) when the unit's own partner holds the threat
+    engaged: np.ndarray  # (C, N) an engagement is under way
+    refused: np.ndarray  # (U, N) a refusal is on record
+    waiting_gain: np.ndarray  # (C, U, N) net gain of a shot waiting for that unit's channel (nan: none)
+    waiting_count: np.ndarray  # (C, U)
+    cached: np.ndarray  # (C, N)
+    cache_valid_until_s: np.ndarray
+    cache_depleted: np.ndarray  # depleted units at evaluation: running out invalidates it
+    cache_retry_s: np.ndarray
+    cache_count: np.ndarray
+    cache_window: np.ndarray  # (C, N, max_options)
+    cache_position: np.ndarray
+    cache_shots: np.ndarray
+    cache_pk: np.ndarray
+    counters: np.ndarray  # DEPLETED_UNITS, REFUSALS
+    refusal_t_s: np.ndarray  # one row per refused (unit, threat), at most one per window
+    refusal_unit: np.ndarray
+    refusal_threat: np.ndarray
+    refusal_reason: np.ndarray
+    refusal_airspace: np.ndarray
+
+
+def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s: np.ndarray) -> BattleState:
+    cells, n = plan.first_look_s.shape
+    units = magazine.size
+    m = plan.max_options
+    rows = plan.unit.size
+    return BattleState(
+        magazine=magazine.astype(np.int64), free=free.astype(np.int64), own_track_t_s=own_track_t_s,
+        engaged=np.zeros((cells, n), dtype=bool), refused=np.zeros((units, n), dtype=bool),
+        waiting_gain=np.full((cells, units, n), np.nan), waiting_count=np.zeros((cells, units), dtype=np.int64),
+        cached=np.zeros((cells, n), dtype=bool), cache_valid_until_s=np.zeros((cells, n)),
+        cache_depleted=np.zeros((cells, n), dtype=np.int64), cache_retry_s=np.zeros((cells, n)),
+        cache_count=np.zeros((cells, n), dtype=np.int64), cache_window=np.zeros((cells, n, m), dtype=np.int64),
+        cache_position=np.zeros((cells, n, m), dtype=np.int64), cache_shots=np.zeros((cells, n, m), dtype=np.int64),
+        cache_pk=np.zeros((cells, n, m)),
+        counters=np.array([np.count_nonzero(magazine <= 0), 0], dtype=np.int64),
+        refusal_t_s=np.zeros(rows), refusal_unit=np.zeros(rows, dtype=np.int64),
+        refusal_threat=np.zeros(rows, dtype=np.int64), refusal_reason=np.zeros(rows, dtype=np.int64),
+        refusal_airspace=np.zeros(rows, dtype=np.int64),
+    )
+
+
+@njit(cache=True)
+def decide(t_s, c, threats, plan, doctrine, state, outside):
+    """Engagements to start at `t_s` in cell c for the given threats (sorted), and when to look
+    at the rest again.
+
+    Returns (window, position, shots) arrays of the engagements, marked engaged in `state`, and
+    (threat, time) arrays of the evaluations to schedule. Threats outbid for a busy fire channel
+    wait for it in `state.waiting_gain`. `outside` hands multi-threat epochs to the Python
+    assigner set by `outside_assigner` instead of the compiled greedy.
+    """
+    m = plan.max_options
+    size = threats.size * m
+    cand_threat = np.empty(size, dtype=np.int64)
+    cand_window = np.empty(size, dtype=np.int64)
+    cand_position = np.empty(size, dtype=np.int64)
+    cand_shots = np.empty(size, dtype=np.int64)
+    cand_pk = np.empty(size)
+    busy_threat = np.empty(size, dtype=np.int64)
+    busy_window = np.empty(size, dtype=np.int64)
+    busy_gain = np.empty(size)
+    retry_threat = np.empty(threats.size, dtype=np.int64)
+    retry_t_s = np.empty(threats.size)
+    n_cand = n_busy = n_retry = 0
+    weight = doctrine.cost_weight
+    depleted = state.counters[DEPLETED_UNITS]
+    for j in threats:
+        if not state.cached[c, j] or state.cache_valid_until_s[c, j] < t_s or state.cache_depleted[c, j] != depleted:
+            _evaluate(t_s, c, j, plan, doctrine, state)
+        for e in range(state.cache_count[c, j]):
+            w = state.cache_window[c, j, e]
+            u = plan.unit[w]
+            shots = state.cache_shots[c, j, e]
+            pk = state.cache_pk[c, j, e]
+            if state.free[u] > 0:
+                if state.magazine[u] < shots:
+                    shots = state.magazine[u]
+                    pk = 1.0 - (1.0 - plan.kill_probability[w]) ** shots
+                cand_threat[n_cand] = j
+                cand_window[n_cand] = w
+                cand_position[n_cand] = state.cache_position[c, j, e]
+                cand_shots[n_cand] = shots
+                cand_pk[n_cand] = pk
+                n_cand += 1
             else:
-                later.append((o, k))
-                opens = max(launch - o.reaction_s, ready)
-                if opens < next_t:
-                    next_t = opens
-                if opens - o.slack_s < valid_until:
-                    valid_until = opens - o.slack_s
-        if doctrine.prefer_cheaper_shot and now and later:
-            now, deferred_to = _hold_for_cheaper(now, later, usable, look_s)
-            next_t = min(next_t, deferred_to)
-        ready_shots = []
-        for o, k in now:
-            look_fits = o.intercepts_s[k] + look_s <= last_chance
-            shots = 1 if (doctrine.shoot_look_shoot and look_fits) else doctrine.salvo_size
-            ready_shots.append((j, o, k, shots, 1.0 - (1.0 - o.kill_probability) ** shots))
-        return Evaluation(ready_shots, next_t, valid_until, state.depleted_units)
-
-    def _assign(self, candidates, free, magazine) -> list[Engagement]:
-        if not candidates:
-            return []
-        if len(candidates) == 1 or all(c[0] == candidates[0][0] for c in candidates):
-            return self._assign_one_target(candidates)
-        targets = sorted({c[0] for c in candidates})
-        units = sorted({c[1].unit for c in candidates})
-        t_index = {j: i for i, j in enumerate(targets)}
-        u_index = {u: i for i, u in enumerate(units)}
-        pk = np.zeros((len(units), len(targets)))
-        cost = np.zeros_like(pk)
-        chosen = {}
-        for j, o, position, shots, p in candidates:
-            row, col = u_index[o.unit], t_index[j]
-            pk[row, col] = p
-            cost[row, col] = shots * o.cost_usd
-            chosen[(row, col)] = (o.window, int(o.window.allowed_positions[position]), shots)
-        capacity = np.array([min(free[u], magazine[u]) for u in units])
-        problem = AssignmentProblem(
-            values=self.value_at_risk_usd[targets], kill_probability=pk, capacity=capacity,
-            cost=cost, cost_weight=self.doctrine.cost_weight, target_limit=np.ones(len(targets), dtype=np.int64),
-        )
-        shots = self.assigner.assign(problem).shots
-        out = []
-        for row, col in zip(*np.nonzero(shots)):
-            window, position, n = chosen[(int(row), int(col))]
-            out.append(Engagement(units[row], targets[col], window, position, n))
-        return out
-
-    def _assign_one_target(self, candidates) -> list[Engagement]:
-        """With one target allowed one engagement, the optimum of every assignment problem is the
-        single option of largest value saved net of weighted cost, if that is positive; solved
-        directly because most epochs are of this kind."""
-        value = self.value_list[candidates[0][0]]
-        weight = self.doctrine.cost_weight
-        best, best_gain = None, 0.0
-        for candidate in candidates:  # first of equals wins, as in the greedy's tie rule
-            j, o, position, shots, pk = candidate
-            gain = value * pk - weight * shots * o.cost_usd
-            if gain > best_gain:
-                best, best_gain = candidate, gain
-        if best is None:
-            return []
-        j, o, k, shots, _ = best
-        return [Engagement(o.unit, j, o.window, int(o.window.allowed_positions[k]), shots)]
+                busy_threat[n_busy] = j
+                busy_window[n_busy] = w
+                busy_gain[n_busy] = plan.value_usd[j] * pk - weight * shots * plan.cost_usd[w]
+                n_busy += 1
+        if state.cache_retry_s[c, j] < INF:
+            retry_threat[n_retry] = j
+            retry_t_s[n_retry] = max(state.cache_retry_s[c, j], t_s)
+            n_retry += 1
+    chosen = _assign(cand_threat[:n_cand], cand_window[:n_cand], cand_shots[:n_cand], cand_pk[:n_cand],
+                     plan, state, weight, outside)
+    for e in chosen:
+        j = cand_threat[e]
+        state.engaged[c, j] = True
+        state.cached[c, j] = False
+    # Outbid for a channel or an interceptor: look again when one frees. A shot not worth its
+    # cost now is looked at again only when the threat's next window opens.
+    for e in range(n_busy):
+        _wait(c, busy_threat[e], plan.unit[busy_window[e]], busy_gain[e], state)
+    for e in range(n_cand):
+        w = cand_window[e]
+        gain = plan.value_usd[cand_threat[e]] * cand_pk[e] - weight * cand_shots[e] * plan.cost_usd[w]
+        if gain > 0:
+            _wait(c, cand_threat[e], plan.unit[w], gain, state)
+    keep = np.array([not state.engaged[c, j] for j in retry_threat[:n_retry]], dtype=np.bool_)
+    return (cand_window[chosen], cand_position[chosen], cand_shots[chosen],
+            retry_threat[:n_retry][keep], retry_t_s[:n_retry][keep])
 
 
-def _hold_for_cheaper(now, later, usable, look_s):
+@njit(cache=True)
+def _wait(c, j, u, gain, state):
+    if state.engaged[c, j]:
+        return
+    if np.isnan(state.waiting_gain[c, u, j]):
+        state.waiting_count[c, u] += 1
+    state.waiting_gain[c, u, j] = gain
+
+
+@njit(cache=True)
+def _evaluate(t_s, c, j, plan, doctrine, state):
+    """Cache threat j's engagement options in cell c at `t_s`: shots that can leave now (whatever
+    the state of the units' fire channels), and when its next window opens.
+
+    The result holds until the earliest of: a ready shot's launch time passing, a later window
+    opening, or a fire unit running out of interceptors.
+    """
+    look_s = doctrine.kill_assessment_s
+    first, last = plan.cell_start[c, j], plan.cell_start[c, j + 1]
+    now_window = np.empty(last - first, dtype=np.int64)
+    now_position = np.empty(last - first, dtype=np.int64)
+    later_window = np.empty(last - first, dtype=np.int64)
+    later_position = np.empty(last - first, dtype=np.int64)
+    usable = np.empty(last - first, dtype=np.int64)
+    n_now = n_later = n_usable = 0
+    last_chance = -INF
+    next_t = valid_until = INF
+    closed_before = t_s - TIME_TOLERANCE_S
+    keep_later = doctrine.prefer_cheaper_shot
+    for idx in range(first, last):
+        w = plan.cell_windows[idx]
+        u = plan.unit[w]
+        if state.magazine[u] <= 0:
+            continue
+        usable[n_usable] = w
+        n_usable += 1
+        last_chance = max(last_chance, plan.last_decision_s[w])
+        reaction, slack, opens = plan.reaction_s[w], plan.slack_s[w], plan.opens_s[w]
+        if (opens - t_s > slack and plan.last_refused_launch_s[w] - reaction < t_s and plan.remote_ok[w]
+                and not keep_later):
+            # Not open yet, nothing refused before it: its first launch is its next chance.
+            next_t = min(next_t, opens)
+            valid_until = min(valid_until, opens - slack)
+            continue
+        ready = t_s if plan.remote_ok[w] else max(t_s, state.own_track_t_s[u, j])
+        earliest = ready + reaction
+        if plan.last_refused_launch_s[w] >= earliest:
+            if not state.refused[u, j]:
+                _check_refusal(w, u, j, earliest, plan, state)
+        elif plan.last_decision_s[w] < closed_before:
+            continue  # this window has closed
+        a0, a1 = plan.allowed_start[w], plan.allowed_end[w]
+        k = np.searchsorted(plan.allowed_launch_t_s[a0:a1], earliest - TIME_TOLERANCE_S)
+        if k == a1 - a0:
+            continue
+        launch = plan.allowed_launch_t_s[a0 + k]
+        if ready <= t_s and launch - earliest <= slack:
+            now_window[n_now] = w
+            now_position[n_now] = k
+            n_now += 1
+            valid_until = min(valid_until, launch - reaction)
+        else:
+            later_window[n_later] = w
+            later_position[n_later] = k
+            n_later += 1
+            opens = max(launch - reaction, ready)
+            next_t = min(next_t, opens)
+            valid_until = min(valid_until, opens - slack)
+    if keep_later and n_now and n_later:
+        n_now, deferred_to = _hold_for_cheaper(now_window[:n_now], now_position[:n_now], later_window[:n_later],
+                                               later_position[:n_later], usable[:n_usable], look_s, plan)
+        next_t = min(next_t, deferred_to)
+    for e in range(n_now):
+        w, k = now_window[e], now_position[e]
+        look_fits = plan.allowed_intercept_t_s[plan.allowed_start[w] + k] + look_s <= last_chance
+        shots = 1 if (doctrine.shoot_look_shoot and look_fits) else doctrine.salvo_size
+        state.cache_window[c, j, e] = w
+        state.cache_position[c, j, e] = k
+        state.cache_shots[c, j, e] = shots
+        state.cache_pk[c, j, e] = 1.0 - (1.0 - plan.kill_probability[w]) ** shots
+    state.cache_count[c, j] = n_now
+    state.cache_retry_s[c, j] = next_t
+    state.cache_valid_until_s[c, j] = valid_until
+    state.cache_depleted[c, j] = state.counters[DEPLETED_UNITS]
+    state.cached[c, j] = True
+
+
+@njit(cache=True)
+def _check_refusal(w, u, j, earliest_s, plan, state):
+    """Record, once per (unit, threat), an opportunity the coalition rules refused: the first
+    geometric opportunity after `earliest_s` is refused."""
+    s0, s1 = plan.start[w], plan.end[w]
+    first = s0 + np.searchsorted(plan.launch_t_s[s0:s1], earliest_s)
+    if first >= s1 or plan.reason[first] == 0:  # Reason.ALLOWED
+        return
+    state.refused[u, j] = True
+    row = state.counters[REFUSALS]
+    state.refusal_t_s[row] = plan.launch_t_s[first]
+    state.refusal_unit[row] = u
+    state.refusal_threat[row] = j
+    state.refusal_reason[row] = plan.reason[first]
+    state.refusal_airspace[row] = plan.airspace[first]
+    state.counters[REFUSALS] = row + 1
+
+
+@njit(cache=True)
+def _hold_for_cheaper(now_window, now_position, later_window, later_position, usable, look_s, plan):
     """Drop shots that a cheaper, as-likely later shot can replace while the defence keeps depth:
     after that cheaper shot another fire unit must still have a look. (Waiting for the last layer
-    alone would stake everything on its capacity, and saturating the last layer is how raids win.)"""
-    kept, deferred_to = [], np.inf
-    for o, k in now:
-        alternative = np.inf
-        for o2, k2 in later:
-            if o2.cost_usd >= o.cost_usd or o2.kill_probability < o.kill_probability - CHEAPER_SHOT_PK_MARGIN:
+    alone would stake everything on its capacity, and saturating the last layer is how raids win.)
+
+    Keeps the shots it does not drop at the front of `now_*`; returns how many, and the earliest
+    time a held shot's replacement can be decided."""
+    kept, deferred_to = 0, INF
+    for e in range(now_window.size):
+        w, k = now_window[e], now_position[e]
+        alternative = INF
+        for f in range(later_window.size):
+            w2 = later_window[f]
+            if (plan.cost_usd[w2] >= plan.cost_usd[w]
+                    or plan.kill_probability[w2] < plan.kill_probability[w] - CHEAPER_SHOT_PK_MARGIN):
                 continue
-            intercept = o2.intercepts_s[k2]
-            depth = max((o3.last_decision_s for o3 in usable if o3.unit != o2.unit), default=-np.inf)
-            if intercept + look_s <= depth:
-                alternative = min(alternative, o2.launches_s[k2] - o2.reaction_s)
-        if alternative < np.inf:
+            a = plan.allowed_start[w2] + later_position[f]
+            depth = -INF
+            for w3 in usable:
+                if plan.unit[w3] != plan.unit[w2]:
+                    depth = max(depth, plan.last_decision_s[w3])
+            if plan.allowed_intercept_t_s[a] + look_s <= depth:
+                alternative = min(alternative, plan.allowed_launch_t_s[a] - plan.reaction_s[w2])
+        if alternative < INF:
             deferred_to = min(deferred_to, alternative)
         else:
-            kept.append((o, k))
+            now_window[kept] = w
+            now_position[kept] = k
+            kept += 1
     return kept, deferred_to
+
+
+@njit(cache=True)
+def _assign(cand_threat, cand_window, cand_shots, cand_pk, plan, state, weight, outside):
+    """Indices of the candidates to engage: each threat at most once, each unit within its free
+    channels and interceptors, by largest value saved net of weighted cost."""
+    n = cand_threat.size
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if cand_threat[0] == cand_threat[n - 1]:  # candidates are sorted by threat
+        # With one target allowed one engagement, the optimum of every assignment problem is the
+        # single option of largest net gain, if positive: solved directly, as most epochs are so.
+        best, best_gain = -1, 0.0
+        value = plan.value_usd[cand_threat[0]]
+        for e in range(n):  # first of equals wins, as in the greedy's tie rule
+            gain = value * cand_pk[e] - weight * cand_shots[e] * plan.cost_usd[cand_window[e]]
+            if gain > best_gain:
+                best, best_gain = e, gain
+        return np.array([best], dtype=np.int64) if best >= 0 else np.zeros(0, dtype=np.int64)
+    targets = np.unique(cand_threat)
+    units = np.unique(plan.unit[cand_window])
+    row_of = np.full(state.magazine.size, -1, dtype=np.int64)
+    row_of[units] = np.arange(units.size)
+    pk = np.zeros((units.size, targets.size))
+    cost = np.zeros((units.size, targets.size))
+    candidate = np.full((units.size, targets.size), -1, dtype=np.int64)
+    for e in range(n):
+        row = row_of[plan.unit[cand_window[e]]]
+        col = np.searchsorted(targets, cand_threat[e])
+        pk[row, col] = cand_pk[e]
+        cost[row, col] = cand_shots[e] * plan.cost_usd[cand_window[e]]
+        candidate[row, col] = e
+    capacity = np.minimum(state.free[units], state.magazine[units])
+    values = plan.value_usd[targets]
+    if outside:
+        with objmode(shots="int64[:, :]"):
+            shots = _assign_outside(values, pk, capacity, cost, weight)
+    else:
+        shots = greedy_kernel(values, pk, capacity, weight * cost, np.ones(targets.size, dtype=np.int64))
+    chosen = []
+    for row in range(units.size):
+        for col in range(targets.size):
+            if shots[row, col] > 0:
+                chosen.append(candidate[row, col])
+    return np.array(chosen, dtype=np.int64)
+
+
+_OUTSIDE: list[Assigner] = []
+"""The assigner that `decide(..., outside=True)` calls: compiled code cannot hold a Python object,
+so `outside_assigner` sets it for the duration of a replication."""
+
+
+class outside_assigner:
+    """Context in which multi-threat epochs go to `assigner` (any Assigner) rather than the
+    compiled greedy."""
+
+    def __init__(self, assigner: Assigner):
+        self.assigner = assigner
+
+    def __enter__(self):
+        _OUTSIDE.append(self.assigner)
+
+    def __exit__(self, *exc):
+        _OUTSIDE.pop()
+
+
+def _assign_outside(values, pk, capacity, cost, weight) -> np.ndarray:
+    problem = AssignmentProblem(values=values, kill_probability=pk, capacity=capacity, cost=cost,
+                                cost_weight=weight, target_limit=np.ones(values.size, dtype=np.int64))
+    return np.ascontiguousarray(_OUTSIDE[-1].assign(problem).shots, dtype=np.int64)

@@ -4,13 +4,13 @@ from shieldwall.engine.simulate import FATES, SHOT_RESULTS, Outcome, simulate, s
 from shieldwall.engine.world import (
     Coverage,
     Threats,
-    Window,
+    Windows,
     World,
     compile_world,
     draw_raid,
 )
 
 __all__ = [
-    "FATES", "SHOT_RESULTS", "Coverage", "Outcome", "Threats", "Window", "World",
+    "FATES", "SHOT_RESULTS", "Coverage", "Outcome", "Threats", "Windows", "World",
     "compile_world", "draw_raid", "simulate", "stream",
 ]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from shieldwall import geo, kinematics
-from shieldwall.battle.manager import Option, options_for
+from shieldwall.battle.manager import Plan, build_plan
 from shieldwall.battle.rules import CoalitionRules, Reason
 from shieldwall.scenario.load import Problem, ScenarioError
 from shieldwall.scenario.model import THREAT_CLASSES, Scenario
@@ -66,32 +66,29 @@ class Coverage:
 
 
 @dataclass(frozen=True)
-class Window:
-    """Engagement opportunities of one fire unit against one threat, sorted by launch time.
+class Windows:
+    """Engagement opportunities of every (fire unit, threat) pair, in flat arrays.
 
-    Every array has one entry per trajectory sample whose intercept lies in the interceptor's
-    envelope. `allowed` marks the samples that the coalition rules permit; `reason` says why the
-    others are refused. `allowed_launch_t_s` is the sorted launch times of allowed samples alone (a
-    Python list, for bisect in the battle manager's inner loop).
+    Window w holds the trajectory samples `start[w]:end[w]` of the per-sample arrays: each sample
+    whose intercept lies in the unit's interceptor envelope, sorted by launch time. Windows are
+    sorted by threat, then unit. `reason` says whether the coalition rules allow each opportunity
+    (Reason.ALLOWED) or why they refuse it.
     """
 
-    unit: int
-    threat: int
-    launch_t_s: np.ndarray
+    unit: np.ndarray  # (W,)
+    threat: np.ndarray  # (W,)
+    kill_probability: np.ndarray  # (W,)
+    start: np.ndarray  # (W,)
+    end: np.ndarray  # (W,)
+    launch_t_s: np.ndarray  # (S,) per sample
     intercept_t_s: np.ndarray
-    sample: np.ndarray
+    sample: np.ndarray  # index into the threat's trajectory samples
     airspace: np.ndarray  # index into World.airspace_labels, -1 international
-    allowed: np.ndarray
     reason: np.ndarray
-    kill_probability: float
-    allowed_launch_t_s: list[float]
-    allowed_positions: np.ndarray  # indices into the arrays above, aligned with allowed_launch_t_s
-    any_refused: bool
-    launch_list_s: list[float]  # launch_t_s as a list, for bisect in the hot path
 
     @property
-    def latest_allowed_launch_t_s(self) -> float:
-        return self.allowed_launch_t_s[-1] if self.allowed_launch_t_s else -np.inf
+    def count(self) -> int:
+        return int(self.unit.shape[0])
 
 
 @dataclass(frozen=True)
@@ -99,14 +96,14 @@ class World:
     scenario: Scenario
     threats: Threats
     coverage: Coverage
-    windows_by_threat: list[list[Window]]
+    windows: Windows
     rules: CoalitionRules
     airspace_labels: list[str]
     value_at_risk_usd: np.ndarray  # (N,) expected value lost if the threat is not stopped
     release_from_s: np.ndarray  # (sensors, partners) when a sensor's tracks reach a partner
     launch_warning_sensors: np.ndarray  # indices of space-based launch warning sensors
     geometry: "_GeometryCache"
-    _options: dict = field(default_factory=dict, compare=False, repr=False)
+    _plans: dict = field(default_factory=dict, compare=False, repr=False)
 
     def cells(self, coordination: str) -> list[tuple[int, list[int]]]:
         """Battle-management cells: (partner whose picture it uses, fire units it commands).
@@ -122,31 +119,19 @@ class World:
             return [(coordinator, list(range(len(owner))))]
         return [(p, [u for u, o in enumerate(owner) if o == p]) for p in range(len(partners)) if p in owner]
 
-    def cell_options(self, coordination: str) -> list[list[list[Option]]]:
-        """Per cell, per threat, the battle manager's Options (built once per World)."""
-        if coordination not in self._options:
+    def plan(self, coordination: str) -> Plan:
+        """The battle manager's arrays for this realisation under `coordination` (built once)."""
+        if coordination not in self._plans:
             units = self.scenario.fire_units
-            reaction = [u.reaction_time_s for u in units]
-            cost = [self.scenario.catalog.interceptors[u.interceptor].unit_cost_usd.value for u in units]
-            remote = [u.engage_on_remote for u in units]
-            self._options[coordination] = [
-                options_for(self.windows_by_threat, set(members), reaction, cost, remote,
-                            self.threats.sample_period_s.tolist())
-                for _, members in self.cells(coordination)
-            ]
-        return self._options[coordination]
-
-    def first_look_s(self, coordination: str) -> list[list[float]]:
-        """Per cell, per threat: the earliest time a unit of the cell has any opportunity on the
-        threat, allowed or refused (its first launch time less its reaction time)."""
-        key = ("first-look", coordination)
-        if key not in self._options:
-            self._options[key] = [
-                [min((float(o.window.launch_t_s[0]) - o.reaction_s for o in options), default=np.inf)
-                 for options in per_threat]
-                for per_threat in self.cell_options(coordination)
-            ]
-        return self._options[key]
+            catalog = self.scenario.catalog
+            self._plans[coordination] = build_plan(
+                self.windows, self.cells(coordination), self.threats.count,
+                reaction_s=np.array([u.reaction_time_s for u in units], dtype=float),
+                cost_usd=np.array([catalog.interceptors[u.interceptor].unit_cost_usd.value for u in units], dtype=float),
+                remote_ok=np.array([u.engage_on_remote for u in units], dtype=bool),
+                sample_period_s=self.threats.sample_period_s, value_usd=self.value_at_risk_usd,
+            )
+        return self._plans[coordination]
 
     def for_scenario(self, variant: Scenario) -> "World":
         """This raid realisation under a variant of the scenario (other partners, agreements,
@@ -203,9 +188,7 @@ def compile_world(scenario: Scenario, rng: np.random.Generator) -> World:
 def _assemble(scenario: Scenario, threats: Threats, geometry: "_GeometryCache") -> World:
     rules = CoalitionRules(scenario)
     coverage = _merge_coverage([geometry.coverage(s, sensor, scenario.catalog) for s, sensor in enumerate(scenario.sensors)])
-    windows: list[list[Window]] = [[] for _ in range(threats.count)]
-    for u, unit in enumerate(scenario.fire_units):
-        _add_windows(windows, u, geometry.engagements(unit, scenario.catalog), threats, rules)
+    windows = _windows(scenario, threats, geometry, rules)
     warning = np.array([i for i, s in enumerate(scenario.sensors) if s.platform == "space"], dtype=np.int64)
     return World(scenario, threats, coverage, windows, rules, rules.airspace_labels,
                  _value_at_risk(scenario, threats), rules.release_from_s(), warning, geometry)
@@ -401,28 +384,40 @@ def _merge_coverage(parts: list[dict[str, np.ndarray]]) -> Coverage:
                     end_t_s=cat("end", float), rank=cat("rank", np.int64))
 
 
-def _add_windows(windows: list[list[Window]], u: int, samples: dict[str, np.ndarray], threats: Threats,
-                 rules: CoalitionRules) -> None:
-    """Apply the coalition rules to one unit's envelope samples and file them per threat."""
-    rows, cols = samples["threat"], samples["sample"]
-    if rows.size == 0:
-        return
-    intercept, launch = samples["intercept"], samples["launch"]
-    airspace = rules.locate(threats.lat_deg[rows, cols], threats.lon_deg[rows, cols], threats.alt_m[rows, cols])
-    reason = rules.refusal(u, launch, intercept, airspace)
-    bounds = np.flatnonzero(np.diff(rows)) + 1
-    for seg in np.split(np.arange(rows.size), bounds):
-        j = int(rows[seg[0]])
-        allowed = reason[seg] == Reason.ALLOWED
-        positions = np.flatnonzero(allowed)
-        windows[j].append(Window(
-            unit=u, threat=j, launch_t_s=launch[seg], intercept_t_s=intercept[seg], sample=cols[seg],
-            airspace=airspace[seg], allowed=allowed, reason=reason[seg],
-            kill_probability=float(samples["pk"][threats.threat_class[j]]),
-            allowed_launch_t_s=launch[seg][positions].tolist(), allowed_positions=positions,
-            any_refused=bool(positions.size < seg.size),
-            launch_list_s=launch[seg].tolist(),
-        ))
+def _windows(scenario: Scenario, threats: Threats, geometry: _GeometryCache, rules: CoalitionRules) -> Windows:
+    """Every fire unit's envelope samples with the coalition rules applied, cut into windows."""
+    parts = []
+    for u, unit in enumerate(scenario.fire_units):
+        samples = geometry.engagements(unit, scenario.catalog)
+        rows, cols = samples["threat"], samples["sample"]
+        if rows.size == 0:
+            continue
+        airspace = rules.locate(threats.lat_deg[rows, cols], threats.lon_deg[rows, cols], threats.alt_m[rows, cols])
+        parts.append({
+            "unit": np.full(rows.size, u, dtype=np.int64), "threat": rows.astype(np.int64),
+            "sample": cols.astype(np.int64), "launch": samples["launch"], "intercept": samples["intercept"],
+            "airspace": airspace.astype(np.int64),
+            "reason": rules.refusal(u, samples["launch"], samples["intercept"], airspace).astype(np.int64),
+            "pk": samples["pk"][threats.threat_class[rows]],
+        })
+    flat = {k: np.concatenate([p[k] for p in parts]) if parts else np.empty(0) for k in
+            ("unit", "threat", "sample", "launch", "intercept", "airspace", "reason", "pk")}
+    # Each unit's samples come sorted by (threat, launch time); a stable sort by (threat, unit)
+    # keeps that order inside each window.
+    order = np.lexsort((flat["unit"], flat["threat"]))
+    flat = {k: v[order] for k, v in flat.items()}
+    unit = flat["unit"].astype(np.int64)
+    threat = flat["threat"].astype(np.int64)
+    new = np.ones(unit.size, dtype=bool)
+    new[1:] = (unit[1:] != unit[:-1]) | (threat[1:] != threat[:-1])
+    start = np.flatnonzero(new)
+    end = np.append(start[1:], unit.size)
+    return Windows(
+        unit=unit[start], threat=threat[start], kill_probability=flat["pk"][start].astype(float),
+        start=start, end=end, launch_t_s=flat["launch"].astype(float),
+        intercept_t_s=flat["intercept"].astype(float), sample=flat["sample"].astype(np.int64),
+        airspace=flat["airspace"].astype(np.int64), reason=flat["reason"].astype(np.int64),
+    )
 
 
 def _value_at_risk(scenario: Scenario, threats: Threats) -> np.ndarray:
