@@ -19,11 +19,10 @@ with the same resupply, before the share of launched threats that leak passes a 
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
@@ -42,7 +41,7 @@ from shieldwall.analysis._stats import CONFIDENCE, COST_CAUTION, interval, ratio
 from shieldwall.analysis.variants import Duration, apply_overlay, load_overlay
 from shieldwall.engine import compile_world, simulate
 from shieldwall.engine.simulate import LEAKED
-from shieldwall.montecarlo.run import realisation_of, realisation_seed, replication_seed
+from shieldwall.montecarlo.run import realisation_of, realisation_seed, replication_seed, worker_pool
 from shieldwall.results.summary import wilson_interval
 from shieldwall.scenario import (
     BUNDLED_SCENARIOS,
@@ -272,11 +271,6 @@ def _fly(indices: list[int]) -> tuple[list[int], dict[str, np.ndarray]]:
     return indices, out
 
 
-def _pool_context():
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-
-
 def _simulate_sequence(scenarios, sequence, ledger, rules, runs, seed, fidelity, realisations, workers, progress,
                        progress_offset=0, progress_total=None):
     job = {"token": os.urandom(8).hex(), "ledger": ledger, "sequence": sequence, "resupply": rules,
@@ -306,8 +300,7 @@ def _simulate_sequence(scenarios, sequence, ledger, rules, runs, seed, fidelity,
         finally:
             _install(previous)
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_install,
-                                 initargs=(job,)) as pool:
+        with worker_pool(workers, _install, (job,)) as pool:
             for future in as_completed([pool.submit(_fly, c) for c in chunks]):
                 collect(future.result())
     keys = sorted(parts)

@@ -17,10 +17,9 @@ asking about a coalition already computed for another question, costs nothing.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -31,7 +30,7 @@ import numpy as np
 from shieldwall.analysis.variants import Variant
 from shieldwall.engine import compile_world, simulate
 from shieldwall.engine.simulate import FAILED, INTERCEPTED, LEAKED, TARGET_GONE
-from shieldwall.montecarlo.run import realisation_of, realisation_seed, replication_seed
+from shieldwall.montecarlo.run import realisation_of, realisation_seed, replication_seed, worker_pool
 from shieldwall.scenario import Scenario
 
 MEASURES = (
@@ -198,11 +197,6 @@ def _task(r: int, v: int, indices: list[int]) -> tuple[int, list[int], np.ndarra
     return v, indices, np.array(rows), np.array(shots)
 
 
-def _pool_context():
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-
-
 # --------------------------------------------------------------------------- driver
 
 
@@ -262,8 +256,7 @@ def evaluate(base: Scenario, variants: Sequence[Variant], settings: Settings, wo
             finally:
                 _install(previous)
         else:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
-                                     initializer=_install, initargs=(job,)) as pool:
+            with worker_pool(workers, _install, (job,)) as pool:
                 for future in as_completed([pool.submit(_task, *task) for task in tasks]):
                     collect(future.result())
         for v in todo:

@@ -16,8 +16,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit, objmode
+from numba import objmode
 
+from shieldwall._compiled import inline_kernel, kernel
 from shieldwall.battle.rules import Reason
 from shieldwall.wta import Assigner, AssignmentProblem
 from shieldwall.wta.greedy import greedy_kernel
@@ -154,6 +155,7 @@ class BattleState(NamedTuple):
     engaged: np.ndarray  # (C, N) an engagement is under way
     refused: np.ndarray  # (U, N) a refusal is on record
     waiting_gain: np.ndarray  # (C, U, N) net gain of a shot waiting for that unit's channel (nan: none)
+    waiting_threats: np.ndarray  # (C, U, N) the threats waiting for the unit: the first waiting_count
     waiting_count: np.ndarray  # (C, U)
     cached: np.ndarray  # (C, N)
     cache_valid_until_s: np.ndarray
@@ -170,6 +172,24 @@ class BattleState(NamedTuple):
     refusal_threat: np.ndarray
     refusal_reason: np.ndarray
     refusal_airspace: np.ndarray
+    # Scratch space for one decision, allocated once per replication: the candidate shots and
+    # the shots waiting for a busy channel (up to every option of every threat of a cell), the
+    # retries, and one threat's evaluation.
+    cand_threat: np.ndarray
+    cand_window: np.ndarray
+    cand_position: np.ndarray
+    cand_shots: np.ndarray
+    cand_pk: np.ndarray
+    busy_threat: np.ndarray
+    busy_window: np.ndarray
+    busy_gain: np.ndarray
+    retry_threat: np.ndarray
+    retry_t_s: np.ndarray
+    now_window: np.ndarray
+    now_position: np.ndarray
+    later_window: np.ndarray
+    later_position: np.ndarray
+    usable: np.ndarray
 
 
 def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s: np.ndarray) -> BattleState:
@@ -180,7 +200,8 @@ def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s:
     return BattleState(
         magazine=magazine.astype(np.int64), free=free.astype(np.int64), own_track_t_s=own_track_t_s,
         engaged=np.zeros((cells, n), dtype=bool), refused=np.zeros((units, n), dtype=bool),
-        waiting_gain=np.full((cells, units, n), np.nan), waiting_count=np.zeros((cells, units), dtype=np.int64),
+        waiting_gain=np.full((cells, units, n), np.nan), waiting_threats=np.zeros((cells, units, n), dtype=np.int64),
+        waiting_count=np.zeros((cells, units), dtype=np.int64),
         cached=np.zeros((cells, n), dtype=bool), cache_valid_until_s=np.zeros((cells, n)),
         cache_depleted=np.zeros((cells, n), dtype=np.int64), cache_retry_s=np.zeros((cells, n)),
         cache_count=np.zeros((cells, n), dtype=np.int64), cache_window=np.zeros((cells, n, m), dtype=np.int64),
@@ -190,31 +211,33 @@ def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s:
         refusal_t_s=np.zeros(rows), refusal_unit=np.zeros(rows, dtype=np.int64),
         refusal_threat=np.zeros(rows, dtype=np.int64), refusal_reason=np.zeros(rows, dtype=np.int64),
         refusal_airspace=np.zeros(rows, dtype=np.int64),
+        cand_threat=np.zeros(n * m, dtype=np.int64), cand_window=np.zeros(n * m, dtype=np.int64),
+        cand_position=np.zeros(n * m, dtype=np.int64), cand_shots=np.zeros(n * m, dtype=np.int64),
+        cand_pk=np.zeros(n * m), busy_threat=np.zeros(n * m, dtype=np.int64),
+        busy_window=np.zeros(n * m, dtype=np.int64), busy_gain=np.zeros(n * m),
+        retry_threat=np.zeros(n, dtype=np.int64), retry_t_s=np.zeros(n),
+        now_window=np.zeros(m, dtype=np.int64), now_position=np.zeros(m, dtype=np.int64),
+        later_window=np.zeros(m, dtype=np.int64), later_position=np.zeros(m, dtype=np.int64),
+        usable=np.zeros(m, dtype=np.int64),
     )
 
 
-@njit(cache=True)
+@inline_kernel
 def decide(t_s, c, threats, plan, doctrine, state, outside):
     """Engagements to start at `t_s` in cell c for the given threats (sorted), and when to look
     at the rest again.
 
-    Returns (window, position, shots) arrays of the engagements, marked engaged in `state`, and
-    (threat, time) arrays of the evaluations to schedule. Threats outbid for a busy fire channel
+    Returns the engagements, marked engaged in `state`, as indices into the candidate arrays
+    `state.cand_window`, `cand_position` (among the window's allowed launches) and `cand_shots`,
+    and (threat, time) arrays of the evaluations to schedule; these are views of the state's
+    scratch space, valid until the next decision. Threats outbid for a busy fire channel
     wait for it in `state.waiting_gain`. `outside` hands multi-threat epochs to the Python
     assigner set by `outside_assigner` instead of the compiled greedy.
     """
-    m = plan.max_options
-    size = threats.size * m
-    cand_threat = np.empty(size, dtype=np.int64)
-    cand_window = np.empty(size, dtype=np.int64)
-    cand_position = np.empty(size, dtype=np.int64)
-    cand_shots = np.empty(size, dtype=np.int64)
-    cand_pk = np.empty(size)
-    busy_threat = np.empty(size, dtype=np.int64)
-    busy_window = np.empty(size, dtype=np.int64)
-    busy_gain = np.empty(size)
-    retry_threat = np.empty(threats.size, dtype=np.int64)
-    retry_t_s = np.empty(threats.size)
+    cand_threat, cand_window, cand_position = state.cand_threat, state.cand_window, state.cand_position
+    cand_shots, cand_pk = state.cand_shots, state.cand_pk
+    busy_threat, busy_window, busy_gain = state.busy_threat, state.busy_window, state.busy_gain
+    retry_threat, retry_t_s = state.retry_threat, state.retry_t_s
     n_cand = n_busy = n_retry = 0
     weight = doctrine.cost_weight
     depleted = state.counters[DEPLETED_UNITS]
@@ -246,7 +269,7 @@ def decide(t_s, c, threats, plan, doctrine, state, outside):
             retry_t_s[n_retry] = max(state.cache_retry_s[c, j], t_s)
             n_retry += 1
     chosen = _assign(cand_threat[:n_cand], cand_window[:n_cand], cand_shots[:n_cand], cand_pk[:n_cand],
-                     plan, state, weight, outside)
+                     plan.unit, plan.cost_usd, plan.value_usd, state.free, state.magazine, weight, outside)
     for e in chosen:
         j = cand_threat[e]
         state.engaged[c, j] = True
@@ -260,21 +283,37 @@ def decide(t_s, c, threats, plan, doctrine, state, outside):
         gain = plan.value_usd[cand_threat[e]] * cand_pk[e] - weight * cand_shots[e] * plan.cost_usd[w]
         if gain > 0:
             _wait(c, cand_threat[e], plan.unit[w], gain, state)
-    keep = np.array([not state.engaged[c, j] for j in retry_threat[:n_retry]], dtype=np.bool_)
-    return (cand_window[chosen], cand_position[chosen], cand_shots[chosen],
-            retry_threat[:n_retry][keep], retry_t_s[:n_retry][keep])
+    kept = 0
+    for e in range(n_retry):
+        if not state.engaged[c, retry_threat[e]]:
+            retry_threat[kept], retry_t_s[kept] = retry_threat[e], retry_t_s[e]
+            kept += 1
+    return chosen, retry_threat[:kept], retry_t_s[:kept]
 
 
-@njit(cache=True)
+@inline_kernel
 def _wait(c, j, u, gain, state):
     if state.engaged[c, j]:
         return
     if np.isnan(state.waiting_gain[c, u, j]):
+        state.waiting_threats[c, u, state.waiting_count[c, u]] = j
         state.waiting_count[c, u] += 1
     state.waiting_gain[c, u, j] = gain
 
 
-@njit(cache=True)
+@inline_kernel
+def stop_waiting(c, j, u, state):
+    state.waiting_gain[c, u, j] = np.nan
+    waiting = state.waiting_threats[c, u]
+    last = state.waiting_count[c, u] - 1
+    for e in range(last + 1):
+        if waiting[e] == j:
+            waiting[e] = waiting[last]
+            break
+    state.waiting_count[c, u] = last
+
+
+@inline_kernel
 def _evaluate(t_s, c, j, plan, doctrine, state):
     """Cache threat j's engagement options in cell c at `t_s`: shots that can leave now (whatever
     the state of the units' fire channels), and when its next window opens.
@@ -284,11 +323,8 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
     """
     look_s = doctrine.kill_assessment_s
     first, last = plan.cell_start[c, j], plan.cell_start[c, j + 1]
-    now_window = np.empty(last - first, dtype=np.int64)
-    now_position = np.empty(last - first, dtype=np.int64)
-    later_window = np.empty(last - first, dtype=np.int64)
-    later_position = np.empty(last - first, dtype=np.int64)
-    usable = np.empty(last - first, dtype=np.int64)
+    now_window, now_position, usable = state.now_window, state.now_position, state.usable
+    later_window, later_position = state.later_window, state.later_position
     n_now = n_later = n_usable = 0
     last_chance = -INF
     next_t = valid_until = INF
@@ -352,7 +388,7 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
     state.cached[c, j] = True
 
 
-@njit(cache=True)
+@inline_kernel
 def _check_refusal(w, u, j, earliest_s, plan, state):
     """Record, once per (unit, threat), an opportunity the coalition rules refused: the first
     geometric opportunity after `earliest_s` is refused."""
@@ -370,7 +406,7 @@ def _check_refusal(w, u, j, earliest_s, plan, state):
     state.counters[REFUSALS] = row + 1
 
 
-@njit(cache=True)
+@inline_kernel
 def _hold_for_cheaper(now_window, now_position, later_window, later_position, usable, look_s, plan):
     """Drop shots that a cheaper, as-likely later shot can replace while the defence keeps depth:
     after that cheaper shot another fire unit must still have a look. (Waiting for the last layer
@@ -403,8 +439,8 @@ def _hold_for_cheaper(now_window, now_position, later_window, later_position, us
     return kept, deferred_to
 
 
-@njit(cache=True)
-def _assign(cand_threat, cand_window, cand_shots, cand_pk, plan, state, weight, outside):
+@inline_kernel
+def _assign(cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free, magazine, weight, outside):
     """Indices of the candidates to engage: each threat at most once, each unit within its free
     channels and interceptors, by largest value saved net of weighted cost."""
     n = cand_threat.size
@@ -414,30 +450,29 @@ def _assign(cand_threat, cand_window, cand_shots, cand_pk, plan, state, weight, 
         # With one target allowed one engagement, the optimum of every assignment problem is the
         # single option of largest net gain, if positive: solved directly, as most epochs are so.
         best, best_gain = -1, 0.0
-        value = plan.value_usd[cand_threat[0]]
+        value = value_usd[cand_threat[0]]
         for e in range(n):  # first of equals wins, as in the greedy's tie rule
-            gain = value * cand_pk[e] - weight * cand_shots[e] * plan.cost_usd[cand_window[e]]
+            gain = value * cand_pk[e] - weight * cand_shots[e] * cost_usd[cand_window[e]]
             if gain > best_gain:
                 best, best_gain = e, gain
         return np.array([best], dtype=np.int64) if best >= 0 else np.zeros(0, dtype=np.int64)
     targets = np.unique(cand_threat)
-    units = np.unique(plan.unit[cand_window])
-    row_of = np.full(state.magazine.size, -1, dtype=np.int64)
+    units = np.unique(unit[cand_window])
+    row_of = np.full(magazine.size, -1, dtype=np.int64)
     row_of[units] = np.arange(units.size)
     pk = np.zeros((units.size, targets.size))
     cost = np.zeros((units.size, targets.size))
     candidate = np.full((units.size, targets.size), -1, dtype=np.int64)
     for e in range(n):
-        row = row_of[plan.unit[cand_window[e]]]
+        row = row_of[unit[cand_window[e]]]
         col = np.searchsorted(targets, cand_threat[e])
         pk[row, col] = cand_pk[e]
-        cost[row, col] = cand_shots[e] * plan.cost_usd[cand_window[e]]
+        cost[row, col] = cand_shots[e] * cost_usd[cand_window[e]]
         candidate[row, col] = e
-    capacity = np.minimum(state.free[units], state.magazine[units])
-    values = plan.value_usd[targets]
+    capacity = np.minimum(free[units], magazine[units])
+    values = value_usd[targets]
     if outside:
-        with objmode(shots="int64[:, :]"):
-            shots = _assign_outside(values, pk, capacity, cost, weight)
+        shots = _solve_outside(values, pk, capacity, cost, weight)
     else:
         shots = greedy_kernel(values, pk, capacity, weight * cost, np.ones(targets.size, dtype=np.int64))
     chosen = []
@@ -446,6 +481,13 @@ def _assign(cand_threat, cand_window, cand_shots, cand_pk, plan, state, weight, 
             if shots[row, col] > 0:
                 chosen.append(candidate[row, col])
     return np.array(chosen, dtype=np.int64)
+
+
+@kernel
+def _solve_outside(values, pk, capacity, cost, weight):
+    with objmode(shots="int64[:, :]"):
+        shots = _assign_outside(values, pk, capacity, cost, weight)
+    return shots
 
 
 _OUTSIDE: list[Assigner] = []

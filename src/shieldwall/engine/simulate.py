@@ -13,10 +13,18 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+from shieldwall._compiled import inline_kernel, kernel
 
 from shieldwall import geo
-from shieldwall.battle.manager import DEPLETED_UNITS, REFUSALS, decide, doctrine_values, new_state, outside_assigner
+from shieldwall.battle.manager import (
+    DEPLETED_UNITS,
+    REFUSALS,
+    decide,
+    doctrine_values,
+    new_state,
+    outside_assigner,
+    stop_waiting,
+)
 from shieldwall.engine.world import World
 from shieldwall.sensors import SENSING, launch_warning, release_tracks
 from shieldwall.wta import Assigner, GreedyAssigner
@@ -57,6 +65,21 @@ def stream(rng: np.random.Generator, key: str) -> np.random.Generator:
     return np.random.default_rng(
         np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, zlib.crc32(key.encode())))
     )
+
+
+_KERNELS_LOADED = False
+
+
+def load_kernels() -> None:
+    """Load the compiled replication kernels now (compiling them on the first use after an
+    install, about 30 s), e.g. before forking workers, which then inherit them."""
+    global _KERNELS_LOADED
+    if not _KERNELS_LOADED:
+        from shieldwall.engine.world import compile_world
+        from shieldwall.scenario import load_scenario
+
+        simulate(compile_world(load_scenario("tutorial"), np.random.default_rng(0)), np.random.default_rng(0))
+        _KERNELS_LOADED = True
 
 
 def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
@@ -131,7 +154,7 @@ class Shots(NamedTuple):
 _FAIL, _INTERCEPT, _ASSESS, _TRACK, _EVALUATE = range(5)
 
 
-@njit(cache=True)
+@kernel
 def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, cell_track_t_s, kill_u, outside):
     """The event loop of one replication, in the style of SimPy's kernel: events at equal times
     are ordered by kind, then by insertion, so a replication is bit-reproducible for a given seed.
@@ -188,7 +211,7 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, cell_track_t_
                     freed[freed_count] = u
                     freed_count += 1
                 if alive[j]:
-                    if np.any(shots.result[row:row + count] == KILL):
+                    if KILL in shots.result[row:row + count]:
                         alive[j] = False
                         fate[j], fate_t[j], killer[j], fate_sample[j] = INTERCEPTED, t, u, shots.sample[row]
                 else:
@@ -207,20 +230,24 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, cell_track_t_
             for c in range(cells):
                 if due_count[c] == 0:
                     continue
-                live = np.sort(due[c, :due_count[c]])
-                is_due[c, live] = False
+                pending = due[c, :due_count[c]]
+                pending.sort()
+                live = 0
+                for j in pending:
+                    is_due[c, j] = False
+                    if alive[j] and not state.engaged[c, j]:
+                        pending[live] = j
+                        live += 1
                 due_count[c] = 0
-                keep = np.array([alive[j] and not state.engaged[c, j] for j in live], dtype=np.bool_)
-                live = live[keep]
-                if live.size == 0:
+                if live == 0:
                     continue
-                windows, positions, salvo, retry_threat, retry_t = decide(t, c, live, plan, doctrine, state, outside)
-                for e in range(windows.size):
-                    w = windows[e]
+                chosen, retry_threat, retry_t = decide(t, c, pending[:live], plan, doctrine, state, outside)
+                for e in chosen:
+                    w = state.cand_window[e]
                     u, j = plan.unit[w], plan.threat[w]
-                    a = plan.allowed_start[w] + positions[e]
+                    a = plan.allowed_start[w] + state.cand_position[e]
                     p = plan.allowed_position[a]
-                    fired = min(salvo[e], state.magazine[u])  # the assigner kept within magazine and channels
+                    fired = min(state.cand_shots[e], state.magazine[u])  # the assigner kept within magazine and channels
                     state.magazine[u] -= fired
                     if state.magazine[u] <= 0:
                         state.counters[DEPLETED_UNITS] += 1
@@ -249,7 +276,7 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, cell_track_t_
     return fate, fate_t, killer, fate_sample, shots_at, n_shots
 
 
-@njit(cache=True)
+@inline_kernel
 def _add_due(c, j, due, due_count, is_due):
     if not is_due[c, j]:
         is_due[c, j] = True
@@ -257,7 +284,19 @@ def _add_due(c, j, due, due_count, is_due):
         due_count[c] += 1
 
 
-@njit(cache=True)
+@inline_kernel
+def _best_waiting(c, u, state, released_at, instant):
+    """The threat waiting for unit u in cell c with the best net gain (the highest index among
+    equals), not yet released at this instant; -1 if none."""
+    best, best_gain = -1, -INF
+    for j in state.waiting_threats[c, u, :state.waiting_count[c, u]]:
+        gain = state.waiting_gain[c, u, j]
+        if released_at[u, j] != instant and (gain > best_gain or (gain == best_gain and j > best)):
+            best, best_gain = j, gain
+    return best
+
+
+@inline_kernel
 def _release_waiting(state, freed, freed_count, is_freed, released_at, instant, due, due_count, is_due):
     """Make due again the threats waiting for a fire channel that has freed; returns how many
     units to look at again after the cells' next decisions.
@@ -268,7 +307,6 @@ def _release_waiting(state, freed, freed_count, is_freed, released_at, instant, 
     gain can change between epochs only by a salvo becoming a single shot (or back), so releasing
     by gain order finds the greedy's choice without re-evaluating every waiter.
     """
-    n = released_at.shape[1]
     units = freed[:freed_count].copy()
     still = 0
     for u in units:
@@ -277,15 +315,11 @@ def _release_waiting(state, freed, freed_count, is_freed, released_at, instant, 
             continue
         any_released = False
         for c in range(state.waiting_count.shape[0]):
-            if state.waiting_count[c, u] == 0:
-                continue
-            threats = np.array([j for j in range(n - 1, -1, -1)  # highest index first among equal gains
-                                if not np.isnan(state.waiting_gain[c, u, j]) and released_at[u, j] != instant],
-                               dtype=np.int64)
-            order = np.argsort(-state.waiting_gain[c, u, threats], kind="mergesort")
-            for j in threats[order[: state.free[u] + 1]]:
-                state.waiting_gain[c, u, j] = np.nan
-                state.waiting_count[c, u] -= 1
+            for _ in range(state.free[u] + 1):
+                j = _best_waiting(c, u, state, released_at, instant)
+                if j < 0:
+                    break
+                stop_waiting(c, j, u, state)
                 released_at[u, j] = instant
                 _add_due(c, j, due, due_count, is_due)
                 any_released = True
@@ -303,8 +337,9 @@ def _outcome(world: World, state, scatter, track_t, warned_t, shots, fate, fate_
     n = threats.count
     last = threats.n_samples - 1
     fate_sample = np.where(fate == LEAKED, last, fate_sample)
-    for j in np.flatnonzero(fate == FAILED):  # the sample nearest in time (failures fall between samples)
-        fate_sample[j] = min(int(np.searchsorted(threats.t_s[j, : threats.n_samples[j]], fate_t[j])), last[j])
+    failed = np.flatnonzero(fate == FAILED)  # the next sample in time (failures fall between samples)
+    after = np.count_nonzero(threats.t_s[failed] < fate_t[failed, None], axis=1)
+    fate_sample[failed] = np.minimum(after, last[failed])
     idx = np.arange(n)
     lat = threats.lat_deg[idx, fate_sample].copy()
     lon = threats.lon_deg[idx, fate_sample].copy()

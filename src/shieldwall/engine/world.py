@@ -14,7 +14,7 @@ import numpy as np
 
 from shieldwall import geo, kinematics
 from shieldwall.battle.manager import Plan, build_plan
-from shieldwall.battle.rules import CoalitionRules, Reason
+from shieldwall.battle.rules import CoalitionRules
 from shieldwall.scenario.load import Problem, ScenarioError
 from shieldwall.scenario.model import THREAT_CLASSES, Scenario
 
@@ -72,7 +72,7 @@ class Windows:
     Window w holds the trajectory samples `start[w]:end[w]` of the per-sample arrays: each sample
     whose intercept lies in the unit's interceptor envelope, sorted by launch time. Windows are
     sorted by threat, then unit. `reason` says whether the coalition rules allow each opportunity
-    (Reason.ALLOWED) or why they refuse it.
+    (battle.rules.Reason.ALLOWED) or why they refuse it.
     """
 
     unit: np.ndarray  # (W,)

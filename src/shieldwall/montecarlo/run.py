@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from shieldwall.engine import compile_world, simulate
+from shieldwall.engine import compile_world, load_kernels, simulate
 from shieldwall.results import (
     concatenate,
     outcome_columns,
@@ -129,11 +129,19 @@ def _chunks(runs: int, realisations: int, workers: int) -> list[list[int]]:
     return out
 
 
-def _pool_context():
+def pool_context():
     """fork where the platform has it: workers start in milliseconds and a user's script needs no
     `if __name__ == "__main__"` guard; the workers touch no thread pool of the parent."""
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def worker_pool(workers: int, initializer=None, initargs=()) -> ProcessPoolExecutor:
+    """A pool of `workers` processes for replications. The compiled kernels are loaded first, so
+    that forked workers inherit them rather than each loading (or compiling) them again."""
+    load_kernels()
+    return ProcessPoolExecutor(max_workers=workers, mp_context=pool_context(), initializer=initializer,
+                               initargs=initargs)
 
 
 def run(
@@ -174,10 +182,8 @@ def run(
             if progress:
                 progress(len(indices))
     else:
-        context = _pool_context()
-        queue = context.Queue()
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_set_progress_queue,
-                                 initargs=(queue,)) as pool:
+        queue = pool_context().Queue()
+        with worker_pool(workers, _set_progress_queue, (queue,)) as pool:
             pending = {pool.submit(_run_chunk, *args, indices, fidelity, assigner, coordination) for indices in chunks}
             while pending:
                 done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)

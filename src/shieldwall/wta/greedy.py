@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from numba import njit
+from shieldwall._compiled import kernel
 
 from shieldwall.wta._arrays import weighted_cost
 from shieldwall.wta.base import Assigner, Assignment, AssignmentProblem
@@ -44,7 +44,7 @@ def greedy_shots(problem: AssignmentProblem) -> tuple[np.ndarray, float]:
     return shots, problem.objective(shots)
 
 
-@njit(cache=True)
+@kernel
 def greedy_kernel(values, kill_probability, capacity, shot_cost, target_limit):
     """Compiled greedy: (W, T) shots. Keeps the best weapon of every target column up to date, so
     a step costs O(T) plus a column refresh, O(W), for each column whose best weapon ran out.
@@ -77,7 +77,7 @@ def greedy_kernel(values, kill_probability, capacity, shot_cost, target_limit):
                     _refresh(k, surviving, kill_probability, capacity, shot_cost, remaining, best_gain, best_weapon)
 
 
-@njit(cache=True)
+@kernel
 def _refresh(j, surviving, kill_probability, capacity, shot_cost, remaining, best_gain, best_weapon):
     gain_best, weapon_best = 0.0, -1
     if remaining[j] > 0:
