@@ -330,33 +330,38 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
     next_t = valid_until = INF
     closed_before = t_s - TIME_TOLERANCE_S
     keep_later = doctrine.prefer_cheaper_shot
+    # Arrays bound once: numba would otherwise fetch (and reference-count) a tuple's array at each
+    # use inside the loop, which costs more than the loop's arithmetic.
+    windows, unit, magazine, own_track_t_s = plan.cell_windows, plan.unit, state.magazine, state.own_track_t_s
+    reaction_s, slack_s, opens_s, remote_ok = plan.reaction_s, plan.slack_s, plan.opens_s, plan.remote_ok
+    last_decision_s, last_refused_s = plan.last_decision_s, plan.last_refused_launch_s
+    allowed_start, allowed_end, allowed_launch_t_s = plan.allowed_start, plan.allowed_end, plan.allowed_launch_t_s
     for idx in range(first, last):
-        w = plan.cell_windows[idx]
-        u = plan.unit[w]
-        if state.magazine[u] <= 0:
+        w = windows[idx]
+        u = unit[w]
+        if magazine[u] <= 0:
             continue
         usable[n_usable] = w
         n_usable += 1
-        last_chance = max(last_chance, plan.last_decision_s[w])
-        reaction, slack, opens = plan.reaction_s[w], plan.slack_s[w], plan.opens_s[w]
-        if (opens - t_s > slack and plan.last_refused_launch_s[w] - reaction < t_s and plan.remote_ok[w]
-                and not keep_later):
+        last_chance = max(last_chance, last_decision_s[w])
+        reaction, slack, opens = reaction_s[w], slack_s[w], opens_s[w]
+        if opens - t_s > slack and last_refused_s[w] - reaction < t_s and remote_ok[w] and not keep_later:
             # Not open yet, nothing refused before it: its first launch is its next chance.
             next_t = min(next_t, opens)
             valid_until = min(valid_until, opens - slack)
             continue
-        ready = t_s if plan.remote_ok[w] else max(t_s, state.own_track_t_s[u, j])
+        ready = t_s if remote_ok[w] else max(t_s, own_track_t_s[u, j])
         earliest = ready + reaction
-        if plan.last_refused_launch_s[w] >= earliest:
+        if last_refused_s[w] >= earliest:
             if not state.refused[u, j]:
                 _check_refusal(w, u, j, earliest, plan, state)
-        elif plan.last_decision_s[w] < closed_before:
+        elif last_decision_s[w] < closed_before:
             continue  # this window has closed
-        a0, a1 = plan.allowed_start[w], plan.allowed_end[w]
-        k = np.searchsorted(plan.allowed_launch_t_s[a0:a1], earliest - TIME_TOLERANCE_S)
+        a0, a1 = allowed_start[w], allowed_end[w]
+        k = np.searchsorted(allowed_launch_t_s[a0:a1], earliest - TIME_TOLERANCE_S)
         if k == a1 - a0:
             continue
-        launch = plan.allowed_launch_t_s[a0 + k]
+        launch = allowed_launch_t_s[a0 + k]
         if ready <= t_s and launch - earliest <= slack:
             now_window[n_now] = w
             now_position[n_now] = k
