@@ -41,3 +41,11 @@ def load_or_fail(source: str):
         return load_scenario(source)
     except ScenarioError as error:
         fail(str(error))
+
+
+def load_engine() -> None:
+    """Load the compiled engine, saying why the first run after an install pauses."""
+    from shieldwall.engine import load_kernels
+
+    with err.status("loading the compiled engine (the first run after an install compiles it, about 30 s)"):
+        load_kernels()

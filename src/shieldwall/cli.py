@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from shieldwall._console import USAGE_ERROR, emit_json, err, fail, load_or_fail, out
+from shieldwall._console import USAGE_ERROR, emit_json, err, fail, load_engine, load_or_fail, out
 from shieldwall.scenario import BUNDLED_SCENARIOS, ScenarioError, load_scenario
 
 app = typer.Typer(
@@ -163,6 +163,7 @@ def run(
     target = out_dir if out_dir is not None else _default_out(loaded.name)
     if target.exists() and (not target.is_dir() or any(target.iterdir())) and not force:
         fail(f"{target} already exists and is not empty; use --force to replace its results")
+    load_engine()
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=err, transient=True) as progress:
         task = progress.add_task(f"{loaded.name}", total=runs)

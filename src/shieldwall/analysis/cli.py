@@ -14,7 +14,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from shieldwall._console import emit_json, err, fail, load_or_fail, out
+from shieldwall._console import emit_json, err, fail, load_engine, load_or_fail, out
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="Coalition analysis: partner value, variants, campaigns.")
@@ -45,6 +45,7 @@ def _progress(description: str):
         TimeRemainingColumn,
     )
 
+    load_engine()
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=err, transient=True) as bar:
         task = bar.add_task(description, total=None)
