@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from shieldwall.geo._geodesy import geodesic_inverse
+from shieldwall.geo._geodesy import WGS84_GEOD, geodesic_inverse, geodetic_to_ecef
 
 EARTH_MEAN_RADIUS_M = 6_371_000.0
 """Mean Earth radius, the IUGG mean radius R1 = 6,371,008.8 m (H. Moritz, "Geodetic Reference
@@ -47,8 +47,26 @@ def is_visible(
 
     Compares the WGS84 geodesic ground distance between the two points with
     :func:`radar_horizon_m`; terrain masking and sensor range are not considered here.
+
+    The geodesic is solved only where bounds leave the answer open. Its length s between two
+    surface points with chord c satisfies c <= s <= 2 rho asin(c / (2 rho)) with rho = b^2 / a,
+    the smallest radius of curvature of any central section of the ellipsoid: the geodesic is no
+    longer than the arc of the central section through both points, and an arc whose radius of
+    curvature is at least rho is no longer than the circular arc of radius rho on the same chord
+    (A. Schur's comparison theorem; e.g. M. do Carmo, *Differential Geometry of Curves and
+    Surfaces*, 1976, section 5-7). The result is the same as solving every geodesic.
     """
-    ground_distance_m, _ = geodesic_inverse(
-        sensor_lat_deg, sensor_lon_deg, target_lat_deg, target_lon_deg
-    )
-    return ground_distance_m <= radar_horizon_m(sensor_alt_m, target_alt_m, k_factor)
+    sx, sy, sz = geodetic_to_ecef(sensor_lat_deg, sensor_lon_deg, 0.0)
+    tx, ty, tz = geodetic_to_ecef(target_lat_deg, target_lon_deg, 0.0)
+    chord = np.sqrt((sx - tx) ** 2 + (sy - ty) ** 2 + (sz - tz) ** 2)
+    horizon = radar_horizon_m(sensor_alt_m, target_alt_m, k_factor)
+    chord, horizon = np.broadcast_arrays(chord, horizon)
+    rho = WGS84_GEOD.b ** 2 / WGS84_GEOD.a
+    visible = 2.0 * rho * np.arcsin(np.minimum(chord / (2.0 * rho), 1.0)) <= horizon
+    open_ = ~visible & (chord <= horizon)
+    if open_.any():
+        points = [np.broadcast_to(np.asarray(v, dtype=float), open_.shape)[open_]
+                  for v in (sensor_lat_deg, sensor_lon_deg, target_lat_deg, target_lon_deg)]
+        ground_distance_m, _ = geodesic_inverse(*points)
+        visible[open_] = np.asarray(ground_distance_m) <= horizon[open_]
+    return visible[()]
