@@ -52,3 +52,15 @@ def test_each_cell_holds_the_windows_of_its_own_units(world, coordination):
                          for w in expected), default=np.inf)
             assert plan.first_look_s[c, j] == first
     assert sorted(seen) == list(range(windows.count))
+
+
+def test_interceptions_are_filed_under_the_airspace_of_their_intercept_point(world):
+    from shieldwall.engine import simulate
+
+    for i in range(5):
+        outcome = simulate(world, np.random.default_rng(i))
+        hit = outcome.fate == 1  # intercepted
+        located = world.rules.locate(outcome.fate_lat_deg[hit], outcome.fate_lon_deg[hit], outcome.fate_alt_m[hit])
+        assert hit.any()
+        np.testing.assert_array_equal(outcome.fate_airspace[hit], located)
+        assert np.all(outcome.fate_airspace[~hit] == -1)

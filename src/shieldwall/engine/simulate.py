@@ -48,6 +48,7 @@ class Outcome:
     fate_lat_deg: np.ndarray
     fate_lon_deg: np.ndarray
     fate_alt_m: np.ndarray
+    fate_airspace: np.ndarray  # index into World.airspace_labels of the intercept point, -1 otherwise
     killer_unit: np.ndarray
     shots_at: np.ndarray
     asset_hit: np.ndarray
@@ -170,6 +171,7 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, cell_track_t_
     fate_t = impact_t_s.copy()
     killer = np.full(n, -1, dtype=np.int64)
     fate_sample = np.full(n, -1, dtype=np.int64)  # -1: found afterwards from the fate time
+    fate_airspace = np.full(n, -1, dtype=np.int64)  # where intercepted: the airspace of the intercept point
     shots_at = np.zeros(n, dtype=np.int64)
     n_shots = 0
     next_eval = np.full((cells, n), INF)  # when an evaluation is pending (inf: none)
@@ -213,7 +215,8 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, cell_track_t_
                 if alive[j]:
                     if KILL in shots.result[row:row + count]:
                         alive[j] = False
-                        fate[j], fate_t[j], killer[j], fate_sample[j] = INTERCEPTED, t, u, shots.sample[row]
+                        fate[j], fate_t[j], killer[j] = INTERCEPTED, t, u
+                        fate_sample[j], fate_airspace[j] = shots.sample[row], shots.airspace[row]
                 else:
                     shots.result[row:row + count] = TARGET_GONE
                 seq += 1
@@ -273,7 +276,7 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, cell_track_t_
                 break
             freed_count = _release_waiting(state, freed, freed_count, is_freed, released_at, instant,
                                            due, due_count, is_due)
-    return fate, fate_t, killer, fate_sample, shots_at, n_shots
+    return fate, fate_t, killer, fate_sample, fate_airspace, shots_at, n_shots
 
 
 @inline_kernel
@@ -331,7 +334,7 @@ def _release_waiting(state, freed, freed_count, is_freed, released_at, instant, 
 
 
 def _outcome(world: World, state, scatter, track_t, warned_t, shots, fate, fate_t, killer, fate_sample,
-             shots_at, n_shots) -> Outcome:
+             fate_airspace, shots_at, n_shots) -> Outcome:
     threats = world.threats
     scenario = world.scenario
     n = threats.count
@@ -366,7 +369,7 @@ def _outcome(world: World, state, scatter, track_t, warned_t, shots, fate, fate_
     threat, sample = shots.threat[:n_shots], shots.sample[:n_shots]
     refusals = state.counters[REFUSALS]
     return Outcome(
-        fate=fate, fate_t_s=fate_t, fate_lat_deg=lat, fate_lon_deg=lon, fate_alt_m=alt,
+        fate=fate, fate_t_s=fate_t, fate_lat_deg=lat, fate_lon_deg=lon, fate_alt_m=alt, fate_airspace=fate_airspace,
         killer_unit=killer, shots_at=shots_at, asset_hit=asset_hit,
         track_t_s=track_t, warned_t_s=warned_t, value_lost_usd=value_lost,
         magazine_left=state.magazine.copy(),

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from shieldwall.battle.rules import REASON_TEXT, Reason
-from shieldwall.engine.simulate import FATES, INTERCEPTED, SHOT_RESULTS, Outcome
+from shieldwall.engine.simulate import FATES, SHOT_RESULTS, Outcome
 from shieldwall.engine.world import World
 from shieldwall.scenario.load import redact
 from shieldwall.scenario.model import THREAT_CLASSES, Scenario
@@ -71,11 +71,6 @@ def outcome_columns(world: World, outcome: Outcome, run: int, realisation: int) 
     unit_cost = np.array([scenario.catalog.interceptors[u.interceptor].unit_cost_usd.value for u in scenario.fire_units])
     shot_unit = outcome.shots["unit"]
     shot_cost = unit_cost[shot_unit] if shot_unit.size else np.zeros(0)
-    fate_airspace = np.full(n, -1, dtype=np.int64)
-    intercepted = outcome.fate == INTERCEPTED
-    if intercepted.any():
-        fate_airspace[intercepted] = world.rules.locate(
-            outcome.fate_lat_deg[intercepted], outcome.fate_lon_deg[intercepted], outcome.fate_alt_m[intercepted])
     replication = {
         "run": np.array([run]), "realisation": np.array([realisation]),
         "launched": np.array([n]),
@@ -102,7 +97,7 @@ def outcome_columns(world: World, outcome: Outcome, run: int, realisation: int) 
             "target": threats.target_asset, "track_t_s": outcome.track_t_s, "warned_t_s": outcome.warned_t_s,
             "fate": outcome.fate, "fate_t_s": outcome.fate_t_s, "fate_lat_deg": outcome.fate_lat_deg,
             "fate_lon_deg": outcome.fate_lon_deg, "fate_alt_m": outcome.fate_alt_m,
-            "by_unit": outcome.killer_unit, "fate_airspace": fate_airspace,
+            "by_unit": outcome.killer_unit, "fate_airspace": outcome.fate_airspace,
             "shots_at": outcome.shots_at, "asset_hit": outcome.asset_hit, "unit_cost_usd": threats.unit_cost_usd,
         },
         "shots": {
