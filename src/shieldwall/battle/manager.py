@@ -150,6 +150,7 @@ class BattleState(NamedTuple):
     """
 
     magazine: np.ndarray  # (U,) interceptors left
+    ran_out_at: np.ndarray  # (U,) the count of depleted units when this one ran out (0: not yet, or at the start)
     free: np.ndarray  # (U,) free fire channels
     own_track_t_s: np.ndarray  # (U, N) when the unit's own partner holds the threat
     engaged: np.ndarray  # (C, N) an engagement is under way
@@ -159,7 +160,7 @@ class BattleState(NamedTuple):
     waiting_count: np.ndarray  # (C, U)
     cached: np.ndarray  # (C, N)
     cache_valid_until_s: np.ndarray
-    cache_depleted: np.ndarray  # depleted units at evaluation: running out invalidates it
+    cache_depleted: np.ndarray  # depleted units at evaluation: a unit of the threat's running out since invalidates it
     cache_retry_s: np.ndarray
     cache_count: np.ndarray
     cache_window: np.ndarray  # (C, N, max_options)
@@ -198,7 +199,8 @@ def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s:
     m = plan.max_options
     rows = plan.unit.size
     return BattleState(
-        magazine=magazine.astype(np.int64), free=free.astype(np.int64), own_track_t_s=own_track_t_s,
+        magazine=magazine.astype(np.int64), ran_out_at=np.zeros(magazine.size, dtype=np.int64),
+        free=free.astype(np.int64), own_track_t_s=own_track_t_s,
         engaged=np.zeros((cells, n), dtype=bool), refused=np.zeros((units, n), dtype=bool),
         waiting_gain=np.full((cells, units, n), np.nan), waiting_threats=np.zeros((cells, units, n), dtype=np.int64),
         waiting_count=np.zeros((cells, units), dtype=np.int64),
@@ -242,8 +244,13 @@ def decide(t_s, c, threats, plan, doctrine, state, outside):
     weight = doctrine.cost_weight
     depleted = state.counters[DEPLETED_UNITS]
     for j in threats:
-        if not state.cached[c, j] or state.cache_valid_until_s[c, j] < t_s or state.cache_depleted[c, j] != depleted:
+        if not state.cached[c, j] or state.cache_valid_until_s[c, j] < t_s:
             _evaluate(t_s, c, j, plan, doctrine, state)
+        elif state.cache_depleted[c, j] != depleted:
+            if _unit_ran_out_since(c, j, state.cache_depleted[c, j], plan, state):
+                _evaluate(t_s, c, j, plan, doctrine, state)
+            else:
+                state.cache_depleted[c, j] = depleted
         for e in range(state.cache_count[c, j]):
             w = state.cache_window[c, j, e]
             u = plan.unit[w]
@@ -289,6 +296,15 @@ def decide(t_s, c, threats, plan, doctrine, state, outside):
             retry_threat[kept], retry_t_s[kept] = retry_threat[e], retry_t_s[e]
             kept += 1
     return chosen, retry_threat[:kept], retry_t_s[:kept]
+
+
+@inline_kernel
+def _unit_ran_out_since(c, j, depleted, plan, state):
+    """Whether a fire unit with a window on threat j in cell c ran out after `depleted` units had."""
+    for idx in range(plan.cell_start[c, j], plan.cell_start[c, j + 1]):
+        if state.ran_out_at[plan.unit[plan.cell_windows[idx]]] > depleted:
+            return True
+    return False
 
 
 @inline_kernel

@@ -254,6 +254,7 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, cell_track_t_
                     state.magazine[u] -= fired
                     if state.magazine[u] <= 0:
                         state.counters[DEPLETED_UNITS] += 1
+                        state.ran_out_at[u] = state.counters[DEPLETED_UNITS]
                     state.free[u] -= 1
                     for r in range(n_shots, n_shots + fired):
                         draw = kill_u[j, shots_at[j] % kill_u.shape[1]]

@@ -22,26 +22,21 @@ class RadarSensing(Sensing):
         cov = world.coverage
         n_threats = world.threats.count
         detect_t = np.full((len(scenario.sensors), n_threats), np.inf)
-        for s, sensor in enumerate(scenario.sensors):
-            # Every sensor draws the same shape whatever its coverage, so streams stay aligned.
-            draws = rngs[s].random((n_threats, MAX_INTERVALS, 2))
-            if sensor.platform == "space":
-                continue
-            kind = scenario.catalog.sensors[sensor.type]
-            mine = cov.sensor == s
-            threat, rank = cov.threat[mine], np.minimum(cov.rank[mine], MAX_INTERVALS - 1)
-            phase_u, scan_u = draws[threat, rank, 0], draws[threat, rank, 1]
-            period = kind.scan_period_s.value
-            pd = kind.detection_probability.value
-            if pd >= 1.0:
-                missed = np.zeros_like(scan_u)
-            elif pd <= 0.0:
-                continue
-            else:
-                missed = np.floor(np.log1p(-scan_u) / np.log1p(-pd))
-            t = cov.start_t_s[mine] + period * (phase_u + missed)
-            hit = t <= cov.end_t_s[mine]
-            np.minimum.at(detect_t[s], threat[hit], t[hit])
+        if not scenario.sensors:
+            return detect_t
+        # Every sensor draws the same shape whatever its coverage, so streams stay aligned.
+        draws = np.stack([rng.random((n_threats, MAX_INTERVALS, 2)) for rng in rngs])
+        kinds = [scenario.catalog.sensors[sensor.type] for sensor in scenario.sensors]
+        period = np.array([kind.scan_period_s.value for kind in kinds])[cov.sensor]
+        pd = np.array([kind.detection_probability.value for kind in kinds])[cov.sensor]
+        rank = np.minimum(cov.rank, MAX_INTERVALS - 1)
+        phase_u, scan_u = draws[cov.sensor, cov.threat, rank, 0], draws[cov.sensor, cov.threat, rank, 1]
+        certain = pd >= 1.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            missed = np.where(certain, 0.0, np.floor(np.log1p(-scan_u) / np.log1p(-np.where(certain, 0.5, pd))))
+        t = cov.start_t_s + period * (phase_u + missed)
+        hit = (t <= cov.end_t_s) & (pd > 0.0)
+        np.minimum.at(detect_t, (cov.sensor[hit], cov.threat[hit]), t[hit])
         return detect_t
 
 
