@@ -24,7 +24,7 @@ import numpy as np
 
 from shieldwall.analysis import Settings, partner_value
 from shieldwall.analysis.variants import coalition_variant
-from shieldwall.engine import compile_world, simulate
+from shieldwall.engine import compile_world, load_kernels, simulate
 from shieldwall.montecarlo.run import realisation_seed, replication_seed
 from shieldwall.scenario import Agreement, Partner, Sensor, load_scenario
 
@@ -58,6 +58,7 @@ def main() -> None:
 
     # Baseline in the same run: one replication of the grand coalition, and the cost of deriving
     # one coalition's World from a compiled raid realisation.
+    load_kernels()
     started = time.perf_counter()
     world = compile_world(scenario, np.random.default_rng(realisation_seed(0, 0)))
     compile_s = time.perf_counter() - started
@@ -82,6 +83,8 @@ def main() -> None:
     sim_part = max(elapsed * args.workers - coalitions_world_s - args.realisations * compile_s * args.workers, 0.0)
     full = (sim_part / simulated * report["simulated_coalitions"] * GOAL_RUNS
             + report["simulated_coalitions"] * 10 * variant_world_s + 10 * compile_s * args.workers) / args.workers
+    if args.runs >= GOAL_RUNS:
+        full = elapsed  # measured, not extrapolated
     result = {
         "benchmark": "exact Shapley, 7 partners, april-2024 + one notional partner",
         "partners": n, "coalitions": 1 << n, "simulated_coalitions": report["simulated_coalitions"],
@@ -92,13 +95,14 @@ def main() -> None:
         "baseline_grand_coalition_replication_s": round(replication_s, 4),
         "baseline_compile_world_s": round(compile_s, 3),
         "baseline_variant_world_s": round(variant_world_s, 3),
-        "extrapolated_1000_runs_s": round(full, 1),
+        "seconds_for_1000_runs": round(full, 1),
         "goal_s": GOAL_S,
         "ratio_to_goal": round(full / GOAL_S, 2),
         "extrapolated": args.runs < GOAL_RUNS,
-        "note": ("measured at the runs shown and extrapolated linearly in runs to 1,000 per coalition; "
-                 "simulation dominates (the engine's cost per replication); deriving a coalition's World "
-                 "and compiling a raid realisation are fixed costs"),
+        "note": ("measured" if args.runs >= GOAL_RUNS else
+                 "measured at the runs shown and extrapolated linearly in runs to 1,000 per coalition "
+                 "(with 10 raid realisations)") + "; simulation dominates (the engine's cost per replication); "
+                "deriving a coalition's World and compiling a raid realisation are fixed costs",
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "shapley_value_protected_usd_M": {k: round(v["shapley"]["mean"] / 1e6, 1) for k, v in
                                           report["measures"]["value_protected_usd"]["partners"].items()},
