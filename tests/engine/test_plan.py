@@ -34,6 +34,12 @@ def test_plan_digests_each_window_as_its_definition_says(world, coordination):
         assert plan.slack_s[w] == max([world.threats.sample_period_s[windows.threat[w]], *gaps])
         a0, a1 = plan.allowed_start[w], plan.allowed_end[w]
         assert plan.allowed_launch_t_s[a0:a1].tolist() == launch[allowed].tolist()
+        run_end = plan.allowed_run_end_t_s[windows.start[w]:windows.end[w]]
+        for i in np.flatnonzero(allowed):
+            last = i
+            while last + 1 < allowed.size and allowed[last + 1]:
+                last += 1
+            assert run_end[i] == launch[last]
 
 
 @pytest.mark.parametrize("coordination", ["coordinated", "independent"])

@@ -55,6 +55,7 @@ class Plan(NamedTuple):
     allowed_start: np.ndarray  # window's allowed samples: allowed_start:allowed_end of allowed_*
     allowed_end: np.ndarray
     launch_t_s: np.ndarray  # (S,) per sample
+    allowed_run_end_t_s: np.ndarray  # for an allowed sample: the last launch of its run of allowed samples
     sample: np.ndarray  # index into the threat's trajectory samples
     reason: np.ndarray
     airspace: np.ndarray
@@ -107,6 +108,12 @@ def build_plan(windows, cells: list[tuple[int, list[int]]], n_threats: int, reac
     slack = sample_period_s[threat].astype(float)
     consecutive = (window_of[1:] == window_of[:-1]) & (np.diff(windows.sample) == 1)
     np.maximum.at(slack, window_of[:-1][consecutive], np.diff(launch)[consecutive])
+    # Runs of samples of one window with the same verdict: a refusal check that finds an allowed
+    # opportunity need not look again until the earliest launch passes the end of its run.
+    run_start = np.ones(launch.size, dtype=bool)
+    run_start[1:] = (allowed[1:] != allowed[:-1]) | (window_of[1:] != window_of[:-1])
+    run_last = np.append(np.flatnonzero(run_start)[1:], launch.size) - 1
+    run_end_t_s = launch[run_last[np.cumsum(run_start) - 1]] if launch.size else np.zeros(0)
 
     cell_of_unit = np.full(reaction_s.size, -1, dtype=np.int64)
     for c, (_, members) in enumerate(cells):
@@ -127,7 +134,7 @@ def build_plan(windows, cells: list[tuple[int, list[int]]], n_threats: int, reac
         opens_s=first_allowed - reaction, last_decision_s=last_allowed - reaction, slack_s=slack,
         last_refused_launch_s=last_refused, start=windows.start.astype(np.int64), end=windows.end.astype(np.int64),
         allowed_start=allowed_start.astype(np.int64), allowed_end=allowed_end.astype(np.int64),
-        launch_t_s=launch.astype(float), sample=windows.sample.astype(np.int64), reason=windows.reason.astype(np.int64),
+        launch_t_s=launch.astype(float), allowed_run_end_t_s=run_end_t_s.astype(float), sample=windows.sample.astype(np.int64), reason=windows.reason.astype(np.int64),
         airspace=windows.airspace.astype(np.int64),
         allowed_launch_t_s=launch[allowed_position].astype(float),
         allowed_intercept_t_s=windows.intercept_t_s[allowed_position].astype(float),
@@ -155,6 +162,7 @@ class BattleState(NamedTuple):
     own_track_t_s: np.ndarray  # (U, N) when the unit's own partner holds the threat
     engaged: np.ndarray  # (C, N) an engagement is under way
     refused: np.ndarray  # (U, N) a refusal is on record
+    refusal_clear_until_s: np.ndarray  # (W,) no refusal to record while the earliest launch is before this
     waiting_gain: np.ndarray  # (C, U, N) net gain of a shot waiting for that unit's channel (nan: none)
     waiting_threats: np.ndarray  # (C, U, N) the threats waiting for the unit: the first waiting_count
     waiting_count: np.ndarray  # (C, U)
@@ -202,6 +210,7 @@ def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s:
         magazine=magazine.astype(np.int64), ran_out_at=np.zeros(magazine.size, dtype=np.int64),
         free=free.astype(np.int64), own_track_t_s=own_track_t_s,
         engaged=np.zeros((cells, n), dtype=bool), refused=np.zeros((units, n), dtype=bool),
+        refusal_clear_until_s=np.full(rows, -INF),
         waiting_gain=np.full((cells, units, n), np.nan), waiting_threats=np.zeros((cells, units, n), dtype=np.int64),
         waiting_count=np.zeros((cells, units), dtype=np.int64),
         cached=np.zeros((cells, n), dtype=bool), cache_valid_until_s=np.zeros((cells, n)),
@@ -369,7 +378,7 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
         ready = t_s if remote_ok[w] else max(t_s, own_track_t_s[u, j])
         earliest = ready + reaction
         if last_refused_s[w] >= earliest:
-            if not state.refused[u, j]:
+            if not state.refused[u, j] and earliest > state.refusal_clear_until_s[w]:
                 _check_refusal(w, u, j, earliest, plan, state)
         elif last_decision_s[w] < closed_before:
             continue  # this window has closed
@@ -415,7 +424,10 @@ def _check_refusal(w, u, j, earliest_s, plan, state):
     geometric opportunity after `earliest_s` is refused."""
     s0, s1 = plan.start[w], plan.end[w]
     first = s0 + np.searchsorted(plan.launch_t_s[s0:s1], earliest_s)
-    if first >= s1 or plan.reason[first] == 0:  # Reason.ALLOWED
+    if first >= s1:
+        return
+    if plan.reason[first] == 0:  # Reason.ALLOWED, and so are the launches up to the end of its run
+        state.refusal_clear_until_s[w] = plan.allowed_run_end_t_s[first]
         return
     state.refused[u, j] = True
     row = state.counters[REFUSALS]

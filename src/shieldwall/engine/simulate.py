@@ -130,7 +130,7 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
         # Each shot spends an interceptor, so the magazines bound the shot rows.
         shots = Shots.empty(int(np.maximum(start, 0).sum()))
         loop = _replicate(plan, doctrine_values(scenario.doctrine), state, shots, fail_t,
-                          threats.impact_t_s.astype(float), cell_track, kill_u, outside)
+                          threats.impact_t_s.astype(float), threats.t_s, threats.n_samples, cell_track, kill_u, outside)
     return _outcome(world, state, scatter, track_t, warned_t, shots, *loop)
 
 
@@ -156,7 +156,8 @@ _FAIL, _INTERCEPT, _ASSESS, _TRACK, _EVALUATE = range(5)
 
 
 @kernel
-def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, cell_track_t_s, kill_u, outside):
+def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n_samples, cell_track_t_s, kill_u,
+               outside):
     """The event loop of one replication, in the style of SimPy's kernel: events at equal times
     are ordered by kind, then by insertion, so a replication is bit-reproducible for a given seed.
 
@@ -170,7 +171,7 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, cell_track_t_
     fate = np.full(n, LEAKED, dtype=np.int8)
     fate_t = impact_t_s.copy()
     killer = np.full(n, -1, dtype=np.int64)
-    fate_sample = np.full(n, -1, dtype=np.int64)  # -1: found afterwards from the fate time
+    fate_sample = n_samples - 1  # where the threat is when its fate is sealed: impact unless stopped
     fate_airspace = np.full(n, -1, dtype=np.int64)  # where intercepted: the airspace of the intercept point
     shots_at = np.zeros(n, dtype=np.int64)
     n_shots = 0
@@ -206,6 +207,8 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, cell_track_t_
                 if alive[j] and t < impact_t_s[j]:
                     alive[j] = False
                     fate[j], fate_t[j] = FAILED, t
+                    # The next trajectory sample (failures fall between samples).
+                    fate_sample[j] = min(np.searchsorted(sample_t_s[j, :n_samples[j]], t), n_samples[j] - 1)
             elif kind == _INTERCEPT:
                 state.free[u] += 1
                 if not is_freed[u]:
@@ -339,11 +342,6 @@ def _outcome(world: World, state, scatter, track_t, warned_t, shots, fate, fate_
     threats = world.threats
     scenario = world.scenario
     n = threats.count
-    last = threats.n_samples - 1
-    fate_sample = np.where(fate == LEAKED, last, fate_sample)
-    failed = np.flatnonzero(fate == FAILED)  # the next sample in time (failures fall between samples)
-    after = np.count_nonzero(threats.t_s[failed] < fate_t[failed, None], axis=1)
-    fate_sample[failed] = np.minimum(after, last[failed])
     idx = np.arange(n)
     lat = threats.lat_deg[idx, fate_sample].copy()
     lon = threats.lon_deg[idx, fate_sample].copy()
