@@ -287,18 +287,24 @@ def _ballistic(scenario, raid, aim, types, idx, period):
         raise ScenarioError(scenario.name, problems) from None
 
 
-def _valid_mask(threats: Threats) -> np.ndarray:
-    return np.arange(threats.t_s.shape[1])[None, :] < threats.n_samples[:, None]
-
-
 class _GeometryCache:
     """Coverage of each sensor and envelope samples of each fire unit against one realisation's
-    threats, computed on first use and keyed by the sensor's or unit's full definition."""
+    threats, computed on first use and keyed by the sensor's or unit's full definition.
+
+    Works on the valid trajectory samples only, flattened in row-major (threat, sample) order:
+    the padding after a short trajectory is never tested.
+    """
 
     def __init__(self, threats: Threats):
         self.threats = threats
-        self.valid = _valid_mask(threats)
-        self.ecef = geo.geodetic_to_ecef(threats.lat_deg, threats.lon_deg, threats.alt_m)
+        valid = np.arange(threats.t_s.shape[1])[None, :] < threats.n_samples[:, None]
+        self.rows, self.cols = np.nonzero(valid)
+        self.t_s = threats.t_s[self.rows, self.cols]
+        self.lat_deg = threats.lat_deg[self.rows, self.cols]
+        self.lon_deg = threats.lon_deg[self.rows, self.cols]
+        self.alt_m = threats.alt_m[self.rows, self.cols]
+        self.threat_class = threats.threat_class[self.rows]
+        self.ecef = geo.geodetic_to_ecef(self.lat_deg, self.lon_deg, self.alt_m)
         self._coverage: dict = {}
         self._engagements: dict = {}
 
@@ -322,16 +328,14 @@ class _GeometryCache:
         if sensor.platform == "space":
             return empty
         max_range = np.array([kind.range_m[c].value if c in kind.range_m else -1.0 for c in THREAT_CLASSES])
-        seen = self.valid & (self._slant_m(sensor.position[0], sensor.position[1], sensor.altitude_m)
-                             <= max_range[threats.threat_class][:, None])
-        rows, cols = np.nonzero(seen)
-        if rows.size:
-            visible = geo.is_visible(
-                sensor.position[0], sensor.position[1], sensor.altitude_m,
-                threats.lat_deg[rows, cols], threats.lon_deg[rows, cols], threats.alt_m[rows, cols],
-            )
-            seen[rows[~visible], cols[~visible]] = False
-        return _intervals(seen, threats.t_s) or empty
+        latitude, longitude, altitude = sensor.position[0], sensor.position[1], sensor.altitude_m
+        seen = np.flatnonzero(self._slant_m(latitude, longitude, altitude) <= max_range[self.threat_class])
+        if seen.size:
+            seen = seen[geo.is_visible(latitude, longitude, altitude,
+                                       self.lat_deg[seen], self.lon_deg[seen], self.alt_m[seen])]
+        mask = np.zeros(threats.t_s.shape, dtype=bool)
+        mask[self.rows[seen], self.cols[seen]] = True
+        return _intervals(mask, threats.t_s) or empty
 
     def engagements(self, unit, catalog) -> dict[str, np.ndarray]:
         """Every trajectory sample inside the unit's interceptor envelope, with its launch time."""
@@ -342,20 +346,17 @@ class _GeometryCache:
         return self._engagements[key]
 
     def _compute_engagements(self, unit, kind) -> dict[str, np.ndarray]:
-        threats = self.threats
         pk = np.array([kind.kill_probability[c].value if c in kind.kill_probability else 0.0 for c in THREAT_CLASSES])
         slant = self._slant_m(unit.position[0], unit.position[1], 0.0)
-        inside = (
-            self.valid
-            & (pk[threats.threat_class] > 0)[:, None]
+        inside = np.flatnonzero(
+            (pk[self.threat_class] > 0)
             & (slant >= kind.min_range_m.value) & (slant <= kind.max_range_m.value)
-            & (threats.alt_m >= kind.min_altitude_m.value) & (threats.alt_m <= kind.max_altitude_m.value)
+            & (self.alt_m >= kind.min_altitude_m.value) & (self.alt_m <= kind.max_altitude_m.value)
         )
-        rows, cols = np.nonzero(inside)
-        intercept = threats.t_s[rows, cols]
-        launch = intercept - slant[rows, cols] / kind.average_speed_mps.value
+        rows, cols, intercept = self.rows[inside], self.cols[inside], self.t_s[inside]
+        launch = intercept - slant[inside] / kind.average_speed_mps.value
         # A threat cannot be engaged before it exists: launch times before its launch are dropped.
-        keep = launch >= threats.launch_t_s[rows]
+        keep = launch >= self.threats.launch_t_s[rows]
         rows, cols, intercept, launch = rows[keep], cols[keep], intercept[keep], launch[keep]
         order = np.lexsort((launch, rows))
         return {"threat": rows[order], "sample": cols[order], "intercept": intercept[order],
