@@ -305,8 +305,18 @@ class _GeometryCache:
         self.alt_m = threats.alt_m[self.rows, self.cols]
         self.threat_class = threats.threat_class[self.rows]
         self.ecef = geo.geodetic_to_ecef(self.lat_deg, self.lon_deg, self.alt_m)
+        self.first_flat = np.concatenate([[0], np.cumsum(threats.n_samples)[:-1]]).astype(np.int64)
         self._coverage: dict = {}
         self._engagements: dict = {}
+        self._airspace: dict = {}
+
+    def airspace(self, scenario: Scenario, rules: CoalitionRules, threat: np.ndarray, sample: np.ndarray) -> np.ndarray:
+        """The airspace (CoalitionRules.locate) of each given trajectory sample, located once per
+        realisation and set of airspace boundaries, whatever the fire units and partners."""
+        key = (tuple((a.id, a.country, str(a.polygon)) for a in scenario.airspaces), scenario.airspace_ceiling_m)
+        if key not in self._airspace:
+            self._airspace[key] = rules.locate(self.lat_deg, self.lon_deg, self.alt_m).astype(np.int64)
+        return self._airspace[key][self.first_flat[threat] + sample]
 
     def _slant_m(self, lat_deg: float, lon_deg: float, alt_m: float) -> np.ndarray:
         x, y, z = self.ecef
@@ -393,7 +403,7 @@ def _windows(scenario: Scenario, threats: Threats, geometry: _GeometryCache, rul
         rows, cols = samples["threat"], samples["sample"]
         if rows.size == 0:
             continue
-        airspace = rules.locate(threats.lat_deg[rows, cols], threats.lon_deg[rows, cols], threats.alt_m[rows, cols])
+        airspace = geometry.airspace(scenario, rules, rows, cols)
         parts.append({
             "unit": np.full(rows.size, u, dtype=np.int64), "threat": rows.astype(np.int64),
             "sample": cols.astype(np.int64), "launch": samples["launch"], "intercept": samples["intercept"],
