@@ -52,6 +52,17 @@ def _progress(description: str):
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
+def _deliver(report: dict, path: Optional[Path], as_json: bool, print_tables) -> None:
+    """Save the report for the after-action report (when a results folder was given), then
+    print it as JSON or as tables."""
+    if path is not None:
+        path.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    if as_json:
+        emit_json(report)
+    else:
+        print_tables(report)
+
+
 def _est(d: dict, digits: int = 1, scale: float = 1.0) -> str:
     from shieldwall.results import Estimate
 
@@ -104,12 +115,7 @@ def value(
                                    cache=not no_cache, progress=progress)
     except ValueError as error:
         fail(str(error))
-    if folder is not None:
-        (folder / "value.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    if as_json:
-        emit_json(report)
-        return
-    _print_value(report)
+    _deliver(report, folder / "value.json" if folder else None, as_json, _print_value)
 
 
 def _print_value(r: dict) -> None:
@@ -205,12 +211,7 @@ def compare(
             object.__setattr__(v, "name", "; ".join(v.changes) or "variant")
     with _progress(f"{loaded.name}: variants") as progress:
         report = run_compare(loaded, variants, settings, workers, cache=not no_cache, progress=progress)
-    if folder is not None:
-        (folder / "compare.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    if as_json:
-        emit_json(report)
-        return
-    _print_compare(report)
+    _deliver(report, folder / "compare.json" if folder else None, as_json, _print_compare)
 
 
 _COMPARE_ROWS = (
@@ -288,10 +289,7 @@ def campaign(
         fail(f"absorb options: {error.errors(include_url=False)[0]['msg']}")
     except ValueError as error:
         fail(str(error))
-    if as_json:
-        emit_json(report)
-        return
-    _print_campaign(report)
+    _deliver(report, None, as_json, _print_campaign)
 
 
 def _print_campaign(r: dict) -> None:

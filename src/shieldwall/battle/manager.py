@@ -28,6 +28,8 @@ TIME_TOLERANCE_S = 1e-6
 
 INF = np.inf
 
+_ALLOWED = int(Reason.ALLOWED)  # a plain int, which compiled code takes as a constant
+
 CHEAPER_SHOT_PK_MARGIN = 0.05
 """A later shot counts as 'as likely to kill' when its Pk is at most this much lower."""
 
@@ -89,7 +91,7 @@ def build_plan(windows, cells: list[tuple[int, list[int]]], n_threats: int, reac
     unit, threat = windows.unit, windows.threat
     n_windows = unit.size
     window_of = np.repeat(np.arange(n_windows), windows.end - windows.start)
-    allowed = windows.reason == Reason.ALLOWED
+    allowed = windows.reason == _ALLOWED
     allowed_position = np.flatnonzero(allowed)
     allowed_start = np.searchsorted(allowed_position, windows.start)
     allowed_end = np.searchsorted(allowed_position, windows.end)
@@ -113,7 +115,7 @@ def build_plan(windows, cells: list[tuple[int, list[int]]], n_threats: int, reac
     run_start = np.ones(launch.size, dtype=bool)
     run_start[1:] = (allowed[1:] != allowed[:-1]) | (window_of[1:] != window_of[:-1])
     run_last = np.append(np.flatnonzero(run_start)[1:], launch.size) - 1
-    run_end_t_s = launch[run_last[np.cumsum(run_start) - 1]] if launch.size else np.zeros(0)
+    run_end_t_s = launch[run_last[np.cumsum(run_start) - 1]]
 
     cell_of_unit = np.full(reaction_s.size, -1, dtype=np.int64)
     for c, (_, members) in enumerate(cells):
@@ -129,17 +131,14 @@ def build_plan(windows, cells: list[tuple[int, list[int]]], n_threats: int, reac
         pieces.append(mine)
         offset += mine.size
     return Plan(
-        unit=unit.astype(np.int64), threat=threat.astype(np.int64), kill_probability=windows.kill_probability.astype(float),
-        reaction_s=reaction.astype(float), cost_usd=cost_usd[unit].astype(float), remote_ok=remote_ok[unit].astype(bool),
-        opens_s=first_allowed - reaction, last_decision_s=last_allowed - reaction, slack_s=slack,
-        last_refused_launch_s=last_refused, start=windows.start.astype(np.int64), end=windows.end.astype(np.int64),
-        allowed_start=allowed_start.astype(np.int64), allowed_end=allowed_end.astype(np.int64),
-        launch_t_s=launch.astype(float), allowed_run_end_t_s=run_end_t_s.astype(float), sample=windows.sample.astype(np.int64), reason=windows.reason.astype(np.int64),
-        airspace=windows.airspace.astype(np.int64),
-        allowed_launch_t_s=launch[allowed_position].astype(float),
-        allowed_intercept_t_s=windows.intercept_t_s[allowed_position].astype(float),
-        allowed_position=allowed_position.astype(np.int64),
-        cell_start=cell_start, cell_windows=np.concatenate(pieces).astype(np.int64) if pieces else np.zeros(0, np.int64),
+        unit=unit, threat=threat, kill_probability=windows.kill_probability, reaction_s=reaction,
+        cost_usd=cost_usd[unit], remote_ok=remote_ok[unit], opens_s=first_allowed - reaction,
+        last_decision_s=last_allowed - reaction, slack_s=slack, last_refused_launch_s=last_refused,
+        start=windows.start, end=windows.end, allowed_start=allowed_start, allowed_end=allowed_end,
+        launch_t_s=launch, allowed_run_end_t_s=run_end_t_s, sample=windows.sample, reason=windows.reason,
+        airspace=windows.airspace, allowed_launch_t_s=launch[allowed_position],
+        allowed_intercept_t_s=windows.intercept_t_s[allowed_position], allowed_position=allowed_position,
+        cell_start=cell_start, cell_windows=np.concatenate(pieces) if pieces else np.zeros(0, np.int64),
         first_look_s=first_look, value_usd=np.asarray(value_usd, dtype=float), max_options=max(max_options, 1),
     )
 
@@ -278,7 +277,7 @@ def decide(t_s, c, threats, plan, doctrine, state, outside):
             else:
                 busy_threat[n_busy] = j
                 busy_window[n_busy] = w
-                busy_gain[n_busy] = plan.value_usd[j] * pk - weight * shots * plan.cost_usd[w]
+                busy_gain[n_busy] = _net_gain(plan.value_usd[j], pk, shots, plan.cost_usd[w], weight)
                 n_busy += 1
         if state.cache_retry_s[c, j] < INF:
             retry_threat[n_retry] = j
@@ -296,7 +295,7 @@ def decide(t_s, c, threats, plan, doctrine, state, outside):
         _wait(c, busy_threat[e], plan.unit[busy_window[e]], busy_gain[e], state)
     for e in range(n_cand):
         w = cand_window[e]
-        gain = plan.value_usd[cand_threat[e]] * cand_pk[e] - weight * cand_shots[e] * plan.cost_usd[w]
+        gain = _net_gain(plan.value_usd[cand_threat[e]], cand_pk[e], cand_shots[e], plan.cost_usd[w], weight)
         if gain > 0:
             _wait(c, cand_threat[e], plan.unit[w], gain, state)
     kept = 0
@@ -305,6 +304,12 @@ def decide(t_s, c, threats, plan, doctrine, state, outside):
             retry_threat[kept], retry_t_s[kept] = retry_threat[e], retry_t_s[e]
             kept += 1
     return chosen, retry_threat[:kept], retry_t_s[:kept]
+
+
+@inline_kernel
+def _net_gain(value_usd, kill_probability, shots, cost_usd, weight):
+    """Expected value saved by a salvo less its weighted cost: what assignment maximises."""
+    return value_usd * kill_probability - weight * shots * cost_usd
 
 
 @inline_kernel
@@ -426,7 +431,7 @@ def _check_refusal(w, u, j, earliest_s, plan, state):
     first = s0 + np.searchsorted(plan.launch_t_s[s0:s1], earliest_s)
     if first >= s1:
         return
-    if plan.reason[first] == 0:  # Reason.ALLOWED, and so are the launches up to the end of its run
+    if plan.reason[first] == _ALLOWED:  # and so are the launches up to the end of its run
         state.refusal_clear_until_s[w] = plan.allowed_run_end_t_s[first]
         return
     state.refused[u, j] = True
@@ -447,6 +452,12 @@ def _hold_for_cheaper(now_window, now_position, later_window, later_position, us
 
     Keeps the shots it does not drop at the front of `now_*`; returns how many, and the earliest
     time a held shot's replacement can be decided."""
+    # The look left after each later shot: the last decision time of another unit's window.
+    depth = np.full(later_window.size, -INF)
+    for f in range(later_window.size):
+        for w3 in usable:
+            if plan.unit[w3] != plan.unit[later_window[f]]:
+                depth[f] = max(depth[f], plan.last_decision_s[w3])
     kept, deferred_to = 0, INF
     for e in range(now_window.size):
         w, k = now_window[e], now_position[e]
@@ -457,11 +468,7 @@ def _hold_for_cheaper(now_window, now_position, later_window, later_position, us
                     or plan.kill_probability[w2] < plan.kill_probability[w] - CHEAPER_SHOT_PK_MARGIN):
                 continue
             a = plan.allowed_start[w2] + later_position[f]
-            depth = -INF
-            for w3 in usable:
-                if plan.unit[w3] != plan.unit[w2]:
-                    depth = max(depth, plan.last_decision_s[w3])
-            if plan.allowed_intercept_t_s[a] + look_s <= depth:
+            if plan.allowed_intercept_t_s[a] + look_s <= depth[f]:
                 alternative = min(alternative, plan.allowed_launch_t_s[a] - plan.reaction_s[w2])
         if alternative < INF:
             deferred_to = min(deferred_to, alternative)
@@ -485,7 +492,7 @@ def _assign(cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value
         best, best_gain = -1, 0.0
         value = value_usd[cand_threat[0]]
         for e in range(n):  # first of equals wins, as in the greedy's tie rule
-            gain = value * cand_pk[e] - weight * cand_shots[e] * cost_usd[cand_window[e]]
+            gain = _net_gain(value, cand_pk[e], cand_shots[e], cost_usd[cand_window[e]], weight)
             if gain > best_gain:
                 best, best_gain = e, gain
         return np.array([best], dtype=np.int64) if best >= 0 else np.zeros(0, dtype=np.int64)

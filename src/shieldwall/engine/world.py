@@ -310,13 +310,14 @@ class _GeometryCache:
         self._engagements: dict = {}
         self._airspace: dict = {}
 
-    def airspace(self, scenario: Scenario, rules: CoalitionRules, threat: np.ndarray, sample: np.ndarray) -> np.ndarray:
-        """The airspace (CoalitionRules.locate) of each given trajectory sample, located once per
-        realisation and set of airspace boundaries, whatever the fire units and partners."""
+    def airspace(self, scenario: Scenario, rules: CoalitionRules) -> np.ndarray:
+        """The airspace (CoalitionRules.locate) of every valid trajectory sample, indexed by
+        `first_flat[threat] + sample`; located once per realisation and set of airspace
+        boundaries, whatever the fire units and partners."""
         key = (tuple((a.id, a.country, str(a.polygon)) for a in scenario.airspaces), scenario.airspace_ceiling_m)
         if key not in self._airspace:
             self._airspace[key] = rules.locate(self.lat_deg, self.lon_deg, self.alt_m).astype(np.int64)
-        return self._airspace[key][self.first_flat[threat] + sample]
+        return self._airspace[key]
 
     def _slant_m(self, lat_deg: float, lon_deg: float, alt_m: float) -> np.ndarray:
         x, y, z = self.ecef
@@ -397,37 +398,35 @@ def _merge_coverage(parts: list[dict[str, np.ndarray]]) -> Coverage:
 
 def _windows(scenario: Scenario, threats: Threats, geometry: _GeometryCache, rules: CoalitionRules) -> Windows:
     """Every fire unit's envelope samples with the coalition rules applied, cut into windows."""
+    located = geometry.airspace(scenario, rules)
+    columns = {"unit": np.int64, "threat": np.int64, "sample": np.int64, "launch": float, "intercept": float,
+               "airspace": np.int64, "reason": np.int64, "pk": float}
     parts = []
     for u, unit in enumerate(scenario.fire_units):
         samples = geometry.engagements(unit, scenario.catalog)
         rows, cols = samples["threat"], samples["sample"]
-        if rows.size == 0:
-            continue
-        airspace = geometry.airspace(scenario, rules, rows, cols)
+        airspace = located[geometry.first_flat[rows] + cols]
         parts.append({
-            "unit": np.full(rows.size, u, dtype=np.int64), "threat": rows.astype(np.int64),
-            "sample": cols.astype(np.int64), "launch": samples["launch"], "intercept": samples["intercept"],
-            "airspace": airspace.astype(np.int64),
-            "reason": rules.refusal(u, samples["launch"], samples["intercept"], airspace).astype(np.int64),
+            "unit": np.full(rows.size, u), "threat": rows, "sample": cols,
+            "launch": samples["launch"], "intercept": samples["intercept"], "airspace": airspace,
+            "reason": rules.refusal(u, samples["launch"], samples["intercept"], airspace),
             "pk": samples["pk"][threats.threat_class[rows]],
         })
-    flat = {k: np.concatenate([p[k] for p in parts]) if parts else np.empty(0) for k in
-            ("unit", "threat", "sample", "launch", "intercept", "airspace", "reason", "pk")}
+    flat = {k: np.concatenate([p[k] for p in parts]).astype(dtype, copy=False) if parts else np.empty(0, dtype)
+            for k, dtype in columns.items()}
     # Each unit's samples come sorted by (threat, launch time); a stable sort by (threat, unit)
     # keeps that order inside each window.
     order = np.lexsort((flat["unit"], flat["threat"]))
     flat = {k: v[order] for k, v in flat.items()}
-    unit = flat["unit"].astype(np.int64)
-    threat = flat["threat"].astype(np.int64)
+    unit, threat = flat["unit"], flat["threat"]
     new = np.ones(unit.size, dtype=bool)
     new[1:] = (unit[1:] != unit[:-1]) | (threat[1:] != threat[:-1])
     start = np.flatnonzero(new)
     end = np.append(start[1:], unit.size)
     return Windows(
-        unit=unit[start], threat=threat[start], kill_probability=flat["pk"][start].astype(float),
-        start=start, end=end, launch_t_s=flat["launch"].astype(float),
-        intercept_t_s=flat["intercept"].astype(float), sample=flat["sample"].astype(np.int64),
-        airspace=flat["airspace"].astype(np.int64), reason=flat["reason"].astype(np.int64),
+        unit=unit[start], threat=threat[start], kill_probability=flat["pk"][start], start=start, end=end,
+        launch_t_s=flat["launch"], intercept_t_s=flat["intercept"], sample=flat["sample"],
+        airspace=flat["airspace"], reason=flat["reason"],
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from shieldwall.geo._geodesy import WGS84_GEOD, geodesic_inverse, geodetic_to_ecef
+from shieldwall.geo._geodesy import WGS84_GEOD, geodesic_inverse, slant_range_m
 
 EARTH_MEAN_RADIUS_M = 6_371_000.0
 """Mean Earth radius, the IUGG mean radius R1 = 6,371,008.8 m (H. Moritz, "Geodetic Reference
@@ -56,9 +56,7 @@ def is_visible(
     (A. Schur's comparison theorem; e.g. M. do Carmo, *Differential Geometry of Curves and
     Surfaces*, 1976, section 5-7). The result is the same as solving every geodesic.
     """
-    sx, sy, sz = geodetic_to_ecef(sensor_lat_deg, sensor_lon_deg, 0.0)
-    tx, ty, tz = geodetic_to_ecef(target_lat_deg, target_lon_deg, 0.0)
-    chord = np.sqrt((sx - tx) ** 2 + (sy - ty) ** 2 + (sz - tz) ** 2)
+    chord = slant_range_m(sensor_lat_deg, sensor_lon_deg, 0.0, target_lat_deg, target_lon_deg, 0.0)
     horizon = radar_horizon_m(sensor_alt_m, target_alt_m, k_factor)
     chord, horizon = np.broadcast_arrays(chord, horizon)
     rho = WGS84_GEOD.b ** 2 / WGS84_GEOD.a
