@@ -30,6 +30,10 @@ INF = np.inf
 
 _ALLOWED = int(Reason.ALLOWED)  # a plain int, which compiled code takes as a constant
 
+MAX_SHOTS_PER_THREAT = 16
+"""Most interceptors fired at one threat in a replication: kill draws are pre-drawn per threat
+(common random numbers), the k-th shot at a threat using draw k, so no draw is ever reused."""
+
 CHEAPER_SHOT_PK_MARGIN = 0.05
 """A later shot counts as 'as likely to kill' when its Pk is at most this much lower."""
 
@@ -51,6 +55,10 @@ class Plan(NamedTuple):
     opens_s: np.ndarray  # first allowed launch less the reaction time (inf: none allowed)
     last_decision_s: np.ndarray  # last allowed launch less the reaction time (-inf: none allowed)
     slack_s: np.ndarray  # a launch this soon after the earliest possible one cannot be improved on
+    channels: np.ndarray  # (U,) fire channels of each unit
+    demand_start: np.ndarray  # (U + 1,) unit u's windows in demand_open_s/close_s: demand_start[u]:demand_start[u + 1]
+    demand_open_s: np.ndarray  # first allowed launch of each of the unit's windows, sorted
+    demand_close_s: np.ndarray  # last allowed launch of each of the unit's windows, sorted
     last_refused_launch_s: np.ndarray  # last refused opportunity (-inf: none)
     start: np.ndarray  # window's samples: start:end of the per-sample arrays
     end: np.ndarray
@@ -86,7 +94,7 @@ def doctrine_values(doctrine) -> DoctrineValues:
 
 def build_plan(windows, cells: list[tuple[int, list[int]]], n_threats: int, reaction_s: np.ndarray,
                cost_usd: np.ndarray, remote_ok: np.ndarray, sample_period_s: np.ndarray,
-               value_usd: np.ndarray) -> Plan:
+               value_usd: np.ndarray, channels: np.ndarray) -> Plan:
     """Digest the engagement windows (engine.world.Windows) for the battle manager, vectorised."""
     unit, threat = windows.unit, windows.threat
     n_windows = unit.size
@@ -116,6 +124,12 @@ def build_plan(windows, cells: list[tuple[int, list[int]]], n_threats: int, reac
     run_start[1:] = (allowed[1:] != allowed[:-1]) | (window_of[1:] != window_of[:-1])
     run_last = np.append(np.flatnonzero(run_start)[1:], launch.size) - 1
     run_end_t_s = launch[run_last[np.cumsum(run_start) - 1]]
+    # Each unit's windows as a load profile: how many threats it could be firing at, at any time.
+    units = reaction_s.size
+    by_unit = np.flatnonzero(any_allowed)[np.argsort(unit[any_allowed], kind="stable")]
+    demand_start = np.searchsorted(unit[by_unit], np.arange(units + 1))
+    demand_open = np.concatenate([np.sort(first_allowed[by_unit[demand_start[u]:demand_start[u + 1]]]) for u in range(units)] or [np.zeros(0)])
+    demand_close = np.concatenate([np.sort(last_allowed[by_unit[demand_start[u]:demand_start[u + 1]]]) for u in range(units)] or [np.zeros(0)])
 
     cell_of_unit = np.full(reaction_s.size, -1, dtype=np.int64)
     for c, (_, members) in enumerate(cells):
@@ -133,7 +147,8 @@ def build_plan(windows, cells: list[tuple[int, list[int]]], n_threats: int, reac
     return Plan(
         unit=unit, threat=threat, kill_probability=windows.kill_probability, reaction_s=reaction,
         cost_usd=cost_usd[unit], remote_ok=remote_ok[unit], opens_s=first_allowed - reaction,
-        last_decision_s=last_allowed - reaction, slack_s=slack, last_refused_launch_s=last_refused,
+        last_decision_s=last_allowed - reaction, slack_s=slack, channels=np.asarray(channels, dtype=np.int64),
+        demand_start=demand_start, demand_open_s=demand_open, demand_close_s=demand_close, last_refused_launch_s=last_refused,
         start=windows.start, end=windows.end, allowed_start=allowed_start, allowed_end=allowed_end,
         launch_t_s=launch, allowed_run_end_t_s=run_end_t_s, sample=windows.sample, reason=windows.reason,
         airspace=windows.airspace, allowed_launch_t_s=launch[allowed_position],
@@ -158,6 +173,7 @@ class BattleState(NamedTuple):
     magazine: np.ndarray  # (U,) interceptors left
     ran_out_at: np.ndarray  # (U,) the count of depleted units when this one ran out (0: not yet, or at the start)
     free: np.ndarray  # (U,) free fire channels
+    shots_at: np.ndarray  # (N,) interceptors fired at each threat so far
     own_track_t_s: np.ndarray  # (U, N) when the unit's own partner holds the threat
     engaged: np.ndarray  # (C, N) an engagement is under way
     refused: np.ndarray  # (U, N) a refusal is on record
@@ -207,7 +223,7 @@ def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s:
     rows = plan.unit.size
     return BattleState(
         magazine=magazine.astype(np.int64), ran_out_at=np.zeros(magazine.size, dtype=np.int64),
-        free=free.astype(np.int64), own_track_t_s=own_track_t_s,
+        free=free.astype(np.int64), shots_at=np.zeros(n, dtype=np.int64), own_track_t_s=own_track_t_s,
         engaged=np.zeros((cells, n), dtype=bool), refused=np.zeros((units, n), dtype=bool),
         refusal_clear_until_s=np.full(rows, -INF),
         waiting_gain=np.full((cells, units, n), np.nan), waiting_threats=np.zeros((cells, units, n), dtype=np.int64),
@@ -252,6 +268,8 @@ def decide(t_s, c, threats, plan, doctrine, state, outside):
     weight = doctrine.cost_weight
     depleted = state.counters[DEPLETED_UNITS]
     for j in threats:
+        if state.shots_at[j] >= MAX_SHOTS_PER_THREAT:
+            continue
         if not state.cached[c, j] or state.cache_valid_until_s[c, j] < t_s:
             _evaluate(t_s, c, j, plan, doctrine, state)
         elif state.cache_depleted[c, j] != depleted:
@@ -285,10 +303,34 @@ def decide(t_s, c, threats, plan, doctrine, state, outside):
             n_retry += 1
     chosen = _assign(cand_threat[:n_cand], cand_window[:n_cand], cand_shots[:n_cand], cand_pk[:n_cand],
                      plan.unit, plan.cost_usd, plan.value_usd, state.free, state.magazine, weight, outside)
-    for e in chosen:
-        j = cand_threat[e]
-        state.engaged[c, j] = True
+    # The assignment counts engagements against min(channels, rounds), but a salvo takes several
+    # rounds: engagements are committed in order of net gain, each with the rounds still left;
+    # one left with none is looked at again at once (other units may take it).
+    if chosen.size > 1:
+        gains = np.empty(chosen.size)
+        for i in range(chosen.size):
+            e = chosen[i]
+            gains[i] = -_net_gain(plan.value_usd[cand_threat[e]], cand_pk[e], cand_shots[e],
+                                  plan.cost_usd[cand_window[e]], weight)
+        chosen = chosen[np.argsort(gains, kind="mergesort")]
+    kept = 0
+    for i in range(chosen.size):
+        e = chosen[i]
+        j, w = cand_threat[e], cand_window[e]
+        u = plan.unit[w]
+        shots = min(cand_shots[e], state.magazine[u], MAX_SHOTS_PER_THREAT - state.shots_at[j])
         state.cached[c, j] = False
+        if shots <= 0 or state.free[u] <= 0:
+            retry_threat[n_retry] = j
+            retry_t_s[n_retry] = t_s
+            n_retry += 1
+            continue
+        cand_shots[e] = shots
+        _commit(u, j, shots, state)
+        state.engaged[c, j] = True
+        chosen[kept] = e
+        kept += 1
+    chosen = chosen[:kept]
     # Outbid for a channel or an interceptor: look again when one frees. A shot not worth its
     # cost now is looked at again only when the threat's next window opens.
     for e in range(n_busy):
@@ -304,6 +346,24 @@ def decide(t_s, c, threats, plan, doctrine, state, outside):
             retry_threat[kept], retry_t_s[kept] = retry_threat[e], retry_t_s[e]
             kept += 1
     return chosen, retry_threat[:kept], retry_t_s[:kept]
+
+
+@inline_kernel
+def _commit(u, j, shots, state):
+    """Start an engagement of threat j by unit u with `shots` interceptors: a fire channel and
+    the rounds are taken until `release_channel`."""
+    state.magazine[u] -= shots
+    state.free[u] -= 1
+    state.shots_at[j] += shots
+    if state.magazine[u] <= 0:
+        state.counters[DEPLETED_UNITS] += 1
+        state.ran_out_at[u] = state.counters[DEPLETED_UNITS]
+
+
+@inline_kernel
+def release_channel(u, state):
+    """An engagement of unit u has ended: its fire channel is free again."""
+    state.free[u] += 1
 
 
 @inline_kernel
@@ -365,6 +425,13 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
     windows, unit, magazine, own_track_t_s = plan.cell_windows, plan.unit, state.magazine, state.own_track_t_s
     reaction_s, slack_s, opens_s, remote_ok = plan.reaction_s, plan.slack_s, plan.opens_s, plan.remote_ok
     last_decision_s, last_refused_s = plan.last_decision_s, plan.last_refused_launch_s
+    allowed_intercept_t_s = plan.allowed_intercept_t_s
+    # The last decision any unit with rounds can take on j: a look is kept while a shot's
+    # intercept plus the kill assessment comes before it.
+    for idx in range(first, last):
+        w = windows[idx]
+        if magazine[unit[w]] > 0:
+            last_chance = max(last_chance, last_decision_s[w])
     allowed_start, allowed_end, allowed_launch_t_s = plan.allowed_start, plan.allowed_end, plan.allowed_launch_t_s
     for idx in range(first, last):
         w = windows[idx]
@@ -373,7 +440,6 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
             continue
         usable[n_usable] = w
         n_usable += 1
-        last_chance = max(last_chance, last_decision_s[w])
         reaction, slack, opens = reaction_s[w], slack_s[w], opens_s[w]
         if opens - t_s > slack and last_refused_s[w] - reaction < t_s and remote_ok[w] and not keep_later:
             # Not open yet, nothing refused before it: its first launch is its next chance.
@@ -382,12 +448,20 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
             continue
         ready = t_s if remote_ok[w] else max(t_s, own_track_t_s[u, j])
         earliest = ready + reaction
+        a0, a1 = allowed_start[w], allowed_end[w]
+        if _congested(u, t_s, plan):
+            # More threats in reach than channels: a channel is held for the whole fly-out, so
+            # fire at the shortest fly-out that still leaves a look (the unit's own or a later
+            # layer's) rather than at the longest range.
+            k = np.searchsorted(allowed_intercept_t_s[a0:a1], last_chance - look_s, side="right")
+            if k > 0 and allowed_launch_t_s[a0 + k - 1] > earliest:
+                earliest = allowed_launch_t_s[a0 + k - 1]
+                ready = max(ready, earliest - reaction)
         if last_refused_s[w] >= earliest:
             if not state.refused[u, j] and earliest > state.refusal_clear_until_s[w]:
                 _check_refusal(w, u, j, earliest, plan, state)
         elif last_decision_s[w] < closed_before:
             continue  # this window has closed
-        a0, a1 = allowed_start[w], allowed_end[w]
         k = np.searchsorted(allowed_launch_t_s[a0:a1], earliest - TIME_TOLERANCE_S)
         if k == a1 - a0:
             continue
@@ -421,6 +495,15 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
     state.cache_valid_until_s[c, j] = valid_until
     state.cache_depleted[c, j] = state.counters[DEPLETED_UNITS]
     state.cached[c, j] = True
+
+
+@inline_kernel
+def _congested(u, t_s, plan):
+    """Whether unit u has more threats with an allowed window open at `t_s` than fire channels."""
+    d0, d1 = plan.demand_start[u], plan.demand_start[u + 1]
+    opened = np.searchsorted(plan.demand_open_s[d0:d1], t_s, side="right")
+    closed = np.searchsorted(plan.demand_close_s[d0:d1], t_s)
+    return opened - closed > plan.channels[u]
 
 
 @inline_kernel

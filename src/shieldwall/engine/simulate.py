@@ -17,12 +17,13 @@ from shieldwall._compiled import inline_kernel, kernel
 
 from shieldwall import geo
 from shieldwall.battle.manager import (
-    DEPLETED_UNITS,
+    MAX_SHOTS_PER_THREAT,
     REFUSALS,
     decide,
     doctrine_values,
     new_state,
     outside_assigner,
+    release_channel,
     stop_waiting,
 )
 from shieldwall.engine.world import World
@@ -33,8 +34,6 @@ FATES = ("failed", "intercepted", "leaked")
 FAILED, INTERCEPTED, LEAKED = range(3)
 SHOT_RESULTS = ("miss", "kill", "target-gone")
 MISS, KILL, TARGET_GONE = range(3)
-MAX_SHOTS_PER_THREAT = 16
-"""Kill draws are pre-drawn per threat (common random numbers); a threat's k-th shot uses draw k."""
 
 INF = np.inf
 
@@ -173,7 +172,6 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
     killer = np.full(n, -1, dtype=np.int64)
     fate_sample = n_samples - 1  # where the threat is when its fate is sealed: impact unless stopped
     fate_airspace = np.full(n, -1, dtype=np.int64)  # where intercepted: the airspace of the intercept point
-    shots_at = np.zeros(n, dtype=np.int64)
     n_shots = 0
     next_eval = np.full((cells, n), INF)  # when an evaluation is pending (inf: none)
     due = np.zeros((cells, n), dtype=np.int64)
@@ -210,12 +208,12 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
                     # The next trajectory sample (failures fall between samples).
                     fate_sample[j] = min(np.searchsorted(sample_t_s[j, :n_samples[j]], t), n_samples[j] - 1)
             elif kind == _INTERCEPT:
-                state.free[u] += 1
+                release_channel(u, state)
                 if not is_freed[u]:
                     is_freed[u] = True
                     freed[freed_count] = u
                     freed_count += 1
-                if alive[j]:
+                if alive[j] and t <= impact_t_s[j]:
                     if KILL in shots.result[row:row + count]:
                         alive[j] = False
                         fate[j], fate_t[j], killer[j] = INTERCEPTED, t, u
@@ -253,15 +251,10 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
                     u, j = plan.unit[w], plan.threat[w]
                     a = plan.allowed_start[w] + state.cand_position[e]
                     p = plan.allowed_position[a]
-                    fired = min(state.cand_shots[e], state.magazine[u])  # the assigner kept within magazine and channels
-                    state.magazine[u] -= fired
-                    if state.magazine[u] <= 0:
-                        state.counters[DEPLETED_UNITS] += 1
-                        state.ran_out_at[u] = state.counters[DEPLETED_UNITS]
-                    state.free[u] -= 1
+                    fired = state.cand_shots[e]  # committed by the battle manager
+                    first_draw = state.shots_at[j] - fired
                     for r in range(n_shots, n_shots + fired):
-                        draw = kill_u[j, shots_at[j] % kill_u.shape[1]]
-                        shots_at[j] += 1
+                        draw = kill_u[j, first_draw + r - n_shots]
                         shots.unit[r], shots.threat[r] = u, j
                         shots.launch_t_s[r] = plan.allowed_launch_t_s[a]
                         shots.intercept_t_s[r] = plan.allowed_intercept_t_s[a]
@@ -280,7 +273,7 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
                 break
             freed_count = _release_waiting(state, freed, freed_count, is_freed, released_at, instant,
                                            due, due_count, is_due)
-    return fate, fate_t, killer, fate_sample, fate_airspace, shots_at, n_shots
+    return fate, fate_t, killer, fate_sample, fate_airspace, state.shots_at, n_shots
 
 
 @inline_kernel

@@ -130,6 +130,7 @@ class World:
                 cost_usd=np.array([catalog.interceptors[u.interceptor].unit_cost_usd.value for u in units], dtype=float),
                 remote_ok=np.array([u.engage_on_remote for u in units], dtype=bool),
                 sample_period_s=self.threats.sample_period_s, value_usd=self.value_at_risk_usd,
+                channels=np.array([u.fire_channels for u in units], dtype=np.int64),
             )
         return self._plans[coordination]
 
