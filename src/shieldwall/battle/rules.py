@@ -146,20 +146,25 @@ class CoalitionRules:
         reason[~_in_any(launch_t_s, self.unit_availability(unit_index))] = Reason.UNIT_UNAVAILABLE
         return reason
 
-    def release_from_s(self) -> np.ndarray:
-        """(sensors, partners): the first time a sensor's tracks reach a partner (inf: never).
+    def release_spans_s(self) -> tuple[np.ndarray, np.ndarray]:
+        """(sensors, partners, spans): when a sensor's tracks reach a partner, as spans
+        [from, until] (padded with empty spans, from = inf).
 
-        A partner has its own sensors' tracks at once; another partner's only where the sensor's
-        `release_to` allows and a track-sharing agreement from the owner is in force.
+        A partner has its own sensors' tracks always; another partner's only where the sensor's
+        `release_to` allows, while a track-sharing agreement from the owner is in force.
         """
         sensors = self.scenario.sensors
-        release = np.full((len(sensors), len(self.partner_ids)), np.inf)
+        spans = [[[] for _ in self.partner_ids] for _ in sensors]
         for s, sensor in enumerate(sensors):
             for p, partner in enumerate(self.partner_ids):
                 if partner != sensor.owner and sensor.release_to != "all" and partner not in sensor.release_to:
                     continue
-                spans = self.granted("track-sharing", sensor.owner, partner)
-                if spans:
-                    release[s, p] = min(start for start, _ in spans)
-        return release
-
+                spans[s][p] = self.granted("track-sharing", sensor.owner, partner)
+        most = max((len(x) for row in spans for x in row), default=0)
+        start = np.full((len(sensors), len(self.partner_ids), max(most, 1)), np.inf)
+        end = np.full(start.shape, -np.inf)
+        for s, row in enumerate(spans):
+            for p, intervals in enumerate(row):
+                for k, (a, b) in enumerate(intervals):
+                    start[s, p, k], end[s, p, k] = a, b
+        return start, end

@@ -99,10 +99,11 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
     detect_t = SENSING[fidelity]().detect(world, sensor_rngs)
     warned_t = launch_warning(world, sensor_rngs)
     latency = scenario.doctrine.track_latency_s
-    picture = release_tracks(detect_t, world.release_from_s, latency)
+    picture = release_tracks(detect_t, *world.release_spans_s, latency)
     partners = [p.id for p in scenario.partners]
     own = np.array([[s.owner == p for p in partners] for s in scenario.sensors], dtype=bool).reshape(-1, len(partners))
-    own_picture = release_tracks(detect_t, np.where(own, -np.inf, np.inf), latency)
+    own_picture = release_tracks(detect_t, np.where(own, -np.inf, np.inf)[..., None], np.full((*own.shape, 1), np.inf),
+                                 latency)
 
     draws = stream(rng, "threats")
     fail_u = draws.random(n)

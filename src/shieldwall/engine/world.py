@@ -100,7 +100,7 @@ class World:
     rules: CoalitionRules
     airspace_labels: list[str]
     value_at_risk_usd: np.ndarray  # (N,) expected value lost if the threat is not stopped
-    release_from_s: np.ndarray  # (sensors, partners) when a sensor's tracks reach a partner
+    release_spans_s: tuple  # (from, until), each (sensors, partners, spans): when a sensor's tracks reach a partner
     launch_warning_sensors: np.ndarray  # indices of space-based launch warning sensors
     geometry: "_GeometryCache"
     _plans: dict = field(default_factory=dict, compare=False, repr=False)
@@ -192,7 +192,7 @@ def _assemble(scenario: Scenario, threats: Threats, geometry: "_GeometryCache") 
     windows = _windows(scenario, threats, geometry, rules)
     warning = np.array([i for i, s in enumerate(scenario.sensors) if s.platform == "space"], dtype=np.int64)
     return World(scenario, threats, coverage, windows, rules, rules.airspace_labels,
-                 _value_at_risk(scenario, threats), rules.release_from_s(), warning, geometry)
+                 _value_at_risk(scenario, threats), rules.release_spans_s(), warning, geometry)
 
 
 def _fly(scenario: Scenario, raid: dict[str, np.ndarray]) -> Threats:

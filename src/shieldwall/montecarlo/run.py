@@ -9,6 +9,8 @@ points and targets), compiled once per worker that needs it.
 
 from __future__ import annotations
 
+import math
+
 import multiprocessing
 import os
 import platform
@@ -38,15 +40,16 @@ FIDELITIES = ("ideal", "radar")
 
 
 def assigner_named(name: str) -> Assigner:
-    """The battle manager's assignment algorithm by name. Epoch problems are small (a few units by
-    a few threats), so the search and the exact solver get short limits; `exact` proves optimality
-    on every epoch problem seen in the bundled scenarios well within its limit."""
+    """The battle manager's assignment algorithm by name. Inside the engine a solver stops on work
+    done (rounds of search, columns enumerated), never on the clock, so that a replication's
+    result does not depend on machine load. Epoch problems are small (a few units by a few
+    threats): `exact` proves optimality on every epoch problem seen in the bundled scenarios."""
     if name == "greedy":
         return GreedyAssigner()
     if name == "search":
-        return SearchAssigner(time_limit_s=0.5)
+        return SearchAssigner(time_limit_s=math.inf, stall_rounds=60, max_rounds=5_000)
     if name == "exact":
-        return ExactAssigner(time_limit_s=30.0, search_time_s=0.1)
+        return ExactAssigner(time_limit_s=math.inf, search_time_s=math.inf, max_columns=50_000)
     raise ValueError(f"unknown assigner {name!r} (greedy, search, exact)")
 
 

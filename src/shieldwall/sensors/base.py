@@ -26,13 +26,17 @@ class Sensing(ABC):
     def detect(self, world: "World", rngs: list[np.random.Generator]) -> np.ndarray: ...
 
 
-def release_tracks(detect_t_s: np.ndarray, release_from_s: np.ndarray, latency_s: float) -> np.ndarray:
+def release_tracks(detect_t_s: np.ndarray, release_from_s: np.ndarray, release_until_s: np.ndarray,
+                   latency_s: float) -> np.ndarray:
     """(partners, threats): when each partner's picture first holds each threat.
 
-    A detection reaches a partner once the sensor's tracks are released to it (release_from_s,
-    (sensors, partners)), plus the picture latency.
+    A sensor's detection reaches a partner while one of the spans [release_from_s, release_until_s]
+    ((sensors, partners, spans)) of the sensor's release to it is in force: at the detection, or
+    when the span starts if later, provided the span has not ended by then; plus the picture
+    latency. A track received stays in the picture (tracks are not dropped when an agreement ends).
     """
     if detect_t_s.shape[0] == 0:
         return np.full((release_from_s.shape[1], detect_t_s.shape[1]), np.inf)
-    arrival = np.maximum(detect_t_s[:, None, :], release_from_s[:, :, None])
-    return arrival.min(axis=0) + latency_s
+    arrival = np.maximum(detect_t_s[:, None, None, :], release_from_s[:, :, :, None])
+    arrival = np.where(arrival <= release_until_s[:, :, :, None], arrival, np.inf)
+    return arrival.min(axis=(0, 2)) + latency_s
