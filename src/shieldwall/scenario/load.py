@@ -87,7 +87,8 @@ def _problems_from(err: ValidationError, node: yaml.Node | None) -> list[Problem
         message = item["msg"]
         if item["type"] == "extra_forbidden":
             message = "unknown field (check the spelling)"
-        elif "input" in item and item["type"] not in ("missing",) and not isinstance(item["input"], (dict, list)):
+        elif ("input" in item and item["type"] not in ("missing",) and not isinstance(item["input"], (dict, list))
+              and "(got " not in message):
             message = f"{message} (got {item['input']!r})"
         problems.append(Problem(path, message, _line_of(node, loc)))
     return problems

@@ -3,6 +3,10 @@
 Times are seconds from the scenario start (`start_time`); positions are `[lat_deg, lon_deg]`;
 every physical quantity carries its unit in its name. Catalog parameters are `Sourced` values so
 that each number names where it came from.
+
+Every number has finite bounds (NaN and infinity are refused everywhere): physical limits wide
+enough for any real system, and tight enough that the engine's float64 sums and int64 arrays
+cannot overflow. Each bound says why it is where it is.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ThreatClass = Literal["drone", "cruise", "ballistic"]
 THREAT_CLASSES: tuple[ThreatClass, ...] = ("drone", "cruise", "ballistic")
@@ -20,11 +24,52 @@ LatLon = Annotated[
     tuple[Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-180, le=180)]],
     Field(description="[lat_deg, lon_deg] on WGS84"),
 ]
+
+# ----------------------------------------------------------------------------- bounds
+
+# Distances and altitudes. 50,000 km lies beyond a geostationary satellite (35,786 km up, some
+# 41,700 km slant range to the Earth's limb): no sensor, interceptor or platform reaches further.
+MAX_DISTANCE_M = 5.0e7
+# Drones and cruise missiles are air-breathing: they fly below the Karman line.
+MAX_CRUISE_ALTITUDE_M = 100_000.0
+# Speeds. Nothing in the model flies slower than 10 m/s (the slowest one-way attack drones cruise
+# near 40 m/s; slower still, flight times and the trajectory samples that record them grow without
+# bound) or faster than 10 km/s (above orbital velocity, 7.9 km/s).
+MIN_SPEED_MPS = 10.0
+MAX_SPEED_MPS = 10_000.0
+# Times from t = 0 s. An agreement or deployment that starts a year before the start, or ends a
+# year after, is in force throughout any raid; a year also keeps float64 times exact to well
+# under a microsecond.
+MAX_ABS_TIME_S = 366 * 86_400.0
+# A raid lasts hours; a week bounds any single raid (a campaign strings raids together).
+MAX_DURATION_S = 7 * 86_400.0
+# Delays within a raid (reaction, latency, kill assessment, warning, scan period): a delay of
+# more than a day is no longer part of the same raid.
+MAX_DELAY_S = 86_400.0
+# Money. The dearest interceptors cost tens of millions of USD; 10 billion per unit bounds any
+# munition. The largest assets are worth hundreds of billions; 10 trillion bounds any single asset
+# (world output is ~1e14). Sums over every shot and asset of every replication stay far inside
+# float64's range and precise to the dollar.
+MAX_UNIT_COST_USD = 1.0e10
+MAX_ASSET_VALUE_USD = 1.0e13
+# Interceptors in one fire unit's magazine. Ships carry about 100 cells and batteries tens of
+# rounds; 10,000 bounds any one unit, and the engine sizes its per-replication shot arrays by
+# the sum of the magazines, so this also bounds their memory (the int64 counts cannot overflow).
+MAX_MAGAZINE = 10_000
+# Simultaneous engagements of one fire unit: real units guide a handful; a unit with more than
+# 1,000 is several units.
+MAX_FIRE_CHANNELS = 1_000
+# A wave's target weights are normalised by their sum; 1e6 keeps the sum finite for any wave.
+MAX_TARGET_WEIGHT = 1.0e6
+
 NonNegative = Annotated[float, Field(ge=0)]
+Delay = Annotated[float, Field(ge=0, le=MAX_DELAY_S)]
+TimeS = Annotated[float, Field(ge=-MAX_ABS_TIME_S, le=MAX_ABS_TIME_S)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: a 1e999 in YAML reads as infinity, and no field means "unbounded".
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Sourced(Strict):
@@ -42,9 +87,14 @@ class Sourced(Strict):
     @model_validator(mode="before")
     @classmethod
     def _from_number(cls, data):
-        if isinstance(data, (int, float)) and not isinstance(data, bool):
-            return {"value": data, "source": "given in scenario file"}
-        return data
+        if isinstance(data, str):  # YAML reads 1e11 (no decimal point) as a string
+            try:
+                float(data)
+            except ValueError:
+                return data
+        elif not isinstance(data, (int, float)) or isinstance(data, bool):
+            return data
+        return {"value": data, "source": "given in scenario file"}
 
     @model_validator(mode="after")
     def _has_provenance(self):
@@ -59,6 +109,29 @@ class Sourced(Strict):
         return f"{self.source} ({self.date})" if self.date else str(self.source)
 
 
+def sourced(low: float, high: float, unit: str = "", *, low_open: bool = False):
+    """A Sourced value whose `value` lies in [low, high] (or (low, high] with `low_open`)."""
+    bracket = "(" if low_open else "["
+    expected = f"{bracket}{low:g}, {high:g}]" + (f" {unit}" if unit else "")
+
+    def check(parameter: Sourced) -> Sourced:
+        value = parameter.value
+        if not ((value > low if low_open else value >= low) and value <= high):
+            raise ValueError(f"value must lie in {expected} (got {value:g})")
+        return parameter
+
+    # Editors see the bounds beside the reference to Sourced in the JSON Schema.
+    bounds = {"exclusiveMinimum" if low_open else "minimum": low, "maximum": high}
+    return Annotated[Sourced, AfterValidator(check), Field(json_schema_extra={"x-value": bounds})]
+
+
+Probability = sourced(0, 1)
+Distance = sourced(0, MAX_DISTANCE_M, "m")
+Speed = sourced(MIN_SPEED_MPS, MAX_SPEED_MPS, "m/s")
+UnitCost = sourced(0, MAX_UNIT_COST_USD, "USD")
+SourcedDelay = sourced(0, MAX_DELAY_S, "s")
+
+
 # --------------------------------------------------------------------------- catalog types
 
 
@@ -67,15 +140,15 @@ class InterceptorType(Strict):
     layer: Annotated[int, Field(ge=1, le=9)] = Field(
         description="1 = uppermost (exo-atmospheric); larger numbers are lower tiers"
     )
-    min_range_m: Sourced
-    max_range_m: Sourced
-    min_altitude_m: Sourced
-    max_altitude_m: Sourced
-    average_speed_mps: Sourced = Field(description="mean fly-out speed to the intercept point")
-    kill_probability: dict[ThreatClass, Sourced] = Field(
+    min_range_m: Distance
+    max_range_m: Distance
+    min_altitude_m: Distance
+    max_altitude_m: Distance
+    average_speed_mps: Speed = Field(description="mean fly-out speed to the intercept point")
+    kill_probability: dict[ThreatClass, Probability] = Field(
         description="single-shot kill probability by threat class; a class absent cannot be engaged"
     )
-    unit_cost_usd: Sourced
+    unit_cost_usd: UnitCost
 
     @model_validator(mode="after")
     def _check(self):
@@ -83,24 +156,25 @@ class InterceptorType(Strict):
             raise ValueError("min_range_m exceeds max_range_m")
         if self.min_altitude_m.value > self.max_altitude_m.value:
             raise ValueError("min_altitude_m exceeds max_altitude_m")
-        if self.average_speed_mps.value <= 0:
-            raise ValueError("average_speed_mps must be positive")
-        for cls, pk in self.kill_probability.items():
-            if not 0 <= pk.value <= 1:
-                raise ValueError(f"kill_probability.{cls} must lie in [0, 1]")
         return self
 
 
 class ThreatType(Strict):
     name: str
     threat_class: ThreatClass = Field(alias="class")
-    speed_mps: Sourced | None = Field(None, description="cruise speed (drones and cruise missiles)")
-    cruise_altitude_m: Sourced | None = Field(None, description="drones and cruise missiles")
-    boost_time_s: Sourced | None = Field(None, description="ballistic missiles")
-    reliability: Sourced = Field(description="share that reach the target area without failing")
-    cep_m: Sourced = Field(description="circular error probable of the impact point")
-    lethality: Sourced = Field(description="share of an asset's value destroyed by one hit")
-    unit_cost_usd: Sourced
+    speed_mps: Speed | None = Field(None, description="cruise speed (drones and cruise missiles)")
+    cruise_altitude_m: sourced(0, MAX_CRUISE_ALTITUDE_M, "m") | None = Field(
+        None, description="drones and cruise missiles"
+    )
+    # Boost phases last about a minute (short range) to five minutes (intercontinental); a boost
+    # of 0 s has no trajectory, and one over 1,000 s is no ballistic missile.
+    boost_time_s: sourced(0, 1_000, "s", low_open=True) | None = Field(None, description="ballistic missiles")
+    reliability: Probability = Field(description="share that reach the target area without failing")
+    # The hit probability divides by the CEP, so 0 is refused; 1 cm is a perfect hit already and
+    # 1,000 km misses any asset (early Scuds had a CEP near 1 km).
+    cep_m: sourced(0.01, 1_000_000, "m") = Field(description="circular error probable of the impact point")
+    lethality: Probability = Field(description="share of an asset's value destroyed by one hit")
+    unit_cost_usd: UnitCost
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -111,23 +185,21 @@ class ThreatType(Strict):
                 raise ValueError("a ballistic threat type needs boost_time_s")
         elif self.speed_mps is None or self.cruise_altitude_m is None:
             raise ValueError(f"a {self.threat_class} threat type needs speed_mps and cruise_altitude_m")
-        for name in ("reliability", "lethality"):
-            if not 0 <= getattr(self, name).value <= 1:
-                raise ValueError(f"{name} must lie in [0, 1]")
         return self
 
 
 class SensorType(Strict):
     name: str
     kind: Literal["surveillance-radar", "fire-control-radar", "airborne-early-warning", "space-launch-warning"]
-    range_m: dict[ThreatClass, Sourced] = Field(
+    range_m: dict[ThreatClass, Distance] = Field(
         description="instrumented detection range by threat class; a class absent is not seen"
     )
-    scan_period_s: Sourced
-    detection_probability: Sourced = Field(description="probability of detection per scan in cover")
-    range_sigma_m: Sourced | None = None
-    bearing_sigma_deg: Sourced | None = None
-    warning_delay_s: Sourced | None = Field(
+    # A period of 0 would be a scan without end; a day between scans is no search at all.
+    scan_period_s: sourced(0, MAX_DELAY_S, "s", low_open=True)
+    detection_probability: Probability = Field(description="probability of detection per scan in cover")
+    range_sigma_m: Distance | None = None
+    bearing_sigma_deg: sourced(0, 180, "deg") | None = None
+    warning_delay_s: SourcedDelay | None = Field(
         None, description="space-launch-warning only: delay from launch to the warning"
     )
 
@@ -190,8 +262,8 @@ class Agreement(Strict):
     kind: AgreementKind
     parties: list[Identifier] = Field(min_length=1)
     grantor: Identifier | None = None
-    in_force_from_s: float = 0.0
-    in_force_until_s: float | None = None
+    in_force_from_s: TimeS = 0.0
+    in_force_until_s: TimeS | None = None
     note: str | None = None
 
     @model_validator(mode="after")
@@ -236,8 +308,9 @@ class DefendedAsset(Strict):
     name: str
     owner: Identifier
     position: LatLon
-    value_usd: Annotated[float, Field(gt=0)] = Field(description="notional value at stake")
-    radius_m: Annotated[float, Field(gt=0)] = Field(description="an impact this close is a hit")
+    value_usd: Annotated[float, Field(gt=0, le=MAX_ASSET_VALUE_USD)] = Field(description="notional value at stake")
+    # An asset is a site or a city; 100 km is wider than any metropolitan area.
+    radius_m: Annotated[float, Field(gt=0, le=100_000)] = Field(description="an impact this close is a hit")
     source: str | None = None
 
 
@@ -247,7 +320,9 @@ class Sensor(Strict):
     type: Identifier
     platform: Literal["ground", "ship", "aircraft", "space"]
     position: LatLon | None = Field(None, description="not used for space sensors")
-    altitude_m: NonNegative = Field(0.0, description="antenna height (or flight altitude)")
+    altitude_m: Annotated[float, Field(ge=0, le=MAX_DISTANCE_M)] = Field(
+        0.0, description="antenna height (or flight altitude)"
+    )
     release_to: list[Identifier] | Literal["all"] = Field(
         "all", description="partners the owner is willing to release this sensor's tracks to"
     )
@@ -266,18 +341,20 @@ class FireUnit(Strict):
     interceptor: Identifier
     platform: Literal["ground", "ship", "fighter-patrol"]
     position: LatLon = Field(description="site, ship station or combat air patrol station")
-    magazine: Annotated[int, Field(ge=0)]
-    fire_channels: Annotated[int, Field(ge=1)] = Field(description="simultaneous engagements")
-    reaction_time_s: NonNegative = Field(description="from decision to interceptor launch")
+    magazine: Annotated[int, Field(ge=0, le=MAX_MAGAZINE)]
+    fire_channels: Annotated[int, Field(ge=1, le=MAX_FIRE_CHANNELS)] = Field(description="simultaneous engagements")
+    reaction_time_s: Delay = Field(description="from decision to interceptor launch")
     engage_on_remote: bool = Field(True, description="may engage on tracks from other partners")
-    available_from_s: float = 0.0
-    available_until_s: float | None = None
+    available_from_s: TimeS = 0.0
+    available_until_s: TimeS | None = None
     source: str | None = None
 
 
 class LaunchArea(Strict):
     center: LatLon
-    radius_m: NonNegative = 0.0
+    # A launch area lies within one state; 2,000 km spans the largest launch regions (Iran is
+    # about 2,000 km across) and keeps the disk well short of wrapping around the globe.
+    radius_m: Annotated[float, Field(ge=0, le=2_000_000)] = 0.0
 
 
 class Wave(Strict):
@@ -285,12 +362,12 @@ class Wave(Strict):
     threat: Identifier = Field(description="threat type id in the catalog")
     count: Annotated[int, Field(ge=0, le=100_000)]
     launch_area: LaunchArea
-    launch_window_s: tuple[float, float]
+    launch_window_s: tuple[TimeS, TimeS]
     route: list[LatLon] = Field([], description="waypoints between launch and target (not ballistic)")
-    targets: dict[Identifier, Annotated[float, Field(gt=0)]] = Field(
+    targets: dict[Identifier, Annotated[float, Field(gt=0, le=MAX_TARGET_WEIGHT)]] = Field(
         min_length=1, description="defended asset id -> share of the wave aimed at it"
     )
-    reliability: Sourced | None = Field(
+    reliability: Probability | None = Field(
         None, description="share of this wave that does not fail (default: the threat type's)"
     )
 
@@ -299,13 +376,6 @@ class Wave(Strict):
     def _window(cls, value):
         if value[1] < value[0]:
             raise ValueError("launch window ends before it starts")
-        return value
-
-    @field_validator("reliability")
-    @classmethod
-    def _reliability(cls, value):
-        if value is not None and not 0 <= value.value <= 1:
-            raise ValueError("reliability must lie in [0, 1]")
         return value
 
 
@@ -317,8 +387,10 @@ class Raid(Strict):
 class Doctrine(Strict):
     shoot_look_shoot: bool = Field(True, description="one shot, then look, where a second look fits")
     salvo_size: Annotated[int, Field(ge=1, le=4)] = Field(2, description="shots when no look fits")
-    kill_assessment_s: NonNegative = Field(10.0, description="from intercept to knowing its result")
-    cost_weight: NonNegative = Field(
+    kill_assessment_s: Delay = Field(10.0, description="from intercept to knowing its result")
+    # Interceptor dollars weighed against value dollars: at 1,000 a 1 M USD interceptor already
+    # weighs as much as a 1 G USD asset; more is "never fire", which salvo rules express better.
+    cost_weight: Annotated[float, Field(ge=0, le=1_000)] = Field(
         1.0, description="weight of interceptor cost (USD) against value at risk (USD) in assignment"
     )
     prefer_cheaper_shot: bool = Field(
@@ -326,18 +398,18 @@ class Doctrine(Strict):
         description="hold a shot when a cheaper one, as likely to kill, comes later and another unit still has a "
         "look after it (off by default: engaging forward keeps the terminal layer from saturating)",
     )
-    track_latency_s: NonNegative = Field(5.0, description="from detection to the picture")
+    track_latency_s: Delay = Field(5.0, description="from detection to the picture")
 
 
 class Scenario(Strict):
     name: str
     description: str = ""
     start_time: datetime = Field(description="wall-clock time of t = 0 s (display only)")
-    duration_s: Annotated[float, Field(gt=0)] = Field(description="time simulated from t = 0 s")
+    duration_s: Annotated[float, Field(gt=0, le=MAX_DURATION_S)] = Field(description="time simulated from t = 0 s")
     partners: list[Partner] = Field(min_length=1)
     agreements: list[Agreement] = []
     airspaces: list[Airspace] = []
-    airspace_ceiling_m: NonNegative = Field(
+    airspace_ceiling_m: Annotated[float, Field(ge=0, le=MAX_DISTANCE_M)] = Field(
         100_000.0, description="intercepts above this altitude are outside every national airspace"
     )
     assets: list[DefendedAsset] = Field(min_length=1)
