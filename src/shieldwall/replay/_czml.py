@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from shieldwall._optional import require
 from shieldwall.engine.simulate import FATES, SHOT_RESULTS
 from shieldwall.replay._replicate import Replay, write_export
 from shieldwall.report._figures import (
@@ -48,7 +49,7 @@ class _Packets:
     """czml3 packets, built lazily so that `czml3` is imported only when a replay is made."""
 
     def __init__(self, epoch: datetime):
-        import czml3
+        czml3 = require("czml3", "the replay")
         from czml3 import enums, properties, types
 
         self.czml3, self.p, self.types, self.enums = czml3, properties, types, enums

@@ -1,4 +1,4 @@
-"""Figures of the after-action report, drawn with matplotlib (the `report` extra) from a View.
+"""Figures of the after-action report, drawn with matplotlib from a View.
 
 Each figure is returned as inline SVG (text kept as text, so that what a figure says can be
 searched) and written beside the report as SVG and PNG.
@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shieldwall._optional import require
 from shieldwall.report.view import WITHHELD, View
 from shieldwall.scenario.model import THREAT_CLASSES
 
@@ -43,10 +44,7 @@ class Figure:
 
 
 def _pyplot():
-    try:
-        import matplotlib
-    except ImportError as error:  # pragma: no cover - exercised only without the extra
-        raise ImportError("the report needs matplotlib: pip install 'shieldwall[report]'") from error
+    matplotlib = require("matplotlib", "the report")
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 

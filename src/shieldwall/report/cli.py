@@ -1,9 +1,10 @@
 """Commands `report`, `serve` and `export`, mounted at the top level of the `shieldwall` command.
 
 Conventions as in `shieldwall.cli`: messages to stderr, `--json` leaves stdout holding one JSON
-document, bad input (not a results folder, unknown --view-as partner, run out of range) exits
-with code 2. Files derived inside the results folder (report.html, figures/, exports) are
-regenerated on each call; a file elsewhere (--out) is replaced only with --force.
+document, bad input (not a results folder, unknown --view-as partner, run out of range) and a
+dependency that cannot be imported exit with code 2 and a one-line message. Files derived inside
+the results folder (report.html, figures/, exports) are regenerated on each call; a file elsewhere
+(--out) is replaced only with --force.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ VIEW_AS_HELP = "render only what this partner may see (its id, or alias if anony
 
 
 def _known_errors():
+    from shieldwall._optional import MissingDependencyError
     from shieldwall.replay import ReplayError
     from shieldwall.report import (
         OutputExistsError,
@@ -28,7 +30,7 @@ def _known_errors():
         UnknownViewerError,
     )
 
-    return (ResultsFolderError, UnknownViewerError, OutputExistsError, ReplayError)
+    return (ResultsFolderError, UnknownViewerError, OutputExistsError, ReplayError, MissingDependencyError)
 
 
 @app.command()
@@ -69,6 +71,8 @@ def serve(
         fail(str(error))
     try:
         server = ReplayServer(replay, port=port)
+    except _known_errors() as error:  # the server builds the CZML
+        fail(str(error))
     except OSError as error:
         fail(f"cannot listen on 127.0.0.1:{port}: {error}")
     sys.stdout.write(server.url + "\n")
