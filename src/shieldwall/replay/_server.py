@@ -5,6 +5,12 @@ the replay's CZML and metadata (built in memory), and files of the results folde
 `/results/`. In a partner's view (--view-as) only that view's report and figures are served from
 the results folder, since its tables hold what the partner may not see. Paths are resolved and
 must stay inside their root: no `..`, no absolute paths, no symbolic link out.
+
+Binding to 127.0.0.1 keeps other machines out, but not other web pages in the user's browser: a
+page whose host name is re-pointed at 127.0.0.1 (DNS rebinding) would send its requests here with
+its own name in the Host header. So every request must name this server, `127.0.0.1:<port>` or
+`localhost:<port>`, in exactly one Host header and an origin-form target (`/path`); any other is
+answered 421 Misdirected Request and served nothing.
 """
 
 from __future__ import annotations
@@ -22,10 +28,22 @@ from shieldwall.replay._czml import build_czml, replay_metadata
 from shieldwall.replay._replicate import Replay
 
 HOST = "127.0.0.1"
+LOCAL_NAMES = ("127.0.0.1", "localhost")
 STATIC = Path(str(resources.files("shieldwall") / "replay" / "static"))
 TYPES = {".js": "text/javascript", ".css": "text/css", ".json": "application/json", ".czml": "application/json",
          ".html": "text/html; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
          ".wasm": "application/wasm", ".parquet": "application/octet-stream"}
+
+
+def host_allowed(values: list[str], port: int) -> bool:
+    """Whether the Host header values of a request name this server: exactly one value, a local
+    name (case-insensitive) and this port (80 when absent, as HTTP says)."""
+    if len(values) != 1:
+        return False
+    name, colon, given = values[0].strip().lower().rpartition(":")
+    if not colon or "]" in given:  # no port, or a bare IPv6 literal
+        name, given = values[0].strip().lower(), "80"
+    return name in LOCAL_NAMES and given.isdigit() and int(given) == port
 
 
 def safe_path(root: Path, relative: str) -> Path | None:
@@ -101,6 +119,9 @@ class ReplayServer:
         return None, None, ""
 
     def _handle(self, request: BaseHTTPRequestHandler, head: bool) -> None:
+        if not request.path.startswith("/") or not host_allowed(request.headers.get_all("Host") or [], self.port):
+            request.send_error(HTTPStatus.MISDIRECTED_REQUEST, "this server answers to 127.0.0.1 and localhost only")
+            return
         try:
             path = unquote(urlsplit(request.path).path)
         except ValueError:
