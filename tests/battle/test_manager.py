@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import shieldwall
-from shieldwall.battle.manager import MAX_SHOTS_PER_THREAT, decide, doctrine_values, new_state
+from shieldwall.battle.manager import decide, doctrine_values, new_state
 from shieldwall.engine.simulate import simulate, stream
 from shieldwall.engine.world import compile_world
 from shieldwall.montecarlo.run import assigner_named
@@ -48,7 +48,7 @@ def test_no_threat_draws_more_shots_than_it_has_kill_draws(one_drone):
     results = shieldwall.run(scenario_from(one_drone), runs=20, seed=3, fidelity="ideal")
     shots = results.tables["shots"].to_pandas()
     per_threat = shots.groupby(["run", "threat"]).size()
-    assert per_threat.max() == MAX_SHOTS_PER_THREAT
+    assert per_threat.max() == results.scenario.doctrine.max_shots_per_threat == 16
 
 
 def test_track_sharing_ends_when_its_agreement_ends(one_drone):
@@ -94,8 +94,91 @@ def test_kill_draws_follow_the_shot_order(one_drone):
         outcome = simulate(world, rng, fidelity="ideal")
         draws = stream(rng, "threats")
         draws.random(1), draws.random(1)  # failure time and place
-        kill_u = draws.random((1, MAX_SHOTS_PER_THREAT))[0]
+        kill_u = draws.random((1, scenario.doctrine.max_shots_per_threat))[0]
         results = outcome.shots["result"]
         expected = np.where(kill_u[:results.size] < pk, 1, 0)
         # A shot fired after an earlier one of its salvo killed still has its own draw.
         assert np.array_equal(np.where(results == 1, 1, 0)[results != 2], expected[results != 2]), seed
+
+
+def _engagements(results):
+    """One row per engagement: (launch, intercept) of its first shot, in launch order."""
+    shots = results.tables["shots"].to_pandas()
+    return shots.groupby(["run", "threat", "launch_t_s"], as_index=False)["intercept_t_s"].first().sort_values(
+        ["run", "launch_t_s"])
+
+
+def test_guidance_decides_how_long_a_shot_holds_its_fire_channel(one_drone):
+    # One fire channel, three drones flying together: a command-guided shot holds the channel to
+    # intercept, an active one until its seeker takes over, a fire-and-forget one not at all.
+    one_drone["raid"]["waves"][0]["count"] = 3
+    one_drone["fire_units"][0].update(magazine=3, fire_channels=1)
+    missile = one_drone["catalog"]["interceptors"]["test-missile"]
+    one_drone["catalog"]["interceptors"]["test-missile"]["kill_probability"]["drone"]["value"] = 1.0
+
+    def engagements(guidance):
+        missile["guidance"] = {**guidance, "notional": "test"}
+        return _engagements(shieldwall.run(scenario_from(one_drone), runs=1, seed=0, fidelity="ideal"))
+
+    command = engagements({"kind": "command"})
+    assert len(command) == 3
+    assert np.all(command["launch_t_s"].to_numpy()[1:] >= command["intercept_t_s"].to_numpy()[:-1] - 1e-9)
+    homing_s = 20.0
+    active = engagements({"kind": "active", "homing_s": {"value": homing_s, "notional": "test"}})
+    assert len(active) == 3
+    freed = np.maximum(active["launch_t_s"].to_numpy(), active["intercept_t_s"].to_numpy() - homing_s)
+    assert np.all(active["launch_t_s"].to_numpy()[1:] >= freed[:-1] - 1e-9)
+    assert np.any(active["launch_t_s"].to_numpy()[1:] < active["intercept_t_s"].to_numpy()[:-1])
+    forget = engagements({"kind": "fire-and-forget"})
+    assert len(forget) == 3
+    # The channel is taken at the decision and freed at launch: all three leave (one trajectory
+    # sample apart) before the first intercept.
+    launches = forget["launch_t_s"].to_numpy()
+    assert launches[-1] < forget["intercept_t_s"].to_numpy()[0]
+
+
+def _forward_and_terminal(one_drone: dict) -> dict:
+    """A forward battery of its own interceptor type on the drone's path, and the terminal one."""
+    catalog = one_drone["catalog"]["interceptors"]
+    catalog["forward-missile"] = dict(catalog["test-missile"], name="Forward missile")
+    forward = dict(one_drone["fire_units"][0], id="forward", interceptor="forward-missile", position=[31.0, 36.0],
+                   magazine=1)
+    one_drone["fire_units"].append(forward)
+    return one_drone
+
+
+def test_a_unit_keeps_its_reserve_for_threats_no_one_else_can_take(one_drone):
+    data = _forward_and_terminal(one_drone)
+    data["doctrine"]["interceptors"] = {"forward-missile": {"reserve_rounds": 1}}
+    units = shieldwall.run(scenario_from(data), runs=20, seed=5, fidelity="ideal").tables["shots"]["unit"]
+    assert "forward" not in units.to_pylist()  # the terminal battery still has a look after it
+    data["fire_units"] = [u for u in data["fire_units"] if u["id"] != "battery"]
+    units = shieldwall.run(scenario_from(data), runs=20, seed=5, fidelity="ideal").tables["shots"]["unit"]
+    assert set(units.to_pylist()) == {"forward"}  # now the last chance: the reserve is spent
+
+
+def test_doctrine_per_interceptor_type_overrides_the_scenarios(one_drone):
+    data = _forward_and_terminal(one_drone)
+    data["fire_units"][1]["magazine"] = 3  # one salvo; the terminal battery takes the survivors
+    data["doctrine"].update(shoot_look_shoot=True)
+    data["doctrine"]["interceptors"] = {"forward-missile": {"shoot_look_shoot": False, "salvo_size": 3}}
+    shots = shieldwall.run(scenario_from(data), runs=60, seed=6, fidelity="ideal").tables["shots"].to_pandas()
+    per_engagement = shots.groupby(["run", "unit", "launch_t_s"]).size()
+    assert set(per_engagement.xs("forward", level="unit")) == {3}
+    assert set(per_engagement.xs("battery", level="unit")) == {1}
+
+
+def test_a_doctrine_for_an_unknown_interceptor_type_is_a_clear_error(one_drone, tmp_path):
+    from typer.testing import CliRunner
+
+    from shieldwall.cli import app
+
+    one_drone["doctrine"]["interceptors"] = {"no-such-missile": {"reserve_rounds": 2}}
+    path = tmp_path / "bad.yaml"
+    import yaml
+
+    path.write_text(yaml.safe_dump(one_drone))
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert "doctrine.interceptors.no-such-missile" in result.output
+    assert "Traceback" not in result.output

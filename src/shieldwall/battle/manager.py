@@ -30,10 +30,6 @@ INF = np.inf
 
 _ALLOWED = int(Reason.ALLOWED)  # a plain int, which compiled code takes as a constant
 
-MAX_SHOTS_PER_THREAT = 16
-"""Most interceptors fired at one threat in a replication: kill draws are pre-drawn per threat
-(common random numbers), the k-th shot at a threat using draw k, so no draw is ever reused."""
-
 CHEAPER_SHOT_PK_MARGIN = 0.05
 """A later shot counts as 'as likely to kill' when its Pk is at most this much lower."""
 
@@ -55,9 +51,13 @@ class Plan(NamedTuple):
     opens_s: np.ndarray  # first allowed launch less the reaction time (inf: none allowed)
     last_decision_s: np.ndarray  # last allowed launch less the reaction time (-inf: none allowed)
     slack_s: np.ndarray  # a launch this soon after the earliest possible one cannot be improved on
+    homing_s: np.ndarray  # (W,) a shot frees its channel this long before intercept (inf: at launch)
+    shoot_look_shoot: np.ndarray  # (W,) the unit's doctrine
+    salvo_size: np.ndarray
+    adaptive: np.ndarray
+    reserve_rounds: np.ndarray  # (U,)
     channels: np.ndarray  # (U,) fire channels of each unit
-    demand_start: np.ndarray  # (U + 1,) unit u's windows in demand_open_s/close_s: demand_start[u]:demand_start[u + 1]
-    demand_open_s: np.ndarray  # first allowed launch of each of the unit's windows, sorted
+    demand_start: np.ndarray  # (U + 1,) unit u's windows: demand_close_s[demand_start[u]:demand_start[u + 1]]
     demand_close_s: np.ndarray  # last allowed launch of each of the unit's windows, sorted
     last_refused_launch_s: np.ndarray  # last refused opportunity (-inf: none)
     start: np.ndarray  # window's samples: start:end of the per-sample arrays
@@ -80,21 +80,47 @@ class Plan(NamedTuple):
 
 
 class DoctrineValues(NamedTuple):
+    """The scenario-wide doctrine; what may differ per interceptor type is in the Plan."""
+
     kill_assessment_s: float
-    shoot_look_shoot: bool
-    salvo_size: int
     cost_weight: float
     prefer_cheaper_shot: bool
+    max_shots_per_threat: int
 
 
 def doctrine_values(doctrine) -> DoctrineValues:
-    return DoctrineValues(float(doctrine.kill_assessment_s), bool(doctrine.shoot_look_shoot),
-                          int(doctrine.salvo_size), float(doctrine.cost_weight), bool(doctrine.prefer_cheaper_shot))
+    return DoctrineValues(float(doctrine.kill_assessment_s), float(doctrine.cost_weight),
+                          bool(doctrine.prefer_cheaper_shot), int(doctrine.max_shots_per_threat))
+
+
+class UnitDoctrine(NamedTuple):
+    """Doctrine per fire unit (U,): the scenario's, with its interceptor type's overrides."""
+
+    shoot_look_shoot: np.ndarray
+    salvo_size: np.ndarray
+    reserve_rounds: np.ndarray
+    adaptive: np.ndarray  # firing point chosen by channel load (else: first opportunity)
+
+
+def unit_doctrine(doctrine, interceptors: list[str]) -> UnitDoctrine:
+    """Each unit's doctrine, from the scenario's and the overrides for its interceptor type."""
+    def pick(name, interceptor):
+        override = doctrine.interceptors.get(interceptor)
+        value = getattr(override, name, None) if override is not None else None
+        return getattr(doctrine, name) if value is None else value
+
+    return UnitDoctrine(
+        shoot_look_shoot=np.array([pick("shoot_look_shoot", i) for i in interceptors], dtype=bool),
+        salvo_size=np.array([pick("salvo_size", i) for i in interceptors], dtype=np.int64),
+        reserve_rounds=np.array([doctrine.interceptors[i].reserve_rounds if i in doctrine.interceptors else 0
+                                 for i in interceptors], dtype=np.int64),
+        adaptive=np.array([pick("firing_point", i) == "adaptive" for i in interceptors], dtype=bool),
+    )
 
 
 def build_plan(windows, cells: list[tuple[int, list[int]]], n_threats: int, reaction_s: np.ndarray,
                cost_usd: np.ndarray, remote_ok: np.ndarray, sample_period_s: np.ndarray,
-               value_usd: np.ndarray, channels: np.ndarray) -> Plan:
+               value_usd: np.ndarray, channels: np.ndarray, homing_s: np.ndarray, doctrine: UnitDoctrine) -> Plan:
     """Digest the engagement windows (engine.world.Windows) for the battle manager, vectorised."""
     unit, threat = windows.unit, windows.threat
     n_windows = unit.size
@@ -124,12 +150,12 @@ def build_plan(windows, cells: list[tuple[int, list[int]]], n_threats: int, reac
     run_start[1:] = (allowed[1:] != allowed[:-1]) | (window_of[1:] != window_of[:-1])
     run_last = np.append(np.flatnonzero(run_start)[1:], launch.size) - 1
     run_end_t_s = launch[run_last[np.cumsum(run_start) - 1]]
-    # Each unit's windows as a load profile: how many threats it could be firing at, at any time.
+    # When each unit's windows close, sorted per unit: the load a held channel can cost.
     units = reaction_s.size
     by_unit = np.flatnonzero(any_allowed)[np.argsort(unit[any_allowed], kind="stable")]
     demand_start = np.searchsorted(unit[by_unit], np.arange(units + 1))
-    demand_open = np.concatenate([np.sort(first_allowed[by_unit[demand_start[u]:demand_start[u + 1]]]) for u in range(units)] or [np.zeros(0)])
-    demand_close = np.concatenate([np.sort(last_allowed[by_unit[demand_start[u]:demand_start[u + 1]]]) for u in range(units)] or [np.zeros(0)])
+    demand_close = np.concatenate([np.sort(last_allowed[by_unit[demand_start[u]:demand_start[u + 1]]])
+                                   for u in range(units)] or [np.zeros(0)])
 
     cell_of_unit = np.full(reaction_s.size, -1, dtype=np.int64)
     for c, (_, members) in enumerate(cells):
@@ -147,8 +173,11 @@ def build_plan(windows, cells: list[tuple[int, list[int]]], n_threats: int, reac
     return Plan(
         unit=unit, threat=threat, kill_probability=windows.kill_probability, reaction_s=reaction,
         cost_usd=cost_usd[unit], remote_ok=remote_ok[unit], opens_s=first_allowed - reaction,
-        last_decision_s=last_allowed - reaction, slack_s=slack, channels=np.asarray(channels, dtype=np.int64),
-        demand_start=demand_start, demand_open_s=demand_open, demand_close_s=demand_close, last_refused_launch_s=last_refused,
+        last_decision_s=last_allowed - reaction, slack_s=slack, homing_s=np.asarray(homing_s, dtype=float)[unit],
+        shoot_look_shoot=doctrine.shoot_look_shoot[unit], salvo_size=doctrine.salvo_size[unit],
+        adaptive=doctrine.adaptive[unit], reserve_rounds=doctrine.reserve_rounds,
+        channels=np.asarray(channels, dtype=np.int64),
+        demand_start=demand_start, demand_close_s=demand_close, last_refused_launch_s=last_refused,
         start=windows.start, end=windows.end, allowed_start=allowed_start, allowed_end=allowed_end,
         launch_t_s=launch, allowed_run_end_t_s=run_end_t_s, sample=windows.sample, reason=windows.reason,
         airspace=windows.airspace, allowed_launch_t_s=launch[allowed_position],
@@ -268,7 +297,7 @@ def decide(t_s, c, threats, plan, doctrine, state, outside):
     weight = doctrine.cost_weight
     depleted = state.counters[DEPLETED_UNITS]
     for j in threats:
-        if state.shots_at[j] >= MAX_SHOTS_PER_THREAT:
+        if state.shots_at[j] >= doctrine.max_shots_per_threat:
             continue
         if not state.cached[c, j] or state.cache_valid_until_s[c, j] < t_s:
             _evaluate(t_s, c, j, plan, doctrine, state)
@@ -318,7 +347,7 @@ def decide(t_s, c, threats, plan, doctrine, state, outside):
         e = chosen[i]
         j, w = cand_threat[e], cand_window[e]
         u = plan.unit[w]
-        shots = min(cand_shots[e], state.magazine[u], MAX_SHOTS_PER_THREAT - state.shots_at[j])
+        shots = min(cand_shots[e], state.magazine[u], doctrine.max_shots_per_threat - state.shots_at[j])
         state.cached[c, j] = False
         if shots <= 0 or state.free[u] <= 0:
             retry_threat[n_retry] = j
@@ -358,6 +387,13 @@ def _commit(u, j, shots, state):
     if state.magazine[u] <= 0:
         state.counters[DEPLETED_UNITS] += 1
         state.ran_out_at[u] = state.counters[DEPLETED_UNITS]
+
+
+@inline_kernel
+def channel_release_t_s(w, launch_t_s, intercept_t_s, plan):
+    """When a shot of window w frees its fire channel: at intercept for command and semi-active
+    guidance, when the seeker takes over for an active one, at launch for fire-and-forget."""
+    return max(launch_t_s, intercept_t_s - plan.homing_s[w])
 
 
 @inline_kernel
@@ -440,6 +476,8 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
             continue
         usable[n_usable] = w
         n_usable += 1
+        if magazine[u] <= plan.reserve_rounds[u] and _another_has_later_look(w, first, last, plan, state):
+            continue  # held in reserve for threats no other unit can take
         reaction, slack, opens = reaction_s[w], slack_s[w], opens_s[w]
         if opens - t_s > slack and last_refused_s[w] - reaction < t_s and remote_ok[w] and not keep_later:
             # Not open yet, nothing refused before it: its first launch is its next chance.
@@ -449,14 +487,9 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
         ready = t_s if remote_ok[w] else max(t_s, own_track_t_s[u, j])
         earliest = ready + reaction
         a0, a1 = allowed_start[w], allowed_end[w]
-        if _congested(u, t_s, plan):
-            # More threats in reach than channels: a channel is held for the whole fly-out, so
-            # fire at the shortest fly-out that still leaves a look (the unit's own or a later
-            # layer's) rather than at the longest range.
-            k = np.searchsorted(allowed_intercept_t_s[a0:a1], last_chance - look_s, side="right")
-            if k > 0 and allowed_launch_t_s[a0 + k - 1] > earliest:
-                earliest = allowed_launch_t_s[a0 + k - 1]
-                ready = max(ready, earliest - reaction)
+        if plan.adaptive[w] and plan.homing_s[w] < INF:
+            earliest = _firing_point(w, u, earliest, last_chance - look_s, plan)
+            ready = max(ready, earliest - reaction)
         if last_refused_s[w] >= earliest:
             if not state.refused[u, j] and earliest > state.refusal_clear_until_s[w]:
                 _check_refusal(w, u, j, earliest, plan, state)
@@ -485,7 +518,7 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
     for e in range(n_now):
         w, k = now_window[e], now_position[e]
         look_fits = plan.allowed_intercept_t_s[plan.allowed_start[w] + k] + look_s <= last_chance
-        shots = 1 if (doctrine.shoot_look_shoot and look_fits) else doctrine.salvo_size
+        shots = 1 if (plan.shoot_look_shoot[w] and look_fits) else plan.salvo_size[w]
         state.cache_window[c, j, e] = w
         state.cache_position[c, j, e] = k
         state.cache_shots[c, j, e] = shots
@@ -498,12 +531,44 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
 
 
 @inline_kernel
-def _congested(u, t_s, plan):
-    """Whether unit u has more threats with an allowed window open at `t_s` than fire channels."""
+def _another_has_later_look(w, first, last, plan, state):
+    """Whether a unit other than w's, with rounds above its reserve, can still decide on w's
+    threat after w's last decision."""
+    for idx in range(first, last):
+        w2 = plan.cell_windows[idx]
+        u2 = plan.unit[w2]
+        if (u2 != plan.unit[w] and state.magazine[u2] > plan.reserve_rounds[u2]
+                and plan.last_decision_s[w2] > plan.last_decision_s[w]):
+            return True
+    return False
+
+
+@inline_kernel
+def _firing_point(w, u, earliest_s, look_by_s, plan):
+    """The launch to aim for in window w, no earlier than `earliest_s`: the first opportunity,
+    unless the channel it would hold is needed. A shot holds its unit's fire channel until
+    `channel_release_t_s`; if, before then, at least as many of the unit's other windows close as
+    it has channels, a long shot now would take a channel those threats need. The shot then
+    waits for the shortest fly-out that still leaves a look (its intercept plus the kill
+    assessment by `look_by_s`, the last decision of any unit with rounds)."""
+    a0, a1 = plan.allowed_start[w], plan.allowed_end[w]
+    k = np.searchsorted(plan.allowed_launch_t_s[a0:a1], earliest_s - TIME_TOLERANCE_S)
+    if k == a1 - a0:
+        return earliest_s
+    launch, intercept = plan.allowed_launch_t_s[a0 + k], plan.allowed_intercept_t_s[a0 + k]
+    release = channel_release_t_s(w, launch, intercept, plan)
     d0, d1 = plan.demand_start[u], plan.demand_start[u + 1]
-    opened = np.searchsorted(plan.demand_open_s[d0:d1], t_s, side="right")
-    closed = np.searchsorted(plan.demand_close_s[d0:d1], t_s)
-    return opened - closed > plan.channels[u]
+    closes = plan.demand_close_s[d0:d1]
+    # Windows closing while the channel is held (this one's own close excluded).
+    needing = np.searchsorted(closes, release, side="right") - np.searchsorted(closes, launch, side="right")
+    if plan.last_decision_s[w] + plan.reaction_s[w] <= release:
+        needing -= 1
+    if needing < plan.channels[u]:
+        return earliest_s
+    latest = np.searchsorted(plan.allowed_intercept_t_s[a0:a1], look_by_s, side="right")
+    if latest > k + 1:
+        return plan.allowed_launch_t_s[a0 + latest - 1]
+    return earliest_s
 
 
 @inline_kernel

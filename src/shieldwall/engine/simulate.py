@@ -17,8 +17,8 @@ from shieldwall._compiled import inline_kernel, kernel
 
 from shieldwall import geo
 from shieldwall.battle.manager import (
-    MAX_SHOTS_PER_THREAT,
     REFUSALS,
+    channel_release_t_s,
     decide,
     doctrine_values,
     new_state,
@@ -108,7 +108,8 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
     draws = stream(rng, "threats")
     fail_u = draws.random(n)
     fail_fraction = draws.random(n)
-    kill_u = draws.random((n, MAX_SHOTS_PER_THREAT))
+    # The k-th shot at a threat uses draw k; the doctrine bounds the shots at one threat.
+    kill_u = draws.random((n, scenario.doctrine.max_shots_per_threat))
     scatter = draws.standard_normal((n, 2))
     flight = threats.impact_t_s - threats.launch_t_s
     fail_t = np.where(fail_u >= threats.reliability, threats.launch_t_s + fail_fraction * flight, np.inf)
@@ -152,7 +153,7 @@ class Shots(NamedTuple):
 
 
 # Event kinds, in processing order at equal times.
-_FAIL, _INTERCEPT, _ASSESS, _TRACK, _EVALUATE = range(5)
+_FAIL, _INTERCEPT, _RELEASE, _ASSESS, _TRACK, _EVALUATE = range(6)
 
 
 @kernel
@@ -208,12 +209,13 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
                     fate[j], fate_t[j] = FAILED, t
                     # The next trajectory sample (failures fall between samples).
                     fate_sample[j] = min(np.searchsorted(sample_t_s[j, :n_samples[j]], t), n_samples[j] - 1)
-            elif kind == _INTERCEPT:
+            elif kind == _RELEASE:
                 release_channel(u, state)
                 if not is_freed[u]:
                     is_freed[u] = True
                     freed[freed_count] = u
                     freed_count += 1
+            elif kind == _INTERCEPT:
                 if alive[j] and t <= impact_t_s[j]:
                     if KILL in shots.result[row:row + count]:
                         alive[j] = False
@@ -263,6 +265,9 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
                         shots.result[r] = KILL if draw < plan.kill_probability[w] else MISS
                     seq += 1
                     heapq.heappush(events, (plan.allowed_intercept_t_s[a], _INTERCEPT, seq, c, u, j, n_shots, fired))
+                    seq += 1
+                    release_t = channel_release_t_s(w, plan.allowed_launch_t_s[a], plan.allowed_intercept_t_s[a], plan)
+                    heapq.heappush(events, (release_t, _RELEASE, seq, c, u, j, 0, 0))
                     n_shots += fired
                 for e in range(retry_threat.size):
                     j = retry_threat[e]

@@ -13,14 +13,19 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from shieldwall import geo, kinematics
-from shieldwall.battle.manager import Plan, build_plan
-from shieldwall.battle.rules import CoalitionRules
+from shieldwall.battle.manager import Plan, build_plan, unit_doctrine
+from shieldwall.battle.rules import CoalitionRules, in_force_throughout
 from shieldwall.scenario.load import Problem, ScenarioError
 from shieldwall.scenario.model import THREAT_CLASSES, Scenario
 
 SAMPLE_PERIOD_S = {"ballistic": 2.0, "cruise": 10.0, "drone": 20.0}
 """Trajectory sampling by class: fine enough that an intercept time is off by at most one period,
 which is under 1 % of the flight time of every class."""
+
+FIRE_CONTROL_HEIGHT_M = {"ground": 10.0, "ship": 25.0, "fighter-patrol": 7_500.0}
+"""Height of a fire unit's fire-control radar where its interceptor type gives none (notional):
+a trailer-mounted array on a prepared site (terrain is not modelled); the deckhouse arrays of a
+destroyer, some 20-25 m above the waterline; a fighter's radar at a patrol altitude of 7,500 m."""
 
 @dataclass(frozen=True)
 class Threats:
@@ -70,9 +75,10 @@ class Windows:
     """Engagement opportunities of every (fire unit, threat) pair, in flat arrays.
 
     Window w holds the trajectory samples `start[w]:end[w]` of the per-sample arrays: each sample
-    whose intercept lies in the unit's interceptor envelope, sorted by launch time. Windows are
-    sorted by threat, then unit. `reason` says whether the coalition rules allow each opportunity
-    (battle.rules.Reason.ALLOWED) or why they refuse it.
+    whose intercept lies in the unit's interceptor envelope and is seen by the unit's own
+    fire-control radar or by a sensor whose tracks an engage-on-remote agreement may let it use,
+    sorted by launch time. Windows are sorted by threat, then unit. `reason` says whether the
+    coalition rules allow each opportunity (battle.rules.Reason.ALLOWED) or why they refuse it.
     """
 
     unit: np.ndarray  # (W,)
@@ -131,6 +137,8 @@ class World:
                 remote_ok=np.array([u.engage_on_remote for u in units], dtype=bool),
                 sample_period_s=self.threats.sample_period_s, value_usd=self.value_at_risk_usd,
                 channels=np.array([u.fire_channels for u in units], dtype=np.int64),
+                homing_s=np.array([_homing_s(catalog.interceptors[u.interceptor].guidance) for u in units]),
+                doctrine=unit_doctrine(self.scenario.doctrine, [u.interceptor for u in units]),
             )
         return self._plans[coordination]
 
@@ -141,6 +149,11 @@ class World:
         if variant.raid != self.scenario.raid or variant.assets != self.scenario.assets:
             raise ValueError("a variant must keep the raid and the defended assets of its base scenario")
         return _assemble(variant, self.threats, self.geometry)
+
+
+def _homing_s(guidance) -> float:
+    """How long before intercept a shot frees its unit's fire channel (inf: at launch)."""
+    return {"command": 0.0, "semi-active": 0.0, "active": guidance.homing_s.value if guidance.homing_s else 0.0, "fire-and-forget": np.inf}[guidance.kind]
 
 
 def draw_raid(scenario: Scenario, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -188,8 +201,9 @@ def compile_world(scenario: Scenario, rng: np.random.Generator) -> World:
 
 def _assemble(scenario: Scenario, threats: Threats, geometry: "_GeometryCache") -> World:
     rules = CoalitionRules(scenario)
-    coverage = _merge_coverage([geometry.coverage(s, sensor, scenario.catalog) for s, sensor in enumerate(scenario.sensors)])
-    windows = _windows(scenario, threats, geometry, rules)
+    per_sensor = [geometry.coverage(s, sensor, scenario.catalog) for s, sensor in enumerate(scenario.sensors)]
+    coverage = _merge_coverage(per_sensor)
+    windows = _windows(scenario, threats, geometry, rules, per_sensor)
     warning = np.array([i for i, s in enumerate(scenario.sensors) if s.platform == "space"], dtype=np.int64)
     return World(scenario, threats, coverage, windows, rules, rules.airspace_labels,
                  _value_at_risk(scenario, threats), rules.release_spans_s(), warning, geometry)
@@ -350,29 +364,38 @@ class _GeometryCache:
         return _intervals(mask, threats.t_s) or empty
 
     def engagements(self, unit, catalog) -> dict[str, np.ndarray]:
-        """Every trajectory sample inside the unit's interceptor envelope, with its launch time."""
+        """Every trajectory sample inside the unit's interceptor envelope, with its launch time
+        and whether the unit's own fire-control radar sees the intercept point (`in_sight`)."""
         kind = catalog.interceptors[unit.interceptor]
-        key = (unit.position, kind.model_dump_json())
+        height_m = fire_control_height_m(unit, kind)
+        key = (unit.position, height_m, kind.model_dump_json())
         if key not in self._engagements:
-            self._engagements[key] = self._compute_engagements(unit, kind)
+            self._engagements[key] = self._compute_engagements(unit, kind, height_m)
         return self._engagements[key]
 
-    def _compute_engagements(self, unit, kind) -> dict[str, np.ndarray]:
+    def _compute_engagements(self, unit, kind, height_m: float) -> dict[str, np.ndarray]:
+        """Envelope: slant range from the unit's site (at ground level) within the interceptor's
+        range against the threat's class, intercept altitude within its band, Pk > 0 for the class.
+        Line of sight: the intercept point above the 4/3-Earth horizon of a radar `height_m` above
+        the site."""
         pk = np.array([kind.kill_probability[c].value if c in kind.kill_probability else 0.0 for c in THREAT_CLASSES])
+        reach = np.array([kind.max_range_m_by_class.get(c, kind.max_range_m).value for c in THREAT_CLASSES])
         slant = self._slant_m(unit.position[0], unit.position[1], 0.0)
         inside = np.flatnonzero(
             (pk[self.threat_class] > 0)
-            & (slant >= kind.min_range_m.value) & (slant <= kind.max_range_m.value)
+            & (slant >= kind.min_range_m.value) & (slant <= reach[self.threat_class])
             & (self.alt_m >= kind.min_altitude_m.value) & (self.alt_m <= kind.max_altitude_m.value)
         )
         rows, cols, intercept = self.rows[inside], self.cols[inside], self.t_s[inside]
         launch = intercept - slant[inside] / kind.average_speed_mps.value
         # A threat cannot be engaged before it exists: launch times before its launch are dropped.
         keep = launch >= self.threats.launch_t_s[rows]
-        rows, cols, intercept, launch = rows[keep], cols[keep], intercept[keep], launch[keep]
+        inside, rows, cols, intercept, launch = inside[keep], rows[keep], cols[keep], intercept[keep], launch[keep]
+        in_sight = np.atleast_1d(geo.is_visible(unit.position[0], unit.position[1], height_m,
+                                                self.lat_deg[inside], self.lon_deg[inside], self.alt_m[inside]))
         order = np.lexsort((launch, rows))
         return {"threat": rows[order], "sample": cols[order], "intercept": intercept[order],
-                "launch": launch[order], "pk": pk}
+                "launch": launch[order], "in_sight": in_sight[order].astype(bool), "pk": pk}
 
 
 def _intervals(seen: np.ndarray, t_s: np.ndarray) -> dict[str, np.ndarray] | None:
@@ -397,20 +420,44 @@ def _merge_coverage(parts: list[dict[str, np.ndarray]]) -> Coverage:
                     end_t_s=cat("end", float), rank=cat("rank", np.int64))
 
 
-def _windows(scenario: Scenario, threats: Threats, geometry: _GeometryCache, rules: CoalitionRules) -> Windows:
-    """Every fire unit's envelope samples with the coalition rules applied, cut into windows."""
+def fire_control_height_m(unit, kind) -> float:
+    """Height above ground or sea of the radar that guides a unit's interceptors: its type's
+    `fire_control_height_m`, or the platform's default (FIRE_CONTROL_HEIGHT_M)."""
+    if kind.fire_control_height_m is not None:
+        return float(kind.fire_control_height_m.value)
+    return FIRE_CONTROL_HEIGHT_M[unit.platform]
+
+
+def _windows(scenario: Scenario, threats: Threats, geometry: _GeometryCache, rules: CoalitionRules,
+             per_sensor: list[dict[str, np.ndarray]]) -> Windows:
+    """Every fire unit's envelope samples with the coalition rules applied, cut into windows.
+
+    A sample its own fire-control radar cannot see is kept only where the coverage of a sensor
+    whose tracks the unit may engage on (CoalitionRules.remote_tracks) holds the threat at the
+    intercept time; it is allowed while that sensor's engage-on-remote grant is in force from
+    launch to intercept, and refused (NO_REMOTE_ENGAGEMENT) otherwise.
+    """
     located = geometry.airspace(scenario, rules)
     columns = {"unit": np.int64, "threat": np.int64, "sample": np.int64, "launch": float, "intercept": float,
                "airspace": np.int64, "reason": np.int64, "pk": float}
     parts = []
     for u, unit in enumerate(scenario.fire_units):
         samples = geometry.engagements(unit, scenario.catalog)
-        rows, cols = samples["threat"], samples["sample"]
+        rows, launch, intercept = samples["threat"], samples["launch"], samples["intercept"]
+        guided = samples["in_sight"]
+        tracked = guided.copy()
+        for s, spans in rules.remote_tracks(u):
+            covered = ~guided & _covers(per_sensor[s], rows, intercept, threats.count)
+            tracked |= covered
+            guided = guided | (covered & in_force_throughout(launch, intercept, spans))
+        keep = np.flatnonzero(tracked)
+        rows, cols, guided = rows[keep], samples["sample"][keep], guided[keep]
+        launch, intercept = launch[keep], intercept[keep]
         airspace = located[geometry.first_flat[rows] + cols]
         parts.append({
             "unit": np.full(rows.size, u), "threat": rows, "sample": cols,
-            "launch": samples["launch"], "intercept": samples["intercept"], "airspace": airspace,
-            "reason": rules.refusal(u, samples["launch"], samples["intercept"], airspace),
+            "launch": launch, "intercept": intercept, "airspace": airspace,
+            "reason": rules.refusal(u, launch, intercept, airspace, guided),
             "pk": samples["pk"][threats.threat_class[rows]],
         })
     flat = {k: np.concatenate([p[k] for p in parts]).astype(dtype, copy=False) if parts else np.empty(0, dtype)
@@ -429,6 +476,20 @@ def _windows(scenario: Scenario, threats: Threats, geometry: _GeometryCache, rul
         launch_t_s=flat["launch"], intercept_t_s=flat["intercept"], sample=flat["sample"],
         airspace=flat["airspace"], reason=flat["reason"],
     )
+
+
+def _covers(coverage: dict[str, np.ndarray], threat: np.ndarray, t_s: np.ndarray, n_threats: int) -> np.ndarray:
+    """True where one sensor's coverage intervals (_GeometryCache.coverage) hold threat[k] at t_s[k]."""
+    covered = np.zeros(threat.shape, dtype=bool)
+    interval_threat = coverage["threat"].astype(np.int64)
+    rank = coverage["rank"].astype(np.int64)
+    for r in np.unique(rank):  # a threat has at most one interval of each rank
+        of_rank = rank == r
+        start, end = np.full(n_threats, np.inf), np.full(n_threats, -np.inf)
+        start[interval_threat[of_rank]] = coverage["start"][of_rank]
+        end[interval_threat[of_rank]] = coverage["end"][of_rank]
+        covered |= (t_s >= start[threat]) & (t_s <= end[threat])
+    return covered
 
 
 def _value_at_risk(scenario: Scenario, threats: Threats) -> np.ndarray:

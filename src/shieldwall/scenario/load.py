@@ -221,6 +221,10 @@ def cross_reference_problems(scenario: Scenario) -> list[Problem]:
                 problems.append(Problem(f"raid.waves.{i}.targets.{target}", f"unknown defended asset {target!r}"))
         if wave.launch_window_s[1] > scenario.duration_s:
             problems.append(Problem(f"raid.waves.{i}.launch_window_s", "launch window ends after duration_s"))
+    for interceptor in scenario.doctrine.interceptors:
+        if interceptor not in catalog.interceptors:
+            problems.append(Problem(f"doctrine.interceptors.{interceptor}", f"unknown interceptor type {interceptor!r} "
+                                    f"(known: {', '.join(sorted(catalog.interceptors))})"))
     return problems
 
 

@@ -135,6 +135,32 @@ SourcedDelay = sourced(0, MAX_DELAY_S, "s")
 # --------------------------------------------------------------------------- catalog types
 
 
+class Guidance(Strict):
+    """How an interceptor is guided, which decides how long it holds its unit's fire channel.
+
+    `command` and `semi-active` need the unit's radar (uplink or illuminator) until intercept;
+    `active` needs it until its own seeker takes over, `homing_s` before intercept (midcourse
+    uplink, then terminal homing); `fire-and-forget` frees the channel at launch.
+    """
+
+    kind: Literal["command", "semi-active", "active", "fire-and-forget"]
+    homing_s: SourcedDelay | None = Field(
+        None, description="active seekers: seconds before intercept from which the seeker homes alone")
+    source: str | None = Field(None, description="public source of the kind of guidance")
+    notional: str | None = Field(None, description="why this kind of guidance was chosen")
+
+    @model_validator(mode="after")
+    def _has_provenance(self):
+        if not self.source and not self.notional:
+            raise ValueError("needs a 'source' or a 'notional' reason")
+        if (self.homing_s is not None) != (self.kind == "active"):
+            raise ValueError("homing_s is required for active guidance, and applies to it only")
+        return self
+
+
+COMMAND_GUIDANCE = Guidance(kind="command", notional="default: the launching unit guides the interceptor to intercept")
+
+
 class InterceptorType(Strict):
     name: str
     layer: Annotated[int, Field(ge=1, le=9)] = Field(
@@ -149,6 +175,18 @@ class InterceptorType(Strict):
         description="single-shot kill probability by threat class; a class absent cannot be engaged"
     )
     unit_cost_usd: UnitCost
+    guidance: Guidance = Field(COMMAND_GUIDANCE, description="how long a shot holds the unit's fire channel")
+    max_range_m_by_class: dict[ThreatClass, Distance] = Field(
+        {}, description="max_range_m against one threat class (a radar that sees small drones only close in, a "
+        "reach that differs by target); a class absent uses max_range_m"
+    )
+    # A fire-control radar stands on a trailer, a mast or a deckhouse, or flies with a patrolling
+    # aircraft; 30 km is above the ceiling of any patrol aircraft (the highest fly near 20 km).
+    fire_control_height_m: sourced(0, 30_000, "m") | None = Field(
+        None, description="height above ground or sea of the radar that guides this interceptor (a fighter patrol: "
+        "its patrol altitude); the intercept point must lie above that radar's 4/3-Earth horizon unless an "
+        "engage-on-remote agreement covers it. Absent: the platform's default (engine.world.FIRE_CONTROL_HEIGHT_M)"
+    )
 
     @model_validator(mode="after")
     def _check(self):
@@ -156,6 +194,9 @@ class InterceptorType(Strict):
             raise ValueError("min_range_m exceeds max_range_m")
         if self.min_altitude_m.value > self.max_altitude_m.value:
             raise ValueError("min_altitude_m exceeds max_altitude_m")
+        for threat_class, reach in self.max_range_m_by_class.items():
+            if self.min_range_m.value > reach.value:
+                raise ValueError(f"min_range_m exceeds max_range_m_by_class.{threat_class}")
         return self
 
 
@@ -246,7 +287,9 @@ class Partner(Strict):
         return self.alias if self.anonymous else self.id
 
 
-AgreementKind = Literal["engagement-authority", "airspace-engagement", "overflight", "track-sharing"]
+AgreementKind = Literal[
+    "engagement-authority", "airspace-engagement", "overflight", "track-sharing", "engage-on-remote"
+]
 
 
 class Agreement(Strict):
@@ -256,6 +299,8 @@ class Agreement(Strict):
     airspace-engagement: `grantor` lets the other parties intercept inside its airspace.
     overflight: `grantor` lets the other parties' aircraft patrol over its territory.
     track-sharing: `grantor` releases its sensors' tracks to the other parties.
+    engage-on-remote: the other parties' fire units may engage on `grantor`'s sensor tracks where
+    their own fire-control radar cannot see the intercept point (in force from launch to intercept).
     """
 
     id: Identifier
@@ -344,7 +389,10 @@ class FireUnit(Strict):
     magazine: Annotated[int, Field(ge=0, le=MAX_MAGAZINE)]
     fire_channels: Annotated[int, Field(ge=1, le=MAX_FIRE_CHANNELS)] = Field(description="simultaneous engagements")
     reaction_time_s: Delay = Field(description="from decision to interceptor launch")
-    engage_on_remote: bool = Field(True, description="may engage on tracks from other partners")
+    engage_on_remote: bool = Field(
+        True, description="may engage on tracks from other partners (beyond its own fire-control radar's horizon "
+        "only under an engage-on-remote agreement)"
+    )
     available_from_s: TimeS = 0.0
     available_until_s: TimeS | None = None
     source: str | None = None
@@ -384,9 +432,35 @@ class Raid(Strict):
     source: str | None = None
 
 
+class InterceptorDoctrine(Strict):
+    """Doctrine for the fire units of one interceptor type, where it differs from the scenario's."""
+
+    shoot_look_shoot: bool | None = Field(None, description="one shot, then look, where a second look fits")
+    salvo_size: Annotated[int, Field(ge=1, le=4)] | None = Field(None, description="shots when no look fits")
+    reserve_rounds: Annotated[int, Field(ge=0, le=MAX_MAGAZINE)] = Field(
+        0, description="rounds each unit keeps for threats that no other unit can still engage after it"
+    )
+    firing_point: Literal["adaptive", "first-opportunity"] | None = Field(
+        None, description="adaptive: a unit whose channels are needed fires at the shortest fly-out that keeps a "
+        "look; first-opportunity: always at the first launch it can make",
+    )
+
+
 class Doctrine(Strict):
     shoot_look_shoot: bool = Field(True, description="one shot, then look, where a second look fits")
     salvo_size: Annotated[int, Field(ge=1, le=4)] = Field(2, description="shots when no look fits")
+    firing_point: Literal["adaptive", "first-opportunity"] = Field(
+        "adaptive", description="adaptive: a unit whose channels are needed fires at the shortest fly-out that keeps "
+        "a look; first-opportunity: always at the first launch it can make",
+    )
+    # Kill draws are drawn in advance per threat (common random numbers), this many each; 64 is
+    # far beyond any doctrine (a threat surviving 64 interceptors is no longer worth shooting at).
+    max_shots_per_threat: Annotated[int, Field(ge=1, le=64)] = Field(
+        16, description="interceptors fired at one threat at most, over the whole raid"
+    )
+    interceptors: dict[Identifier, InterceptorDoctrine] = Field(
+        {}, description="per interceptor type id: doctrine that differs from the scenario's"
+    )
     kill_assessment_s: Delay = Field(10.0, description="from intercept to knowing its result")
     # Interceptor dollars weighed against value dollars: at 1,000 a 1 M USD interceptor already
     # weighs as much as a 1 G USD asset; more is "never fire", which salvo rules express better.
