@@ -182,3 +182,21 @@ def test_a_doctrine_for_an_unknown_interceptor_type_is_a_clear_error(one_drone, 
     assert result.exit_code == 2
     assert "doctrine.interceptors.no-such-missile" in result.output
     assert "Traceback" not in result.output
+
+
+def test_missed_with_capacity_flags_leakers_a_unit_could_have_fired_at(one_drone):
+    # The forward battery holds its round in reserve for the terminal battery's look; when the
+    # terminal battery's one round misses, the drone leaks past a round never fired.
+    data = _forward_and_terminal(one_drone)
+    data["fire_units"][0]["magazine"] = 1
+    data["fire_units"][1]["position"] = [31.0, 36.5]  # its window closes before the terminal one opens
+    data["doctrine"]["interceptors"] = {"forward-missile": {"reserve_rounds": 1}}
+    threats = shieldwall.run(scenario_from(data), runs=40, seed=8, fidelity="ideal").tables["threats"].to_pandas()
+    leaked = threats["fate"] == "leaked"
+    assert leaked.sum() > 0
+    assert np.array_equal(threats["missed_with_capacity"].to_numpy(), leaked.to_numpy())
+    # Without the reserve, the forward round is fired: a leaker then had no capacity left unused.
+    data["doctrine"]["interceptors"] = {}
+    threats = shieldwall.run(scenario_from(data), runs=40, seed=8, fidelity="ideal").tables["threats"].to_pandas()
+    assert (threats["fate"] == "leaked").sum() > 0
+    assert not threats["missed_with_capacity"].any()

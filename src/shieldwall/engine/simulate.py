@@ -16,6 +16,7 @@ import numpy as np
 from shieldwall._compiled import inline_kernel, kernel
 
 from shieldwall import geo
+from shieldwall.battle.diagnostics import missed_with_capacity
 from shieldwall.battle.manager import (
     REFUSALS,
     channel_release_t_s,
@@ -57,6 +58,7 @@ class Outcome:
     shots: dict[str, np.ndarray]
     refusals: dict[str, np.ndarray]
     magazine_left: np.ndarray
+    missed_with_capacity: np.ndarray | None = None  # leaked while a unit allowed to engage could have fired
 
 
 def stream(rng: np.random.Generator, key: str) -> np.random.Generator:
@@ -132,7 +134,18 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
         shots = Shots.empty(int(np.maximum(start, 0).sum()))
         loop = _replicate(plan, doctrine_values(scenario.doctrine), state, shots, fail_t,
                           threats.impact_t_s.astype(float), threats.t_s, threats.n_samples, cell_track, kill_u, outside)
-    return _outcome(world, state, scatter, track_t, warned_t, shots, *loop)
+    outcome = _outcome(world, state, scatter, track_t, warned_t, shots, *loop)
+    # From when each unit could decide on each threat: its cell's picture, and its own partner's
+    # where it may not engage on remote tracks.
+    unit_track = np.full((len(units), n), np.inf)
+    for c, (_, members) in enumerate(cells):
+        unit_track[members] = cell_track[c]
+    remote = np.array([u.engage_on_remote for u in units], dtype=bool)
+    unit_track[~remote] = np.maximum(unit_track[~remote], state.own_track_t_s[~remote])
+    outcome.missed_with_capacity = missed_with_capacity(
+        plan, scenario.doctrine.cost_weight, outcome.fate == LEAKED, unit_track, start, outcome.shots["unit"], outcome.shots["threat"],
+        outcome.shots["launch_t_s"], outcome.shots["intercept_t_s"])
+    return outcome
 
 
 class Shots(NamedTuple):

@@ -80,6 +80,7 @@ def outcome_columns(world: World, outcome: Outcome, run: int, realisation: int) 
         "value_lost_usd": np.array([outcome.value_lost_usd]),
         "refusals": np.array([outcome.refusals["unit"].size]),
         "wasted_shots": np.array([np.count_nonzero(outcome.shots["result"] == SHOT_RESULTS.index("target-gone"))]),
+        "missed_with_capacity": np.array([np.count_nonzero(outcome.missed_with_capacity)]),
     }
     for f, fate in enumerate(FATES):
         replication[fate] = np.array([np.count_nonzero(outcome.fate == f)])
@@ -99,6 +100,7 @@ def outcome_columns(world: World, outcome: Outcome, run: int, realisation: int) 
             "fate_lon_deg": outcome.fate_lon_deg, "fate_alt_m": outcome.fate_alt_m,
             "by_unit": outcome.killer_unit, "fate_airspace": outcome.fate_airspace,
             "shots_at": outcome.shots_at, "asset_hit": outcome.asset_hit, "unit_cost_usd": threats.unit_cost_usd,
+            "missed_with_capacity": outcome.missed_with_capacity,
         },
         "shots": {
             "run": np.full(shot_unit.size, run), **outcome.shots, "cost_usd": shot_cost,

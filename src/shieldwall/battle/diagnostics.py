@@ -1,0 +1,53 @@
+"""Diagnostics of the battle manager's decisions, computed after a replication from its shots."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from shieldwall.battle.manager import Plan
+
+
+def missed_with_capacity(plan: Plan, cost_weight: float, leaked: np.ndarray, ready_t_s: np.ndarray,
+                         start_magazine: np.ndarray, shot_unit: np.ndarray, shot_threat: np.ndarray,
+                         shot_launch_t_s: np.ndarray, shot_intercept_t_s: np.ndarray) -> np.ndarray:
+    """(N,) bool: threats that leaked while a unit allowed to engage them could have fired.
+
+    A leaked threat counts when some fire unit had an allowed launch at it, with the threat in
+    the picture the unit acts on (`ready_t_s`, (U, N): from when the unit could decide on it), at
+    a moment it would have had to decide (launch less reaction time) with a fire channel free,
+    and a round that it never fired, where one shot was worth its cost (value at risk times kill
+    probability above `cost_weight` times the interceptor's cost, the assignment's own test). Channels are held from decision to release (guidance;
+    `channel_release_t_s`). A round spent later on another threat does not count: that is a
+    trade-off of magazine depth, not idle capacity. A manager that uses its capacity leaves this
+    at zero.
+    """
+    missed = np.zeros(leaked.size, dtype=bool)
+    if not leaked.any():
+        return missed
+    reaction_of_unit = np.zeros(start_magazine.size)
+    reaction_of_unit[plan.unit] = plan.reaction_s
+    homing_of_unit = np.zeros(start_magazine.size)
+    homing_of_unit[plan.unit] = plan.homing_s
+    # Engagements: one per (unit, threat, launch), holding a channel from decision to release.
+    key = np.stack([shot_unit, shot_threat, shot_launch_t_s]).T
+    _, first = np.unique(key, axis=0, return_index=True) if key.size else (None, np.zeros(0, dtype=np.int64))
+    e_unit = shot_unit[first]
+    e_start = shot_launch_t_s[first] - reaction_of_unit[e_unit]
+    e_end = np.maximum(shot_launch_t_s[first], shot_intercept_t_s[first] - homing_of_unit[e_unit])
+    never_fired = start_magazine - np.bincount(shot_unit, minlength=start_magazine.size) > 0
+    worth = plan.value_usd[plan.threat] * plan.kill_probability > cost_weight * plan.cost_usd
+    windows = np.flatnonzero(leaked[plan.threat] & (plan.allowed_end > plan.allowed_start) & worth)
+    for u in np.unique(plan.unit[windows]):
+        if not never_fired[u]:
+            continue
+        starts = np.sort(e_start[e_unit == u])
+        ends = np.sort(e_end[e_unit == u])
+        for w in windows[plan.unit[windows] == u]:
+            j = plan.threat[w]
+            if missed[j]:
+                continue
+            decide_t_s = plan.allowed_launch_t_s[plan.allowed_start[w]:plan.allowed_end[w]] - plan.reaction_s[w]
+            decide_t_s = decide_t_s[decide_t_s >= ready_t_s[u, j]]
+            busy = np.searchsorted(starts, decide_t_s, side="right") - np.searchsorted(ends, decide_t_s, side="right")
+            missed[j] = bool(np.any(busy < plan.channels[u]))
+    return missed
