@@ -28,9 +28,10 @@ def missed_with_capacity(plan: Plan, cost_weight: float, leaked: np.ndarray, rea
     reaction_of_unit[plan.unit] = plan.reaction_s
     homing_of_unit = np.zeros(start_magazine.size)
     homing_of_unit[plan.unit] = plan.homing_s
-    # Engagements: one per (unit, threat, launch), holding a channel from decision to release.
-    key = np.stack([shot_unit, shot_threat, shot_launch_t_s]).T
-    _, first = np.unique(key, axis=0, return_index=True) if key.size else (None, np.zeros(0, dtype=np.int64))
+    # Engagements: the salvo's rounds are consecutive shot rows with one unit, threat and launch;
+    # each engagement holds a channel from decision to release.
+    first = np.flatnonzero(np.concatenate([[True], (np.diff(shot_unit) != 0) | (np.diff(shot_threat) != 0)
+                                           | (np.diff(shot_launch_t_s) != 0)])) if shot_unit.size else shot_unit
     e_unit = shot_unit[first]
     e_start = shot_launch_t_s[first] - reaction_of_unit[e_unit]
     e_end = np.maximum(shot_launch_t_s[first], shot_intercept_t_s[first] - homing_of_unit[e_unit])
