@@ -25,6 +25,7 @@ class Reason(IntEnum):
     OUTSIDE_OWN_AIRSPACE = 3
     UNIT_UNAVAILABLE = 4
     NO_OVERFLIGHT = 5
+    NO_REMOTE_ENGAGEMENT = 6
 
 
 REASON_TEXT = {
@@ -34,6 +35,8 @@ REASON_TEXT = {
     Reason.OUTSIDE_OWN_AIRSPACE: "partner engages only over its own airspace",
     Reason.UNIT_UNAVAILABLE: "fire unit not available at that time",
     Reason.NO_OVERFLIGHT: "patrol station in an airspace without overflight permission",
+    Reason.NO_REMOTE_ENGAGEMENT: "intercept point beyond the unit's fire-control radar horizon, no engage-on-remote "
+                                 "agreement in force",
 }
 
 
@@ -41,6 +44,14 @@ def _in_any(times: np.ndarray, intervals: Intervals) -> np.ndarray:
     inside = np.zeros(np.shape(times), dtype=bool)
     for start, end in intervals:
         inside |= (times >= start) & (times <= end)
+    return inside
+
+
+def in_force_throughout(start_t_s: np.ndarray, end_t_s: np.ndarray, intervals: Intervals) -> np.ndarray:
+    """True where one of `intervals` holds the whole span [start_t_s, end_t_s]."""
+    inside = np.zeros(np.shape(start_t_s), dtype=bool)
+    for start, end in intervals:
+        inside |= (start_t_s >= start) & (end_t_s <= end)
     return inside
 
 
@@ -101,6 +112,28 @@ class CoalitionRules:
             return []
         return self.granted("airspace-engagement", owner, partner)
 
+    def remote_tracks(self, unit_index: int) -> list[tuple[int, Intervals]]:
+        """(sensor index, when): the sensors on whose tracks a fire unit may engage where its own
+        fire-control radar cannot see the intercept point, and when it may.
+
+        Another partner's sensor (not space-based) whose `release_to` includes the unit's partner,
+        while that partner grants it engage-on-remote; none if the unit may not engage on remote
+        tracks at all. A partner's own radars do not count: each unit is guided by its own.
+        """
+        unit = self.scenario.fire_units[unit_index]
+        if not unit.engage_on_remote:
+            return []
+        found = []
+        for s, sensor in enumerate(self.scenario.sensors):
+            if sensor.platform == "space" or sensor.owner == unit.owner:
+                continue
+            if sensor.release_to != "all" and unit.owner not in sensor.release_to:
+                continue
+            spans = self.granted("engage-on-remote", sensor.owner, unit.owner)
+            if spans:
+                found.append((s, spans))
+        return found
+
     def unit_availability(self, unit_index: int) -> Intervals:
         """When a fire unit is on station (or in service) at all."""
         unit = self.scenario.fire_units[unit_index]
@@ -130,11 +163,17 @@ class CoalitionRules:
         return np.where(np.asarray(alt_m) > self.ceiling_m, -1, index)
 
     def refusal(self, unit_index: int, launch_t_s: np.ndarray, intercept_t_s: np.ndarray,
-                airspace: np.ndarray) -> np.ndarray:
-        """Reason code for each candidate engagement by `unit_index` (Reason.ALLOWED if none)."""
+                airspace: np.ndarray, guided: np.ndarray | None = None) -> np.ndarray:
+        """Reason code for each candidate engagement by `unit_index` (Reason.ALLOWED if none).
+
+        `guided`: False where neither the unit's own fire-control radar nor a remote track it may
+        engage on (`remote_tracks`, in force from launch to intercept) covers the intercept point.
+        """
         unit = self.scenario.fire_units[unit_index]
         reason = np.full(launch_t_s.shape, int(Reason.ALLOWED), dtype=np.int8)
         # Checked in reverse order of precedence so that the most basic refusal is reported.
+        if guided is not None:
+            reason[~guided] = Reason.NO_REMOTE_ENGAGEMENT
         for a in np.unique(airspace):
             here = airspace == a
             permitted = _in_any(intercept_t_s[here], self.airspace_permission(unit.owner, int(a)))

@@ -379,11 +379,12 @@ class _GeometryCache:
         Line of sight: the intercept point above the 4/3-Earth horizon of a radar `height_m` above
         the site."""
         pk = np.array([kind.kill_probability[c].value if c in kind.kill_probability else 0.0 for c in THREAT_CLASSES])
+        # Reach by class; -1 m (nothing is that close) for a class it cannot kill.
         reach = np.array([kind.max_range_m_by_class.get(c, kind.max_range_m).value for c in THREAT_CLASSES])
+        reach = np.where(pk > 0, reach, -1.0)
         slant = self._slant_m(unit.position[0], unit.position[1], 0.0)
         inside = np.flatnonzero(
-            (pk[self.threat_class] > 0)
-            & (slant >= kind.min_range_m.value) & (slant <= reach[self.threat_class])
+            (slant >= kind.min_range_m.value) & (slant <= reach[self.threat_class])
             & (self.alt_m >= kind.min_altitude_m.value) & (self.alt_m <= kind.max_altitude_m.value)
         )
         rows, cols, intercept = self.rows[inside], self.cols[inside], self.t_s[inside]
@@ -391,11 +392,20 @@ class _GeometryCache:
         # A threat cannot be engaged before it exists: launch times before its launch are dropped.
         keep = launch >= self.threats.launch_t_s[rows]
         inside, rows, cols, intercept, launch = inside[keep], rows[keep], cols[keep], intercept[keep], launch[keep]
-        in_sight = np.atleast_1d(geo.is_visible(unit.position[0], unit.position[1], height_m,
-                                                self.lat_deg[inside], self.lon_deg[inside], self.alt_m[inside]))
+        # Line of sight, decided first from the slant range where it settles it: over a convex Earth
+        # the chord to the point below the target is no longer than the slant range to the target,
+        # so the arc bound of geo.is_visible on the slant range bounds the ground distance too.
+        # geo.is_visible decides the rest (the same answer, without a geodesic per sample).
+        rho_m = geo.WGS84_GEOD.b ** 2 / geo.WGS84_GEOD.a
+        arc_bound_m = 2.0 * rho_m * np.arcsin(np.minimum(slant[inside] / (2.0 * rho_m), 1.0))
+        alt = self.alt_m[inside]
+        in_sight = (alt >= 0) & (arc_bound_m <= geo.radar_horizon_m(height_m, alt))
+        open_ = np.flatnonzero(~in_sight)
+        in_sight[open_] = geo.is_visible(unit.position[0], unit.position[1], height_m,
+                                         self.lat_deg[inside[open_]], self.lon_deg[inside[open_]], alt[open_])
         order = np.lexsort((launch, rows))
         return {"threat": rows[order], "sample": cols[order], "intercept": intercept[order],
-                "launch": launch[order], "in_sight": in_sight[order].astype(bool), "pk": pk}
+                "launch": launch[order], "in_sight": in_sight[order], "pk": pk}
 
 
 def _intervals(seen: np.ndarray, t_s: np.ndarray) -> dict[str, np.ndarray] | None:
@@ -443,16 +453,15 @@ def _windows(scenario: Scenario, threats: Threats, geometry: _GeometryCache, rul
     parts = []
     for u, unit in enumerate(scenario.fire_units):
         samples = geometry.engagements(unit, scenario.catalog)
-        rows, launch, intercept = samples["threat"], samples["launch"], samples["intercept"]
-        guided = samples["in_sight"]
-        tracked = guided.copy()
+        rows, cols, launch, intercept = samples["threat"], samples["sample"], samples["launch"], samples["intercept"]
+        guided = tracked = samples["in_sight"]
         for s, spans in rules.remote_tracks(u):
             covered = ~guided & _covers(per_sensor[s], rows, intercept, threats.count)
-            tracked |= covered
+            tracked = tracked | covered
             guided = guided | (covered & in_force_throughout(launch, intercept, spans))
-        keep = np.flatnonzero(tracked)
-        rows, cols, guided = rows[keep], samples["sample"][keep], guided[keep]
-        launch, intercept = launch[keep], intercept[keep]
+        if not tracked.all():
+            keep = np.flatnonzero(tracked)
+            rows, cols, launch, intercept, guided = rows[keep], cols[keep], launch[keep], intercept[keep], guided[keep]
         airspace = located[geometry.first_flat[rows] + cols]
         parts.append({
             "unit": np.full(rows.size, u), "threat": rows, "sample": cols,
