@@ -6,7 +6,6 @@ exactly one JSON document. Bad input exits with code 2 and a message naming what
 
 from __future__ import annotations
 
-import json
 import sys
 
 import typer
@@ -26,11 +25,11 @@ def fail(message: str) -> None:
 
 
 def emit_json(data) -> None:
-    """Write `data` to stdout as one JSON document (NumPy scalars as numbers, paths as strings)."""
-    def fallback(value):
-        return float(value) if hasattr(value, "__float__") else str(value)
+    """Write `data` to stdout as one strict JSON document (NumPy scalars as numbers, paths as
+    strings, NaN and infinities as null)."""
+    from shieldwall._json import dumps
 
-    sys.stdout.write(json.dumps(data, indent=2, default=fallback) + "\n")
+    sys.stdout.write(dumps(data) + "\n")
 
 
 def load_or_fail(source: str):

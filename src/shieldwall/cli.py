@@ -187,13 +187,19 @@ def run(
 
 
 def print_summary(summary: dict, name: str, manifest: dict) -> None:
-    from shieldwall.results import Estimate
+    from shieldwall.results import UNBOUNDED_NOTE, Estimate, interval_caption
+
+    realisations = summary.get("realisations", manifest.get("realisations", 1))
+    unbounded = False
 
     def est(d, digits=1, scale=1.0):
-        return Estimate(**d).format(digits, scale)
+        nonlocal unbounded
+        text = Estimate.of(d).format(digits, scale)
+        unbounded |= "?" in text
+        return text
 
     caption = (f"{manifest['runs']} runs, seed {manifest['seed']}, {manifest['fidelity']} fidelity, "
-               f"{manifest['coordination']}; mean per raid [95 % CI]")
+               f"{manifest['coordination']}; {interval_caption(realisations).replace('mean', 'mean per raid', 1)}")
     table = Table(title=f"{name}: threats", caption=caption)
     for column in ("class", "launched", "failed", "intercepted", "leaked"):
         table.add_column(column, justify="right" if column != "class" else "left")
@@ -212,6 +218,8 @@ def print_summary(summary: dict, name: str, manifest: dict) -> None:
     table.add_row("attack cost (USD M)", est(summary["attack_cost_usd"], 1, 1e6))
     table.add_row("cost-exchange ratio (defence / attack)", est(summary["cost_exchange_ratio"], 2))
     table.add_row("interceptors wasted on dead threats", est(summary["wasted_shots"], 2))
+    if unbounded:
+        table.caption = UNBOUNDED_NOTE
     out.print(table)
 
     table = Table(title="interceptors fired")

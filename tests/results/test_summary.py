@@ -1,43 +1,119 @@
-"""Interval estimates against independent derivations."""
+"""The summary of a run: intervals across raid realisations, never clipped, strict JSON."""
 
 from __future__ import annotations
 
+import json
+import math
+
 import numpy as np
 import pytest
-from scipy import optimize, stats
+import yaml
+from typer.testing import CliRunner
 
-from shieldwall.results import mean_interval, ratio_interval, wilson_interval
-
-
-def test_mean_interval_is_students_t_interval():
-    values = np.random.default_rng(3).exponential(2.0, 40)
-    expected = stats.t.interval(0.95, values.size - 1, loc=values.mean(), scale=stats.sem(values))
-    estimate = mean_interval(values)
-    assert (estimate.low, estimate.high) == pytest.approx(expected, rel=1e-12)
-    assert mean_interval(np.array([0, 0, 0, 1.0]), floor=0.0).low == 0.0
+import shieldwall
+from shieldwall import _json
+from shieldwall.results import count_interval, proportion_interval, read_folder
+from tests.engine.helpers import scenario_from
 
 
-@pytest.mark.parametrize("successes, n", [(81, 263), (0, 50), (50, 50), (3, 10)])
-def test_wilson_bounds_solve_the_score_equation(successes, n):
-    # The Wilson interval is the set of p with |p_hat - p| <= z sqrt(p (1 - p) / n).
-    z = stats.norm.ppf(0.975)
-    p_hat = successes / n
+def strict_loads(text: str):
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
 
-    def score(p):
-        return (p_hat - p) ** 2 - z * z * p * (1 - p) / n
-
-    estimate = wilson_interval(successes, n)
-    low = 0.0 if successes == 0 else optimize.brentq(score, 1e-12, min(p_hat, 1 - 1e-9))
-    high = 1.0 if successes == n else optimize.brentq(score, max(p_hat, 1e-9), 1 - 1e-12)
-    assert (estimate.low, estimate.high) == pytest.approx((low, high), abs=1e-9)
+    return json.loads(text, parse_constant=refuse)
 
 
-def test_ratio_interval_covers_the_true_ratio_at_the_stated_rate():
-    rng = np.random.default_rng(8)
-    covered = 0
-    for _ in range(400):
-        x = rng.normal(10.0, 2.0, 60)
-        y = rng.normal(5.0, 1.0, 60)
-        estimate = ratio_interval(x, y)
-        covered += estimate.low <= 2.0 <= estimate.high
-    assert 0.92 <= covered / 400 <= 0.98
+def estimates(summary, path: str = ""):
+    """(path, estimate) of every {mean, low, high} in a summary."""
+    if isinstance(summary, dict):
+        if {"mean", "low", "high"} <= summary.keys():
+            yield path, summary
+        else:
+            for key, value in summary.items():
+                yield from estimates(value, f"{path}/{key}")
+
+
+@pytest.fixture(scope="module")
+def drone_results():
+    import copy
+
+    from tests.conftest import FIXTURES
+
+    data = copy.deepcopy(yaml.safe_load((FIXTURES / "one-drone.yaml").read_text()))
+    data["fire_units"][0]["magazine"] = 2
+    return shieldwall.run(scenario_from(data), runs=50, seed=3, fidelity="ideal", realisations=10)
+
+
+def test_intervals_are_taken_across_realisations(drone_results):
+    summary = drone_results.summary
+    table = drone_results.tables["replications"]
+    groups = table["realisation"].to_numpy()
+    assert summary["realisations"] == 10 and "10 raid realisations" in summary["intervals"]
+    leaked = table["leaked"].to_numpy()
+    assert summary["threats"]["all"]["leaked"] == pytest.approx(vars(count_interval(leaked, groups)))
+    assert summary["p_zero_leakers"] == pytest.approx(vars(proportion_interval(leaked == 0, groups)))
+
+
+def test_only_what_the_scenario_fixes_has_a_zero_width_interval(drone_results):
+    summary = drone_results.summary
+    failed = summary["threats"]["drone"]["failed"]  # reliability 1: no drone ever fails
+    assert failed["mean"] == 0.0 and failed["low"] == 0.0 and failed["high"] > 0.0
+    exact = {path for path, e in estimates(summary) if e["low"] == e["high"]}
+    assert exact == {"/threats/drone/launched", "/threats/all/launched", "/attack_cost_usd"}
+    for path, e in estimates(summary):
+        assert e["low"] <= e["mean"] <= e["high"], path
+        assert e["low"] >= 0.0, path
+
+
+def test_count_intervals_are_not_clipped_at_zero():
+    # A rare count: the old t interval dipped below zero and was clipped; this one starts above it.
+    groups = np.arange(50) // 5
+    values = np.zeros(50)
+    values[[3, 31]] = 1
+    e = count_interval(values, groups)
+    assert 0.0 < e.low < e.mean < e.high
+
+
+def test_one_replication_gives_strict_json_with_null_bounds(tmp_path):
+    results = shieldwall.run("tutorial", runs=1, seed=0, fidelity="ideal")
+    summary = results.summary
+    leaked = summary["threats"]["all"]["leaked"]
+    assert math.isfinite(leaked["mean"]) and math.isnan(leaked["low"]) and math.isnan(leaked["high"])
+    with pytest.raises(ValueError):
+        json.dumps(summary, allow_nan=False)  # NaN inside, as Python floats ...
+    text = _json.dumps(summary)  # ... null outside
+    document = strict_loads(text)
+    assert document["threats"]["all"]["leaked"]["low"] is None
+    folder = results.write(tmp_path / "one")
+    strict_loads((folder / "summary.json").read_text())
+    strict_loads((folder / "manifest.json").read_text())
+    _, read_back, _ = read_folder(folder)
+    assert math.isnan(read_back["threats"]["all"]["leaked"]["low"])  # null reads back as NaN
+
+
+def test_run_json_is_strict_for_a_single_replication(tmp_path):
+    from shieldwall.cli import app
+
+    result = CliRunner().invoke(app, ["run", "tutorial", "--runs", "1", "--fidelity", "ideal", "--json",
+                                      "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    document = strict_loads(result.stdout)
+    assert document["summary"]["p_zero_leakers"]["low"] is None
+    assert document["summary"]["realisations"] == 1
+
+
+def test_the_table_caption_says_how_many_realisations(tmp_path):
+    from shieldwall.cli import app
+
+    result = CliRunner().invoke(app, ["run", "tutorial", "--runs", "8", "--realisations", "4", "--fidelity",
+                                      "ideal", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert "95 % CI across 4 raid realisations" in " ".join(result.stdout.split())
+
+
+def test_strict_json_helpers():
+    data = {"a": float("nan"), "b": [np.float64("inf"), np.int64(3), np.bool_(True)], "c": {"x": -math.inf}}
+    text = _json.dumps(data)
+    assert strict_loads(text) == {"a": None, "b": [None, 3, True], "c": {"x": None}}
+    back = _json.loads(_json.dumps({"e": {"mean": 1.0, "low": None, "high": 2.0}, "other": None}))
+    assert math.isnan(back["e"]["low"]) and back["other"] is None

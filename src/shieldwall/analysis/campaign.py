@@ -23,7 +23,7 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -37,12 +37,12 @@ from pydantic import (
     ValidationError,
 )
 
-from shieldwall.analysis._stats import CONFIDENCE, COST_CAUTION, interval, ratio
+from shieldwall.analysis import _stats
+from shieldwall.analysis._stats import CONFIDENCE, COST_CAUTION
 from shieldwall.analysis.variants import Duration, apply_overlay, load_overlay
 from shieldwall.engine import compile_world, simulate
 from shieldwall.engine.simulate import LEAKED
 from shieldwall.montecarlo.run import realisation_of, realisation_seed, replication_seed, worker_pool
-from shieldwall.results.summary import wilson_interval
 from shieldwall.scenario import (
     BUNDLED_SCENARIOS,
     Problem,
@@ -325,6 +325,7 @@ def run_campaign(campaign: Campaign, runs: int = 100, seed: int = 0, fidelity: s
     _check_resupply(campaign, ledger)
     sequence = [(k, s, campaign.raids[k].after_s) for k, s in enumerate(scenarios)]
     total = runs * (2 if absorb else 1)
+    groups = _stats.clusters(runs, realisations)
     columns = _simulate_sequence(scenarios, sequence, ledger, list(campaign.resupply), runs, seed, fidelity,
                                  realisations, workers, progress, 0, total)
     labels = [r.label or r.scenario for r in campaign.raids]
@@ -332,15 +333,16 @@ def run_campaign(campaign: Campaign, runs: int = 100, seed: int = 0, fidelity: s
     report = {
         "format": FORMAT, "campaign": campaign.name, "runs": runs, "seed": seed, "fidelity": fidelity,
         "realisations": realisations, "confidence": CONFIDENCE,
-        "raids": _raid_rows(columns, labels, t_days),
-        "magazines": _magazine_rows(columns, ledger, labels),
+        "intervals": _stats.interval_note(realisations),
+        "raids": _raid_rows(columns, labels, t_days, groups),
+        "magazines": _magazine_rows(columns, ledger, labels, groups),
         "caution": COST_CAUTION,
     }
     if absorb:
         sequence = [(0, absorb_scenario, absorb.every_s) for _ in range(absorb.max_raids)]
         repeat = _simulate_sequence([absorb_scenario], sequence, ledger, list(campaign.resupply), runs,
                                     seed + 10_000, fidelity, realisations, workers, progress, runs, total)
-        report["absorb"] = _absorb_rows(repeat, absorb, absorb_scenario.name, ledger)
+        report["absorb"] = _absorb_rows(repeat, absorb, absorb_scenario.name, ledger, groups)
     report["elapsed_s"] = round(time.perf_counter() - started, 3)
     return report
 
@@ -358,49 +360,52 @@ def _check_resupply(campaign: Campaign, ledger: Ledger) -> None:
         raise ScenarioError(f"campaign {campaign.name!r}", problems)
 
 
-def _raid_rows(c: dict, labels: list[str], t_days: np.ndarray) -> list[dict]:
+def _raid_rows(c: dict, labels: list[str], t_days: np.ndarray, groups: np.ndarray) -> list[dict]:
     rows = []
     for k, label in enumerate(labels):
-        share = c["leaked"][:, k] / np.maximum(c["launched"][:, k], 1)
+        launched = np.maximum(c["launched"][:, k], 1)
+        share = c["leaked"][:, k] / launched
         rows.append({
             "raid": k + 1, "label": label, "t_days": float(t_days[k]),
-            "launched": interval(c["launched"][:, k], floor=0.0), "leaked": interval(c["leaked"][:, k], floor=0.0),
-            "leak_share": interval(share, floor=0.0), "value_lost_usd": interval(c["value_lost_usd"][:, k], floor=0.0),
-            "shots": interval(c["shots"][:, k], floor=0.0),
-            "defence_cost_usd": interval(c["defence_cost_usd"][:, k], floor=0.0),
-            "attack_cost_usd": interval(c["attack_cost_usd"][:, k], floor=0.0),
-            "cost_exchange_ratio": ratio(c["defence_cost_usd"][:, k], c["attack_cost_usd"][:, k]),
+            "launched": _stats.fixed(c["launched"][:, k], groups), "leaked": _stats.count(c["leaked"][:, k], groups),
+            "leak_share": _stats.count(share, groups, 1 / launched.max()),
+            "value_lost_usd": _stats.amount(c["value_lost_usd"][:, k], groups),
+            "shots": _stats.count(c["shots"][:, k], groups),
+            "defence_cost_usd": _stats.amount(c["defence_cost_usd"][:, k], groups),
+            "attack_cost_usd": _stats.amount(c["attack_cost_usd"][:, k], groups),
+            "cost_exchange_ratio": _stats.ratio(c["defence_cost_usd"][:, k], c["attack_cost_usd"][:, k], groups),
         })
     return rows
 
 
-def _magazine_rows(c: dict, ledger: Ledger, labels: list[str]) -> list[dict]:
+def _magazine_rows(c: dict, ledger: Ledger, labels: list[str], groups: np.ndarray) -> list[dict]:
     start = ledger.by_stock(c["start_levels"])  # (runs, K, S)
     end = ledger.by_stock(c["end_levels"])
     capacity = ledger.by_stock(ledger.capacity[None, :].astype(float))[0]
-    runs, K, _ = start.shape
+    K = start.shape[1]
     rows = []
     for s, (partner, interceptor) in enumerate(ledger.stocks):
         dry = end[:, :, s] <= 0
         ever = dry.any(axis=1)
         first = np.where(ever, dry.argmax(axis=1), K)  # raid index at which it first ran dry (K: never)
-        p_dry = [asdict(wilson_interval(int(dry[:, k].sum()), runs)) for k in range(K)]
+        p_dry = [_stats.proportion(dry[:, k], groups) for k in range(K)]
         median = int(np.median(first))
         rows.append({
             "partner": partner, "interceptor": interceptor, "layer": ledger.layer[interceptor],
             "capacity": float(capacity[s]),
-            "start": [interval(start[:, k, s], floor=0.0) for k in range(K)],
-            "end": [interval(end[:, k, s], floor=0.0) for k in range(K)],
-            "p_dry_after": [{k: float(v) for k, v in d.items()} for d in p_dry],
-            "p_ever_dry": {k: float(v) for k, v in asdict(wilson_interval(int(ever.sum()), runs)).items()},
+            "start": [_stats.count(start[:, k, s], groups) for k in range(K)],
+            "end": [_stats.count(end[:, k, s], groups) for k in range(K)],
+            "p_dry_after": p_dry,
+            "p_ever_dry": _stats.proportion(ever, groups),
             "median_dry_raid": None if median >= K else median + 1,
             "median_dry_label": None if median >= K else labels[median],
         })
     return rows
 
 
-def _absorb_rows(c: dict, absorb: Absorb, name: str, ledger: Ledger) -> dict:
-    share = c["leaked"] / np.maximum(c["launched"], 1)  # (runs, R)
+def _absorb_rows(c: dict, absorb: Absorb, name: str, ledger: Ledger, groups: np.ndarray) -> dict:
+    launched = np.maximum(c["launched"], 1)
+    share = c["leaked"] / launched  # (runs, R)
     over = share > absorb.leakage_threshold
     absorbed = np.where(over.any(axis=1), over.argmax(axis=1), share.shape[1])
     means = share.mean(axis=0)
@@ -408,9 +413,9 @@ def _absorb_rows(c: dict, absorb: Absorb, name: str, ledger: Ledger) -> dict:
     return {
         "scenario": name, "every_days": absorb.every_s / 86400.0, "max_raids": absorb.max_raids,
         "leakage_threshold": absorb.leakage_threshold,
-        "leak_share": [interval(share[:, k], floor=0.0) for k in range(share.shape[1])],
-        "raids_absorbed": interval(absorbed, floor=0.0),
+        "leak_share": [_stats.count(share[:, k], groups, 1 / launched[:, k].max()) for k in range(share.shape[1])],
+        "raids_absorbed": _stats.count(absorbed, groups),
         "raids_absorbed_median": float(np.median(absorbed)),
         "mean_passes_threshold_at_raid": int(first_mean[0]) + 1 if first_mean.size else None,
-        "magazines": _magazine_rows(c, ledger, [f"{name} #{k + 1}" for k in range(share.shape[1])]),
+        "magazines": _magazine_rows(c, ledger, [f"{name} #{k + 1}" for k in range(share.shape[1])], groups),
     }

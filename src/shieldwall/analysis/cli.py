@@ -6,7 +6,6 @@ exactly one JSON document. Bad input exits with code 2 and a message naming what
 
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
@@ -15,6 +14,7 @@ import typer
 from rich.table import Table
 
 from shieldwall._console import emit_json, err, fail, load_engine, load_or_fail, out
+from shieldwall._json import dumps
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="Coalition analysis: partner value, variants, campaigns.")
@@ -56,7 +56,7 @@ def _deliver(report: dict, path: Optional[Path], as_json: bool, print_tables) ->
     """Save the report for the after-action report (when a results folder was given), then
     print it as JSON or as tables."""
     if path is not None:
-        path.write_text(json.dumps(report, indent=2), encoding="utf-8")
+        path.write_text(dumps(report), encoding="utf-8")
     if as_json:
         emit_json(report)
     else:
@@ -66,12 +66,19 @@ def _deliver(report: dict, path: Optional[Path], as_json: bool, print_tables) ->
 def _est(d: dict, digits: int = 1, scale: float = 1.0) -> str:
     from shieldwall.results import Estimate
 
-    return Estimate(d["mean"], d["low"], d["high"]).format(digits, scale)
+    return Estimate.of(d).format(digits, scale)
 
 
 def _signed(d: dict, digits: int = 1, scale: float = 1.0) -> str:
-    m, lo, hi = d["mean"] / scale, d["low"] / scale, d["high"] / scale
-    return f"{m:+,.{digits}f} [{lo:+,.{digits}f}, {hi:+,.{digits}f}]"
+    from shieldwall.results import Estimate
+
+    return Estimate.of(d).format(digits, scale, signed=True)
+
+
+def _caption(r: dict) -> str:
+    from shieldwall.results import interval_caption
+
+    return interval_caption(r.get("realisations", 1))
 
 
 RUNS = typer.Option(1000, min=2, help="Monte Carlo replications per variant or coalition")
@@ -120,9 +127,10 @@ def value(
 
 def _print_value(r: dict) -> None:
     caption = (f"{r['runs']} runs per coalition, seed {r['seed']}, {r['fidelity']} fidelity, {r['method']} Shapley"
-               + (f" ({r['permutations']} orders)" if r["permutations"] else "")
+               + (f" ({r['permutations']} orders; its interval includes their sampling error)"
+                  if r["permutations"] else "")
                + (f"; held in every coalition: {', '.join(r['held'])}" if r["held"] else "")
-               + "; mean [95 % CI]")
+               + f"; {_caption(r)}")
     for name, title, digits, scale in (("value_protected_usd", "value protected (USD M)", 1, 1e6),
                                        ("leakers_prevented", "leakers prevented", 2, 1.0)):
         m = r["measures"][name]
@@ -130,11 +138,12 @@ def _print_value(r: dict) -> None:
         for column in ("partner", "Shapley", "leave-one-out", "alone"):
             table.add_column(column, justify="left" if column == "partner" else "right")
         for partner, row in m["partners"].items():
-            shap = _est(row["shapley"], digits, scale)
+            shap = _signed(row["shapley"], digits, scale)
             if "se_permutation" in row["shapley"]:
-                shap += f" (sampling se {row['shapley']['se_permutation'] / scale:,.{digits}f})"
-            table.add_row(partner, shap, _est(row["leave_one_out"], digits, scale), _est(row["alone"], digits, scale))
-        table.add_row("all together", _est(m["grand_coalition"], digits, scale), "", "", style="bold")
+                shap += f" (orders se {row['shapley']['se_permutation'] / scale:,.{digits}f})"
+            table.add_row(partner, shap, _signed(row["leave_one_out"], digits, scale),
+                          _signed(row["alone"], digits, scale))
+        table.add_row("all together", _signed(m["grand_coalition"], digits, scale), "", "", style="bold")
         out.print(table)
     cost = r["cost"]
     table = Table(title="cost, whole coalition (per raid)")
@@ -226,7 +235,7 @@ _COMPARE_ROWS = (
 
 def _print_compare(r: dict) -> None:
     caption = (f"{r['runs']} paired runs, seed {r['seed']}, {r['fidelity']} fidelity; "
-               "difference = variant - base, per replication, mean [95 % CI]")
+               f"difference = variant - base, per replication; {_caption(r)}")
     for v in r["variants"]:
         table = Table(title=f"{r['scenario']}: {v['name']} ({v['coordination']}) vs base ({r['base']['coordination']})",
                       caption=caption)
@@ -242,6 +251,10 @@ def _print_compare(r: dict) -> None:
                           _est(r["base"]["measures"]["shots_by_partner"].get(partner, {"mean": 0, "low": 0, "high": 0})),
                           _est(v["measures"]["shots_by_partner"].get(partner, {"mean": 0, "low": 0, "high": 0})),
                           _signed(d))
+        if any("?" in cell for column in table.columns for cell in column.cells):
+            from shieldwall.results import UNBOUNDED_NOTE
+
+            table.caption = f"{caption}\n{UNBOUNDED_NOTE}"
         out.print(table)
     out.print(f"[dim]{r['caution']}[/]", highlight=False)
 
@@ -293,7 +306,7 @@ def campaign(
 
 
 def _print_campaign(r: dict) -> None:
-    table = Table(title=f"{r['campaign']}: raids", caption=f"{r['runs']} runs, seed {r['seed']}; mean [95 % CI]")
+    table = Table(title=f"{r['campaign']}: raids", caption=f"{r['runs']} runs, seed {r['seed']}; {_caption(r)}")
     for column in ("raid", "day", "launched", "leaked", "value lost (USD M)", "interceptors", "cost-exchange"):
         table.add_column(column, justify="left" if column == "raid" else "right")
     for row in r["raids"]:

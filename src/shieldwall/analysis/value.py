@@ -8,25 +8,31 @@ where loss is the value lost (USD), or as a second measure the number of leakers
 held in every coalition (none by default) and loss_i(empty) the raid against nobody. With H empty,
 v(S) is the expected value protected (or leakers prevented) by the coalition S. What a partner
 outside S withdraws is decided in `variants.restrict`. Shapley and leave-one-out values are
-computed per replication (both are linear in v) and reported with a t interval over replications.
+computed per replication (both are linear in v) and reported with a t interval across raid
+realisations (every coalition flies the same realisations with the same seeds). Sampled Shapley
+adds the permutation-sampling variance to the replications' (docs/design/statistics.md).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from shieldwall.analysis import shapley
-from shieldwall.analysis._stats import CONFIDENCE, COST_CAUTION, cost_block, interval
+from shieldwall.analysis import _stats
+from shieldwall.analysis._stats import CONFIDENCE, COST_CAUTION, cost_block
 from shieldwall.analysis.evaluate import Settings, evaluate
 from shieldwall.analysis.variants import coalition_variant
 from shieldwall.scenario import Scenario
 
 FORMAT = "shieldwall.value/1"
 MEASURES = {"value_protected_usd": "value_lost_usd", "leakers_prevented": "leaked"}
+UNITS = {"value_protected_usd": None, "leakers_prevented": 1.0}
+"""The size of one event of each measure: leakers are counts, value (USD) has no unit."""
 EXACT_DEFAULT_LIMIT = 10
 
 
@@ -85,8 +91,11 @@ def partner_value(
     measured = evaluate(scenario, [nobody, *variants], settings, workers, cache, progress)
     empty, by_mask = measured[0], dict(zip(masks, measured[1:]))
 
+    groups = _stats.clusters(settings.runs, settings.realisations)
     measures = {}
     for name, column in MEASURES.items():
+        unit = UNITS[name]
+        interval = partial(_stats.difference, groups=groups, unit=unit)
         held = empty[column] - by_mask[0][column]  # what the held partners achieve on their own
         game = {m: by_mask[0][column] - by_mask[m][column] for m in masks}
         if method == "exact":
@@ -97,12 +106,11 @@ def partner_value(
         loo = shapley.leave_one_out(game, n)
         partners = {}
         for k, p in enumerate(players):
-            row = {"shapley": interval(phi[k]), "leave_one_out": interval(loo[k]), "alone": interval(game[1 << k])}
             if method == "sampled":
-                mc_se = float(np.std(phi[k], ddof=1) / np.sqrt(phi[k].size))
-                row["shapley"]["se_permutation"] = float(se_perm[k])
-                row["shapley"]["se_total"] = float(np.hypot(mc_se, se_perm[k]))
-            partners[label[p]] = row
+                value = _stats.with_permutation_error(phi[k], groups, float(se_perm[k]), orders.shape[0], unit)
+            else:
+                value = interval(phi[k])
+            partners[label[p]] = {"shapley": value, "leave_one_out": interval(loo[k]), "alone": interval(game[1 << k])}
         measures[name] = {
             "grand_coalition": interval(game[grand]),
             "held_partners": interval(held),
@@ -111,7 +119,8 @@ def partner_value(
         }
     coalitions = [{
         "members": [label[p] for p in coalition(m)],
-        **{name: interval(by_mask[0][column] - by_mask[m][column]) for name, column in MEASURES.items()},
+        **{name: _stats.difference(by_mask[0][column] - by_mask[m][column], groups, UNITS[name])
+           for name, column in MEASURES.items()},
         "coordination": variants[i].coordination,
     } for i, m in enumerate(masks)]
     top = by_mask[grand]
@@ -120,16 +129,18 @@ def partner_value(
         "scenario": scenario.name,
         "runs": settings.runs, "seed": settings.seed, "fidelity": settings.fidelity,
         "realisations": settings.realisations, "confidence": CONFIDENCE,
+        "intervals": _stats.interval_note(settings.realisations),
         "coordination": variants[masks.index(grand)].coordination,
         "method": method,
         "permutations": int(orders.shape[0]) if orders is not None else None,
         "players": [label[p] for p in players],
         "held": [label[p] for p in hold],
         "coordinator_outside": "independent" if successor is None else f"successor {label.get(successor, successor)}",
-        "undefended": {"value_lost_usd": interval(empty["value_lost_usd"]), "leaked": interval(empty["leaked"])},
+        "undefended": {"value_lost_usd": _stats.amount(empty["value_lost_usd"], groups),
+                       "leaked": _stats.count(empty["leaked"], groups)},
         "measures": measures,
         "coalitions": coalitions,
-        "cost": {**cost_block(top["defence_cost_usd"], top["attack_cost_usd"], top["value_lost_usd"]),
+        "cost": {**cost_block(top["defence_cost_usd"], top["attack_cost_usd"], top["value_lost_usd"], groups),
                  "caution": COST_CAUTION},
         "simulated_coalitions": len(set(v.key for v in variants) | {nobody.key}),
         "elapsed_s": round(time.perf_counter() - started, 3),

@@ -1,13 +1,18 @@
 """Results: Arrow tables, summary statistics with intervals, and the results folder."""
 
 from shieldwall.results.store import ResultsExistError, read_folder, write_folder
-from shieldwall.results.summary import (
+from shieldwall.results.intervals import (
+    CONFIDENCE,
     Estimate,
+    amount_interval,
+    count_interval,
+    difference_interval,
     mean_interval,
+    proportion_interval,
     ratio_interval,
-    summarise,
     wilson_interval,
 )
+from shieldwall.results.summary import UNBOUNDED_NOTE, interval_caption, interval_note, summarise
 from shieldwall.results.tables import (
     TABLES,
     Labels,
@@ -17,7 +22,7 @@ from shieldwall.results.tables import (
 )
 
 __all__ = [
-    "TABLES", "Estimate", "Labels", "ResultsExistError", "concatenate", "mean_interval",
-    "outcome_columns", "ratio_interval", "read_folder", "summarise", "to_arrow", "wilson_interval",
-    "write_folder",
+    "CONFIDENCE", "TABLES", "UNBOUNDED_NOTE", "Estimate", "Labels", "ResultsExistError", "amount_interval", "concatenate",
+    "count_interval", "difference_interval", "interval_caption", "interval_note", "mean_interval", "outcome_columns", "proportion_interval",
+    "ratio_interval", "read_folder", "summarise", "to_arrow", "wilson_interval", "write_folder",
 ]

@@ -3,13 +3,13 @@ the summary and a manifest. An existing folder is never overwritten unless asked
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from shieldwall import _json
 from shieldwall.results.tables import TABLES
 
 DATABASE = "results.duckdb"
@@ -45,15 +45,15 @@ def write_folder(folder: str | Path, tables: dict[str, pa.Table], scenario_yaml:
     )
     con.close()
     (folder / "scenario.yaml").write_text(scenario_yaml, encoding="utf-8")
-    (folder / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    (folder / "summary.json").write_text(_json.dumps(summary), encoding="utf-8")
+    (folder / "manifest.json").write_text(_json.dumps(manifest), encoding="utf-8")
     return folder
 
 
 def read_folder(folder: str | Path) -> tuple[dict[str, pa.Table], dict, dict]:
-    """(tables, summary, manifest) of a results folder."""
+    """(tables, summary, manifest) of a results folder (bounds written as null read as NaN)."""
     folder = Path(folder)
     tables = {name: pq.read_table(folder / f"{name}.parquet") for name in TABLES}
-    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    summary = _json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    manifest = _json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     return tables, summary, manifest

@@ -1,124 +1,140 @@
 """Summary statistics of a Monte Carlo run, each with a 95 % confidence interval.
 
-Means use Student's t interval, mean +/- t(0.975, n-1) s / sqrt(n); probabilities use the Wilson
-score interval (Wilson 1927, JASA 22(158)); the cost-exchange ratio, a ratio of two means, uses
-the delta method (e.g. Casella & Berger, Statistical Inference, 2nd ed., sec. 5.5.4).
+Replications that share a raid realisation are correlated, so every interval is taken across
+realisations (`results.intervals`: cluster-robust variance of the mean, R - 1 degrees of freedom).
+Counts per raid get an exact-Poisson-shaped interval on their effective number of events,
+proportions Wilson's interval on their effective sample size, amounts (USD) the same gamma interval
+as counts, the cost-exchange ratio Fieller's interval. docs/design/statistics.md explains each.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
-import duckdb
 import numpy as np
 import pyarrow as pa
-from scipy import stats
 
 from shieldwall.engine.simulate import FATES
+from shieldwall.results.intervals import (
+    CONFIDENCE,
+    Estimate,
+    amount_interval,
+    count_interval,
+    mean_interval,
+    proportion_interval,
+    ratio_interval,
+    wilson_interval,
+)
 from shieldwall.scenario.model import THREAT_CLASSES
 
-CONFIDENCE = 0.95
+
+def interval_note(realisations: int) -> str:
+    """What the intervals of a run with this many raid realisations are (for captions and JSON)."""
+    if realisations < 2:
+        return ("one raid realisation: no interval (intervals are taken across raid realisations, "
+                "which needs two or more)")
+    return (f"{CONFIDENCE:.0%} intervals across {realisations} raid realisations "
+            f"(cluster-robust, {realisations - 1} degrees of freedom)")
 
 
-@dataclass(frozen=True)
-class Estimate:
-    mean: float
-    low: float
-    high: float
-
-    def format(self, digits: int = 1, scale: float = 1.0) -> str:
-        if not np.isfinite(self.low) or self.low == self.high:
-            return f"{self.mean / scale:,.{digits}f}"
-        return f"{self.mean / scale:,.{digits}f} [{self.low / scale:,.{digits}f}, {self.high / scale:,.{digits}f}]"
+UNBOUNDED_NOTE = "?: an amount never seen in any replication has no upper bound the data can give"
 
 
-def mean_interval(values: np.ndarray, floor: float | None = None) -> Estimate:
-    """Mean with its t interval; `floor` clips the interval of a quantity that cannot go below it
-    (counts and costs: the t interval is symmetric and can dip under zero when it is rare)."""
-    values = np.asarray(values, dtype=float)
-    n = values.size
-    if n == 0:
-        return Estimate(float("nan"), float("nan"), float("nan"))
-    mean = float(values.mean())
-    if n < 2:
-        return Estimate(mean, float("nan"), float("nan"))
-    half = stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1) * values.std(ddof=1) / np.sqrt(n)
-    low = mean - half if floor is None else max(floor, mean - half)
-    return Estimate(mean, low, mean + half)
+def interval_caption(realisations: int) -> str:
+    """How to read the intervals of a table, for its caption."""
+    if realisations < 2:
+        return "mean (one raid realisation: no interval)"
+    return f"mean [95 % CI across {realisations} raid realisations]"
 
 
-def wilson_interval(successes: int, n: int) -> Estimate:
-    if n == 0:
-        return Estimate(float("nan"), float("nan"), float("nan"))
-    z = stats.norm.ppf(0.5 + CONFIDENCE / 2)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return Estimate(p, max(0.0, centre - half), min(1.0, centre + half))
+def fixed_or_count(values: np.ndarray, clusters: np.ndarray) -> Estimate:
+    """A count the scenario fixes (threats launched): exact when it is the same in every
+    replication, else a count interval."""
+    values = np.asarray(values, float)
+    if values.size and np.all(values == values[0]):
+        return Estimate(float(values[0]), float(values[0]), float(values[0]))
+    return count_interval(values, clusters)
 
 
-def ratio_interval(numerator: np.ndarray, denominator: np.ndarray) -> Estimate:
-    """Ratio of means mean(x) / mean(y) with a delta-method interval."""
-    x, y = np.asarray(numerator, float), np.asarray(denominator, float)
-    n = x.size
-    if n == 0 or y.mean() == 0:
-        return Estimate(float("nan"), float("nan"), float("nan"))
-    ratio = float(x.mean() / y.mean())
-    if n < 2:
-        return Estimate(ratio, float("nan"), float("nan"))
-    covariance = np.cov(x, y, ddof=1)
-    variance = (covariance[0, 0] - 2 * ratio * covariance[0, 1] + ratio**2 * covariance[1, 1]) / (n * y.mean() ** 2)
-    half = stats.norm.ppf(0.5 + CONFIDENCE / 2) * np.sqrt(max(variance, 0.0))
-    return Estimate(ratio, ratio - half, ratio + half)
+def _per_run(table: pa.Table, key: str, run_position: np.ndarray, n: int,
+             keep: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """{label: count per replication} of the rows of `table` by the (dictionary) column `key`,
+    null keys and rows outside `keep` left out; replications without a row count 0."""
+    column = table[key].combine_chunks()
+    if not pa.types.is_dictionary(column.type):
+        column = column.dictionary_encode()
+    index = column.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    position = run_position[table["run"].to_numpy()]
+    valid = index >= 0 if keep is None else (index >= 0) & keep
+    labels = column.dictionary.to_pylist()
+    counts = np.bincount(index[valid] * n + position[valid], minlength=len(labels) * n).reshape(len(labels), n)
+    return dict(sorted((str(labels[k]), counts[k].astype(float)) for k in range(len(labels)) if counts[k].any()))
 
 
-def _per_run(con, sql: str, runs: np.ndarray) -> dict[str, np.ndarray]:
-    """{key: values per run} from a query returning (key, run, value); missing runs count 0."""
-    position = {int(r): i for i, r in enumerate(runs)}
-    out: dict[str, np.ndarray] = {}
-    for key, run, value in con.execute(sql).fetchall():
-        out.setdefault(str(key), np.zeros(runs.size))[position[int(run)]] = value
-    return dict(sorted(out.items()))
+def _equals(column, value: str) -> np.ndarray:
+    column = column.combine_chunks()
+    if not pa.types.is_dictionary(column.type):
+        column = column.dictionary_encode()
+    index = column.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    matches = [k for k, label in enumerate(column.dictionary.to_pylist()) if label == value]
+    return np.isin(index, matches)
 
 
 def summarise(tables: dict[str, pa.Table]) -> dict:
-    """The headline figures of a run, as plain data (JSON-ready)."""
+    """The headline figures of a run, as plain data (non-finite numbers are NaN: write them with
+    `shieldwall._json`, which makes them null)."""
     replications = tables["replications"]
     runs = replications["run"].to_numpy()
+    clusters = replications["realisation"].to_numpy()
     n = runs.size
+    run_position = np.zeros(int(runs.max()) + 1 if n else 0, dtype=np.int64)
+    run_position[runs] = np.arange(n)
+    realisations = int(np.unique(clusters).size)
     col = {name: replications[name].to_numpy() for name in replications.column_names}
-    con = duckdb.connect()
-    for name, table in tables.items():
-        con.register(name, table)
+
+    def count(values) -> dict:
+        return asdict(count_interval(values, clusters))
+
+    def amount(values) -> dict:
+        return asdict(amount_interval(values, clusters))
+
     by_class = {
         klass: {
-            "launched": asdict(mean_interval(col[f"launched_{klass}"], 0.0)),
-            **{fate: asdict(mean_interval(col[f"{fate}_{klass}"], 0.0)) for fate in FATES},
+            "launched": asdict(fixed_or_count(col[f"launched_{klass}"], clusters)),
+            **{fate: count(col[f"{fate}_{klass}"]) for fate in FATES},
         }
         for klass in THREAT_CLASSES
         if col[f"launched_{klass}"].sum() > 0
     }
-    by_class["all"] = {"launched": asdict(mean_interval(col["launched"], 0.0)),
-                       **{fate: asdict(mean_interval(col[fate], 0.0)) for fate in FATES}}
-    hits = _per_run(con, "select asset_hit, run, count(*) from threats where asset_hit is not null group by all", runs)
-    by_type = _per_run(con, "select interceptor, run, count(*) from shots group by all", runs)
-    by_partner = _per_run(con, "select partner, run, count(*) from shots group by all", runs)
-    refusals = _per_run(con, "select reason, run, count(*) from refusals group by all", runs)
-    kills = _per_run(con, "select by_partner, run, count(*) from threats where fate = 'intercepted' group by all", runs)
-    con.close()
+    by_class["all"] = {"launched": asdict(fixed_or_count(col["launched"], clusters)),
+                       **{fate: count(col[fate]) for fate in FATES}}
+    threats, shots = tables["threats"], tables["shots"]
+    hits = _per_run(threats, "asset_hit", run_position, n)
+    by_type = _per_run(shots, "interceptor", run_position, n)
+    by_partner = _per_run(shots, "partner", run_position, n)
+    refusals = _per_run(tables["refusals"], "reason", run_position, n)
+    kills = _per_run(threats, "by_partner", run_position, n, _equals(threats["fate"], "intercepted"))
     return {
         "runs": int(n),
+        "realisations": realisations,
         "confidence": CONFIDENCE,
+        "intervals": interval_note(realisations),
         "threats": by_class,
-        "p_zero_leakers": asdict(wilson_interval(int(np.count_nonzero(col["leaked"] == 0)), n)),
-        "hits_per_asset": {k: asdict(mean_interval(v, 0.0)) for k, v in hits.items()},
-        "interceptors_by_type": {k: asdict(mean_interval(v, 0.0)) for k, v in by_type.items()},
-        "interceptors_by_partner": {k: asdict(mean_interval(v, 0.0)) for k, v in by_partner.items()},
-        "intercepts_by_partner": {k: asdict(mean_interval(v, 0.0)) for k, v in kills.items()},
-        "refusals_by_reason": {k: asdict(mean_interval(v, 0.0)) for k, v in refusals.items()},
-        "wasted_shots": asdict(mean_interval(col["wasted_shots"], 0.0)),
-        "defence_cost_usd": asdict(mean_interval(col["defence_cost_usd"], 0.0)),
-        "attack_cost_usd": asdict(mean_interval(col["attack_cost_usd"], 0.0)),
-        "cost_exchange_ratio": asdict(ratio_interval(col["defence_cost_usd"], col["attack_cost_usd"])),
-        "value_lost_usd": asdict(mean_interval(col["value_lost_usd"], 0.0)),
+        "p_zero_leakers": asdict(proportion_interval(col["leaked"] == 0, clusters)),
+        "hits_per_asset": {k: count(v) for k, v in hits.items()},
+        "interceptors_by_type": {k: count(v) for k, v in by_type.items()},
+        "interceptors_by_partner": {k: count(v) for k, v in by_partner.items()},
+        "intercepts_by_partner": {k: count(v) for k, v in kills.items()},
+        "refusals_by_reason": {k: count(v) for k, v in refusals.items()},
+        "wasted_shots": count(col["wasted_shots"]),
+        "defence_cost_usd": amount(col["defence_cost_usd"]),
+        "attack_cost_usd": amount(col["attack_cost_usd"]),
+        "cost_exchange_ratio": asdict(ratio_interval(col["defence_cost_usd"], col["attack_cost_usd"], clusters)),
+        "value_lost_usd": amount(col["value_lost_usd"]),
     }
+
+
+__all__ = [
+    "CONFIDENCE", "UNBOUNDED_NOTE", "Estimate", "amount_interval", "count_interval", "fixed_or_count", "interval_caption",
+    "interval_note", "mean_interval", "proportion_interval", "ratio_interval", "summarise", "wilson_interval",
+]

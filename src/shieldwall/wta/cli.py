@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from enum import Enum
 from pathlib import Path
@@ -77,7 +76,9 @@ def solve(
         summary["assignment"] = [
             {"weapon": int(i), "target": int(j), "units": int(answer.shots[i, j])} for i, j in pairs
         ]
-        sys.stdout.write(json.dumps(summary) + "\n")
+        from shieldwall._json import dumps
+
+        sys.stdout.write(dumps(summary, indent=None) + "\n")
         return
     from rich.console import Console
     from rich.table import Table
