@@ -1,4 +1,5 @@
-"""Replay of one replication: exact re-simulation, CZML export and a local CesiumJS viewer."""
+"""Replay of one replication: stored engagements on recomputed flights, CZML export and a local
+CesiumJS viewer."""
 
 from shieldwall.replay._czml import (
     build_czml,

@@ -1,9 +1,12 @@
-"""Re-simulating one stored replication exactly, from the results folder alone.
+"""One stored replication, ready to draw: its engagements as stored, its flights recomputed.
 
-Trajectories are not stored; they are cheap to recompute. Replication i of a run with root seed
-`seed` flew raid realisation r (the `realisation` column) compiled from SeedSequence(seed, (0, r))
-and drew from SeedSequence(seed, (1, i)) (see `shieldwall.montecarlo`). Replaying it against the
-resolved `scenario.yaml` reproduces it bit for bit; the shots are checked against the stored ones.
+Trajectories are not stored; they are cheap to recompute and depend only on the raid:
+replication i of a run with root seed `seed` flew raid realisation r (the `realisation` column),
+compiled from SeedSequence(seed, (0, r)) (see `shieldwall.montecarlo`). What happened to each
+threat, and every shot, is read from the results tables as the view holds them, not simulated
+again: the scenario.yaml of a results folder does not hold an anonymous partner's airspace (see
+docs/design/anonymity.md), so a new simulation could differ from the one analysed. The
+recomputed raid is checked against the stored launches.
 """
 
 from __future__ import annotations
@@ -12,40 +15,54 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 
-from shieldwall.engine import compile_world, simulate
-from shieldwall.engine.simulate import FATES, Outcome
+from shieldwall.engine import compile_world
+from shieldwall.engine.simulate import FATES, SHOT_RESULTS
 from shieldwall.engine.world import World
-from shieldwall.montecarlo import realisation_seed, replication_seed
+from shieldwall.montecarlo import realisation_seed
 from shieldwall.report.view import View, open_view
 
 
 class ReplayError(ValueError):
-    """The replication cannot be replayed (unknown run, or it does not reproduce)."""
+    """The replication cannot be replayed (unknown run, or its raid does not reproduce)."""
+
+
+@dataclass(frozen=True)
+class StoredOutcome:
+    """One replication's outcome as the results tables hold it, indexed like the engine's:
+    per-threat arrays in threat order, `shots` as arrays in firing order.
+
+    `killer_unit` and `shots["unit"]` are fire unit indices of the scenario; a unit the view
+    withholds is `withheld_unit` (one past the last unit) as a killer and -1 as a shooter (its
+    shots carry no point). `fate`, `asset_hit` and `shots["result"]` index FATES, the assets and
+    SHOT_RESULTS; -1 is none.
+    """
+
+    fate: np.ndarray
+    fate_t_s: np.ndarray
+    fate_lat_deg: np.ndarray
+    fate_lon_deg: np.ndarray
+    fate_alt_m: np.ndarray
+    killer_unit: np.ndarray
+    asset_hit: np.ndarray
+    shots: dict[str, np.ndarray]
+    withheld_unit: int
 
 
 @dataclass(frozen=True)
 class Replay:
-    """One replication of a results folder, re-simulated, as `view.viewer` may see it."""
+    """One replication of a results folder, as `view.viewer` may see it."""
 
     view: View
     run: int
     world: World
-    outcome: Outcome
-
-
-def _assigner(name: str):
-    from shieldwall.wta import ExactAssigner, GreedyAssigner, SearchAssigner
-
-    known = {cls.name: cls for cls in (GreedyAssigner, SearchAssigner, ExactAssigner)}
-    if name not in known:
-        raise ReplayError(f"the results were made with assigner {name!r}, which this replay does not know")
-    return known[name]()
+    outcome: StoredOutcome
 
 
 def build_replay(folder: str | Path, run: int | None = None, view_as: str | None = None) -> Replay:
-    """Re-simulate replication `run` (default: the median by leakers) of a results folder."""
+    """Replication `run` (default: the median by leakers) of a results folder, ready to draw."""
     view = open_view(folder, view_as)
     replications = view.tables["replications"]
     runs = replications["run"].to_numpy()
@@ -53,28 +70,68 @@ def build_replay(folder: str | Path, run: int | None = None, view_as: str | None
         run = view.median_run()
     elif run not in runs:
         raise ReplayError(f"--run {run}: the results hold runs {int(runs.min())} to {int(runs.max())}")
-    manifest = view.manifest
-    seed = int(manifest["seed"])
+    seed = int(view.manifest["seed"])
     realisation = int(replications["realisation"].to_numpy()[np.flatnonzero(runs == run)[0]])
     world = compile_world(view.scenario, np.random.default_rng(realisation_seed(seed, realisation)))
-    outcome = simulate(world, np.random.default_rng(replication_seed(seed, run)), manifest["fidelity"],
-                       _assigner(manifest.get("assigner", "greedy")), coordination=manifest["coordination"])
-    _check(view, run, outcome)
-    return Replay(view, int(run), world, outcome)
+    threats = _rows(view.tables["threats"], run, "threat")
+    _check(view, run, world, threats)
+    return Replay(view, int(run), world, _stored_outcome(view, threats, _rows(view.tables["shots"], run)))
 
 
-def _check(view: View, run: int, outcome: Outcome) -> None:
-    shots = view.tables["shots"].filter(pc.equal(view.tables["shots"]["run"], run))
-    threats = view.tables["threats"].filter(pc.equal(view.tables["threats"]["run"], run))
-    stored_shots = np.sort(shots["launch_t_s"].to_numpy())
-    stored_fates = np.asarray(pc.cast(threats["fate"], "string").to_pylist(), dtype=object)
-    fates = np.array([FATES[f] for f in outcome.fate], dtype=object)
-    same = (stored_shots.size == outcome.shots["launch_t_s"].size
-            and np.allclose(stored_shots, np.sort(outcome.shots["launch_t_s"]))
-            and stored_fates.size == fates.size and bool(np.all(stored_fates == fates)))
+def _rows(table: pa.Table, run: int, order: str | None = None) -> pa.Table:
+    rows = table.filter(pc.equal(table["run"], run))
+    return rows.sort_by(order) if order else rows
+
+
+def _strings(column: pa.ChunkedArray) -> list[str | None]:
+    return pc.cast(column, pa.string()).to_pylist()
+
+
+def _index(labels: list[str | None], names: list[str], missing: int = -1) -> np.ndarray:
+    position = {name: i for i, name in enumerate(names)}
+    return np.array([position.get(label, missing) if label is not None else -1 for label in labels], dtype=np.int64)
+
+
+def _stored_outcome(view: View, threats: pa.Table, shots: pa.Table) -> StoredOutcome:
+    scenario = view.scenario
+    unit_ids = [u.id for u in scenario.fire_units]
+    withheld_unit = len(unit_ids)
+    fate = _index(_strings(threats["fate"]), list(FATES))
+    killer = _index(_strings(threats["by_unit"]), unit_ids)
+    # A threat stopped by a partner this view withholds has no unit in the view's tables.
+    killer[(killer < 0) & (fate == FATES.index("intercepted"))] = withheld_unit
+    return StoredOutcome(
+        fate=fate,
+        fate_t_s=threats["fate_t_s"].to_numpy(),
+        fate_lat_deg=threats["fate_lat_deg"].to_numpy(),
+        fate_lon_deg=threats["fate_lon_deg"].to_numpy(),
+        fate_alt_m=threats["fate_alt_m"].to_numpy(),
+        killer_unit=killer,
+        asset_hit=_index(_strings(threats["asset_hit"]), [a.id for a in scenario.assets]),
+        shots={
+            "unit": _index(_strings(shots["unit"]), unit_ids),
+            "threat": shots["threat"].to_numpy().astype(np.int64),
+            "launch_t_s": shots["launch_t_s"].to_numpy(),
+            "intercept_t_s": shots["intercept_t_s"].to_numpy(),
+            "lat_deg": shots["lat_deg"].to_numpy(),
+            "lon_deg": shots["lon_deg"].to_numpy(),
+            "alt_m": shots["alt_m"].to_numpy(),
+            "result": _index(_strings(shots["result"]), list(SHOT_RESULTS)),
+        },
+        withheld_unit=withheld_unit,
+    )
+
+
+def _check(view: View, run: int, world: World, threats: pa.Table) -> None:
+    """The recomputed raid is the stored one: same threats, launched at the same times and places."""
+    raid = world.threats
+    same = (threats.num_rows == raid.count
+            and _strings(threats["threat_type"]) == list(raid.type_id)
+            and all(np.allclose(threats[name].to_numpy(), getattr(raid, name), rtol=0.0, atol=1e-6)
+                    for name in ("launch_t_s", "launch_lat_deg", "launch_lon_deg")))
     if not same:
         raise ReplayError(
-            f"run {run} does not reproduce its stored results (written by shieldwall "
+            f"run {run} does not reproduce its stored raid (written by shieldwall "
             f"{view.manifest.get('shieldwall', '?')}); the replay would not show what was analysed")
 
 

@@ -43,8 +43,13 @@ def _great_circle(points: list[tuple[float, float]]) -> tuple[np.ndarray, np.nda
 
 
 def _airspace_shapes(view: View):
+    """The airspaces to draw, with their shapes. An anonymous partner's airspace is never drawn:
+    its outline would name the country (docs/design/anonymity.md)."""
     boundaries = load_boundaries()
+    anonymous = {p.id for p in view.scenario.partners if p.anonymous}
     for airspace in view.scenario.airspaces:
+        if airspace.owner in anonymous:
+            continue
         shape = boundaries.get(airspace.country) if airspace.country else \
             shapely.Polygon([(lon, lat) for lat, lon in airspace.polygon])
         if shape is not None:
@@ -162,6 +167,8 @@ def map_figure(view: View, run: int, out_dir: Path | None) -> Figure:
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
     ax.set_title(f"Routes, intercepts and leakers (intercepts of raid {run}, the median raid by leakers)")
     svg = _finish(fig, "map", out_dir)
-    return Figure("map", "Map", f"Planned threat routes, airspaces (solid: a partner shown in this report), "
+    anonymous = {p.id for p in scenario.partners if p.anonymous}
+    hidden = "; anonymous partners' airspaces are not drawn" if any(a.owner in anonymous for a in scenario.airspaces) else ""
+    return Figure("map", "Map", f"Planned threat routes, airspaces (solid: a partner shown in this report{hidden}), "
                   f"intercept points of raid {run} coloured by partner, leaker impacts of every raid. "
                   f"Web Mercator projection; boundaries: Natural Earth (public domain).", svg)

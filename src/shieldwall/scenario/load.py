@@ -6,6 +6,8 @@ where YAML gives one, and what was expected.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -15,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from shieldwall.scenario.model import Catalog, Scenario
+from shieldwall.scenario.model import Airspace, Catalog, Scenario
 
 BUNDLED_SCENARIOS = ("april-2024", "october-2024", "tutorial")
 
@@ -228,21 +230,107 @@ def cross_reference_problems(scenario: Scenario) -> list[Problem]:
     return problems
 
 
+PLACEHOLDER_GRID_DEG = 10.0
+"""Size of the grid cells whose union stands in for an anonymous partner's airspace in outputs."""
+
+
 def dump_scenario(scenario: Scenario) -> str:
-    """The scenario as YAML, with anonymous partners replaced by their alias everywhere."""
+    """The scenario as YAML for a results folder: anonymous partners under their alias everywhere,
+    and the airspaces they own reduced to coarse placeholders (see docs/design/anonymity.md).
+
+    The file records the analysis; it does not reproduce it when run again wherever an anonymous
+    partner owns an airspace, since the placeholder is not the shape the analysis used.
+    """
     data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
-    return yaml.safe_dump(redact(data, scenario), sort_keys=False, allow_unicode=True)
+    header = ""
+    anonymous = {p.id for p in scenario.partners if p.anonymous}
+    for airspace, entry in zip(scenario.airspaces, data.get("airspaces", [])):
+        if airspace.owner in anonymous:
+            entry.pop("country", None)
+            entry["polygon"] = placeholder_polygon(airspace)
+            header = (f"# Airspaces of anonymous partners are {PLACEHOLDER_GRID_DEG:g}-degree placeholders, not the\n"
+                      "# shapes the analysis used: running this file again need not reproduce its results.\n")
+    return header + yaml.safe_dump(redact(data, scenario), sort_keys=False, allow_unicode=True)
+
+
+def placeholder_polygon(airspace: Airspace) -> list[list[float]]:
+    """`[lat, lon]` corners of the box of whole grid cells (`PLACEHOLDER_GRID_DEG`) that covers
+    `airspace`: it says which part of the world, not whose outline."""
+    if airspace.polygon is not None:
+        lats = [lat for lat, _ in airspace.polygon]
+        lons = [lon for _, lon in airspace.polygon]
+    else:
+        from shieldwall.geo import load_boundaries
+
+        west, south, east, north = load_boundaries()[airspace.country].bounds
+        lats, lons = [south, north], [west, east]
+    cell = PLACEHOLDER_GRID_DEG
+
+    def outward(values, limit):
+        low, high = math.floor(min(values) / cell) * cell, math.ceil(max(values) / cell) * cell
+        if high == low:
+            high = low + cell
+        return max(low, -limit), min(high, limit)
+
+    south, north = outward(lats, 90.0)
+    west, east = outward(lons, 180.0)
+    return [[south, west], [south, east], [north, east], [north, west]]
+
+
+def anonymous_airspace_ids(scenario: Scenario) -> dict[str, str]:
+    """New ids, made from the owner's alias, for the airspaces of anonymous partners (an airspace
+    id is often the country's name)."""
+    owner_alias = {p.id: p.alias for p in scenario.partners if p.anonymous}
+    taken = {a.id for a in scenario.airspaces if a.owner not in owner_alias}
+    renamed = {}
+    for airspace in scenario.airspaces:
+        if airspace.owner not in owner_alias:
+            continue
+        stem = re.sub(r"[^A-Za-z0-9_.\-]+", "-", f"{owner_alias[airspace.owner]}-airspace").strip("-.") or "airspace"
+        candidate, k = stem, 1
+        while candidate in taken:
+            k += 1
+            candidate = f"{stem}-{k}"
+        taken.add(candidate)
+        renamed[airspace.id] = candidate
+    return renamed
 
 
 def redact(data: Any, scenario: Scenario) -> Any:
-    """`data` with every anonymous partner's id and name replaced by its alias."""
-    replace = {}
-    for partner in scenario.partners:
-        if partner.anonymous:
-            replace[partner.id] = partner.alias
-            replace[partner.name] = partner.alias
-    if not replace:
+    """`data` with every anonymous partner's id and name replaced by its alias, and the ids of the
+    airspaces it owns by ids made from the alias.
+
+    The name is replaced in any case, and with `-` or `_` between its words inside identifiers;
+    the id as written, and in any case where it is one part of an identifier (`sau-radar`).
+    Names and ids of two letters or fewer are replaced only where they are the whole string.
+    """
+    anonymous = [p for p in scenario.partners if p.anonymous]
+    if not anonymous:
         return data
+    whole = anonymous_airspace_ids(scenario)
+    everywhere = []  # (pattern, alias) applied to every string
+    in_identifiers = []  # (pattern, alias) applied to strings without white space
+    for partner in anonymous:
+        for secret in (partner.id, partner.name):
+            if len(secret) <= 2:
+                whole.setdefault(secret, partner.alias)
+        if len(partner.name) > 2:
+            words = r"[\s_\-]+".join(re.escape(word) for word in partner.name.split())
+            everywhere.append((re.compile(words, re.IGNORECASE), partner.alias))
+        if len(partner.id) > 2:
+            everywhere.append((re.compile(re.escape(partner.id)), partner.alias))
+            in_identifiers.append((re.compile(rf"(?<![A-Za-z0-9]){re.escape(partner.id)}(?![A-Za-z0-9])",
+                                              re.IGNORECASE), partner.alias))
+
+    def text(value: str) -> str:
+        if value in whole:
+            return whole[value]
+        for pattern, alias in everywhere:
+            value = pattern.sub(lambda _, alias=alias: alias, value)
+        if not any(c.isspace() for c in value):
+            for pattern, alias in in_identifiers:
+                value = pattern.sub(lambda _, alias=alias: alias, value)
+        return value
 
     def walk(value):
         if isinstance(value, dict):
@@ -250,9 +338,7 @@ def redact(data: Any, scenario: Scenario) -> Any:
         if isinstance(value, list):
             return [walk(v) for v in value]
         if isinstance(value, str):
-            for secret, alias in replace.items():
-                value = value.replace(secret, alias) if len(secret) > 2 else (alias if value == secret else value)
-            return value
+            return text(value)
         return value
 
     return walk(data)
