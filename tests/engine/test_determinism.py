@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
+import pytest
 
 import shieldwall
 from shieldwall.engine import compile_world, simulate
+from shieldwall.scenario import load_scenario
 from tests.engine.helpers import scenario_from
+
+TABLES = ("replications", "threats", "shots", "refusals")
+montecarlo = importlib.import_module("shieldwall.montecarlo.run")
 
 
 def test_results_are_identical_across_worker_counts(one_drone):
@@ -16,10 +23,25 @@ def test_results_are_identical_across_worker_counts(one_drone):
     scenario = scenario_from(one_drone)
     one = shieldwall.run(scenario, runs=60, seed=5, workers=1, realisations=3)
     two = shieldwall.run(scenario, runs=60, seed=5, workers=2, realisations=3)
-    for name in ("replications", "threats", "shots", "refusals"):
+    for name in TABLES:
         assert one.tables[name].equals(two.tables[name]), name
     other_seed = shieldwall.run(scenario, runs=60, seed=6, workers=1, realisations=3)
     assert not one.tables["threats"].equals(other_seed.tables["threats"])
+
+
+@pytest.mark.parametrize("runs,realisations,workers", [(40, 1, 2), (36, 3, 4)])
+def test_one_realisation_split_across_workers_gives_the_same_tables(runs, realisations, workers):
+    # Each worker that takes part of a realisation's block compiles that realisation itself, and
+    # each replication draws from its own index's seed: splitting a block changes nothing.
+    blocks = montecarlo._chunks(runs, realisations, workers)
+    of_realisation = [{montecarlo.realisation_of(i, runs, realisations) for i in block} for block in blocks]
+    assert all(len(r) == 1 for r in of_realisation) and len(blocks) > realisations  # blocks are split
+    scenario = load_scenario("tutorial")
+    one = shieldwall.run(scenario, runs=runs, seed=8, workers=1, realisations=realisations)
+    split = shieldwall.run(scenario, runs=runs, seed=8, workers=workers, realisations=realisations)
+    assert one.tables["shots"].num_rows > 0 and one.tables["refusals"].num_rows > 0
+    for name in TABLES:
+        assert one.tables[name].equals(split.tables[name]), name
 
 
 def test_simulate_is_a_pure_function_of_the_seed(one_drone):
