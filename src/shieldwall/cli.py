@@ -218,6 +218,8 @@ def print_summary(summary: dict, name: str, manifest: dict) -> None:
     table.add_row("attack cost (USD M)", est(summary["attack_cost_usd"], 1, 1e6))
     table.add_row("cost-exchange ratio (defence / attack)", est(summary["cost_exchange_ratio"], 2))
     table.add_row("interceptors wasted on dead threats", est(summary["wasted_shots"], 2))
+    table.add_row("leaked while a unit could have fired (missed with capacity)",
+                  est(summary["missed_with_capacity"], 2))
     if unbounded:
         table.caption = UNBOUNDED_NOTE
     out.print(table)

@@ -229,6 +229,7 @@ _COMPARE_ROWS = (
     ("wasted_shots", "interceptors wasted on dead threats", 2, 1.0),
     ("multi_partner_threats", "threats engaged by two or more partners", 2, 1.0),
     ("unengaged_leakers", "threats no one engaged", 2, 1.0),
+    ("missed_with_capacity", "leaked while a unit could have fired", 2, 1.0),
     ("defence_cost_usd", "defence cost (USD M)", 1, 1e6), ("attack_cost_usd", "attack cost (USD M)", 1, 1e6),
 )
 

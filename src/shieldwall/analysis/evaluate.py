@@ -35,15 +35,17 @@ from shieldwall.scenario import Scenario
 
 MEASURES = (
     "value_lost_usd", "launched", "leaked", "intercepted", "failed", "shots", "defence_cost_usd",
-    "attack_cost_usd", "wasted_shots", "multi_partner_threats", "unengaged_leakers",
+    "attack_cost_usd", "wasted_shots", "multi_partner_threats", "unengaged_leakers", "missed_with_capacity",
 )
 """Per-replication measures of a variant.
 
 wasted_shots: interceptors that reached a threat already dead (shot result `target-gone`).
 multi_partner_threats: threats shot at by fire units of two or more partners.
 unengaged_leakers: threats that neither failed nor were shot at (nobody engaged them).
+missed_with_capacity: leakers a unit allowed to engage could have fired at with a channel and a
+round it never used (battle.diagnostics).
 """
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # the measures change with it
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,7 @@ def measure(world, outcome) -> tuple[np.ndarray, np.ndarray]:
         np.count_nonzero(fate == FAILED), unit.size, cost[unit].sum() if unit.size else 0.0,
         world.threats.unit_cost_usd.sum(), np.count_nonzero(outcome.shots["result"] == TARGET_GONE), multi,
         np.count_nonzero((fate != FAILED) & (outcome.shots_at == 0)),
+        np.count_nonzero(outcome.missed_with_capacity),
     ], dtype=float)
     return row, np.bincount(shooter, minlength=len(partners)).astype(float)
 

@@ -76,6 +76,11 @@ def brief(view: View) -> list[str]:
         f"{_est(s['wasted_shots'])} interceptors per raid were still in flight at threats already gone. "
         f"Notional value lost to leakers: {_est(s['value_lost_usd'], 1, 1e6, ' M USD')}."
     )
+    paragraphs.append(
+        f"Battle management: {_est(s['missed_with_capacity'])} leakers per raid passed while a fire unit allowed "
+        "to engage them had a free fire channel and a round it never fired (zero when the defence used its "
+        "capacity; see docs/design/battle.md)."
+    )
     return paragraphs
 
 

@@ -127,6 +127,7 @@ def summarise(tables: dict[str, pa.Table]) -> dict:
         "intercepts_by_partner": {k: count(v) for k, v in kills.items()},
         "refusals_by_reason": {k: count(v) for k, v in refusals.items()},
         "wasted_shots": count(col["wasted_shots"]),
+        "missed_with_capacity": count(col["missed_with_capacity"]),
         "defence_cost_usd": amount(col["defence_cost_usd"]),
         "attack_cost_usd": amount(col["attack_cost_usd"]),
         "cost_exchange_ratio": asdict(ratio_interval(col["defence_cost_usd"], col["attack_cost_usd"], clusters)),
