@@ -22,10 +22,11 @@ procedure (Holm 1979, Scand. J. Statist. 6), which holds under any dependence be
 A removal is a wrong-sign finding when its test is rejected in that family.
 
 Timing. Work is linear in runs: about 80 s of CPU in fixed costs (compiling each raid realisation
-and deriving each of the 191 variants' World from it) plus about 1.4 s of CPU per run over the
-whole sweep (measured at 10, 50 and 100 runs). The default, 500 runs in 10 realisations, is some
-780 s of CPU: about 7 minutes on 2 idle cores. The output file records the wall-clock and CPU time
-of the run that wrote it.
+and deriving each of the ~200 variants' World from it) plus about 1.4 s of CPU per run over the
+whole sweep (measured at 10, 50, 100 and 500 runs). The default, 500 runs in 10 realisations,
+took 750 s of CPU: about 6.5 minutes on 2 idle cores. The output file records the wall-clock and
+CPU time of the run that wrote it, and the load average (the wall-clock time on a shared machine
+is longer).
 """
 
 from __future__ import annotations
