@@ -22,7 +22,8 @@ What is reported depends on what is measured (docs/design/statistics.md gives th
   interval (Garwood 1936, Biometrika 28) on the effective number of events mean^2 / V, scaled back
   by V / mean (the gamma interval of Fay and Feuer 1997, Stat. Med. 16), V inflated by
   (t(R - 1) / z)^2 for its degrees of freedom (Korn and Graubard 1998, Survey Methodology 24(2)).
-  When V = 0 (e.g. the event was never seen) V is the Poisson variance mean / n.
+  When V = 0, a count never seen gets Garwood's bound for zero events, one that never varied that
+  bound on either side.
 - `amount_interval`: the mean of a non-negative amount (USD): the same gamma interval; an amount
   that is zero in every replication has no upper bound the data can give (NaN).
 - `proportion_interval`: a probability (share of replications with no leaker): Wilson's score
@@ -174,8 +175,11 @@ def gamma_interval(m: Moments, unit: float | None) -> Estimate:
     effective number of events T = mean / theta, with theta = V (t/z)^2 / mean the contribution of
     one effective event to the mean (Fay and Feuer 1997), then scaled back by theta.
 
-    `unit` is the size of one event (1 for counts; None when unknown, e.g. an amount in USD): when
-    the data show no variation, the variance is that of a Poisson count of such events, mean unit / n.
+    `unit` is the size of one event (1 for counts; None when unknown, e.g. an amount in USD). When
+    the data show no variation (V = 0), a count of such events never seen has Garwood's bound for
+    zero events, -ln(alpha / 2) unit / n (inflated likewise), and a count that is c in every
+    replication gets c +/- that bound (a change of one event, never seen); where the bound exceeds c
+    (very few replications) the variance is taken as a Poisson count's, mean unit / n.
     """
     if m.n == 0:
         return Estimate(NAN, NAN, NAN)
@@ -183,17 +187,20 @@ def gamma_interval(m: Moments, unit: float | None) -> Estimate:
         raise ValueError("gamma_interval is for non-negative quantities")
     if m.df < 1:
         return Estimate(m.mean, NAN, NAN)
+    alpha = 1 - CONFIDENCE
     inflation = (m.critical / _z()) ** 2
     if m.variance > 0 and m.mean > 0:
         theta = m.variance * inflation / m.mean
-    elif unit is not None:
+    elif unit is None:
+        if m.mean > 0:  # an amount, the same in every replication: nothing suggests it varies
+            return Estimate(m.mean, m.mean, m.mean)
+        return Estimate(0.0, 0.0, NAN)  # an amount never seen: how often is bounded, not how large
+    else:
         theta = unit * inflation / m.n
-    elif m.mean > 0:  # an amount, the same in every replication: nothing suggests it varies
-        return Estimate(m.mean, m.mean, m.mean)
-    else:  # an amount never seen: the data bound how often it occurs, not how large it is
-        return Estimate(0.0, 0.0, NAN)
+        unseen = theta * float(special.gammaincinv(1.0, 1 - alpha / 2))  # Garwood, zero events
+        if 0 < unseen < m.mean:
+            return Estimate(m.mean, m.mean - unseen, m.mean + unseen)
     events = m.mean / theta
-    alpha = 1 - CONFIDENCE
     # Garwood: chi2(alpha/2; 2T) / 2 and chi2(1 - alpha/2; 2T + 2) / 2, i.e. gamma quantiles.
     low = theta * float(special.gammaincinv(events, alpha / 2)) if events > 0 else 0.0
     high = theta * float(special.gammaincinv(events + 1, 1 - alpha / 2))
@@ -297,7 +304,6 @@ def ratio_interval(numerator, denominator, clusters=None) -> Estimate:
 
 __all__ = [
     "CONFIDENCE", "Estimate", "Moments", "amount_interval", "count_interval", "covariance", "difference_interval",
-    "gamma_interval",
-    "mean_interval", "moments", "proportion_interval", "ratio_interval", "t_interval", "wilson",
+    "gamma_interval", "mean_interval", "moments", "proportion_interval", "ratio_interval", "t_interval", "wilson",
     "wilson_interval",
 ]
