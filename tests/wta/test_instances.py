@@ -15,10 +15,11 @@ from shieldwall.wta import (
     read_instance,
     write_instance,
 )
+from tests.wta.public import BUNDLED_DIR
 
 
-def test_public_file_reads_with_zero_based_indices(wta_data_dir):
-    problem = read_instance(wta_data_dir / "wta_50x100x2.txt.gz")
+def test_public_file_reads_with_zero_based_indices():
+    problem = read_instance(BUNDLED_DIR / "wta_50x100x2.txt.gz")
     assert problem.kill_probability.shape == (50, 100)
     assert np.all(problem.capacity == 2)
     # First value line and first/last probability lines of the file.
