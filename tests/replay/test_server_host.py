@@ -21,7 +21,7 @@ def server(results_folder):
 
 def _raw(port: int, request: str) -> tuple[int, bytes]:
     """Send `request` (CRLF line ends added) and return the status code and the body."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as connection:
         connection.sendall(request.replace("\n", "\r\n").encode("latin-1"))
         data = b""
         while chunk := connection.recv(65536):
