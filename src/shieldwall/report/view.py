@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shieldwall import _json as strict_json
 from shieldwall.results import read_folder, summarise
 from shieldwall.results.store import FILES
 from shieldwall.scenario import Scenario, load_scenario
@@ -123,7 +124,8 @@ def open_view(folder: str | Path, view_as: str | None = None) -> View:
         path = folder / name
         if path.is_file():
             try:
-                extras[name] = json.loads(path.read_text(encoding="utf-8"))
+                # Bounds the data cannot give are null in the file; the figures want NaN.
+                extras[name] = strict_json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as error:
                 raise ResultsFolderError(f"{path}: not valid JSON: {error}") from None
 
