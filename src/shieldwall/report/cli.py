@@ -9,6 +9,7 @@ the results folder (report.html, figures/, exports) are regenerated on each call
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Optional
@@ -82,6 +83,9 @@ def serve(
         import webbrowser
 
         webbrowser.open(server.url)
+    # A shell starts a background job with SIGINT ignored, and Python then keeps it ignored: Ctrl-C
+    # (SIGINT) must stop the server however it was started.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
