@@ -78,7 +78,7 @@ def _unit_edit(draw, data):
     units = data["fire_units"]
     if not units:
         return
-    unit = units[draw(st.integers(0, len(units) - 1))]
+    unit = draw(st.sampled_from(units))
     field = draw(st.sampled_from([
         "magazine", "fire_channels", "reaction_time_s", "engage_on_remote", "availability", "position",
         "interceptor", "platform", "duplicate", "remove",
@@ -110,7 +110,7 @@ def _unit_edit(draw, data):
 @st.composite
 def _partner_edit(draw, data):
     partners = data["partners"]
-    partner = partners[draw(st.integers(0, len(partners) - 1))]
+    partner = draw(st.sampled_from(partners))
     field = draw(st.sampled_from(["requires_authority", "engages_only_over_own_airspace", "anonymous", "coordinator"]))
     if field == "anonymous":
         partner.update(anonymous=True, alias=f"Partner-{draw(st.integers(0, 9))}")
@@ -135,7 +135,7 @@ def _agreement_edit(draw, data):
             agreement["in_force_until_s"] = start + draw(st.floats(0.0, 8000.0))
         agreements.append(agreement)
         return
-    agreement = agreements[draw(st.integers(0, len(agreements) - 1))]
+    agreement = draw(st.sampled_from(agreements))
     if action == "remove":
         agreements.remove(agreement)
     else:
@@ -150,7 +150,7 @@ def _airspace_edit(draw, data):
     if field == "ceiling" or not data.get("airspaces"):
         data["airspace_ceiling_m"] = draw(st.floats(0.0, 150_000.0))
         return
-    airspace = data["airspaces"][draw(st.integers(0, len(data["airspaces"]) - 1))]
+    airspace = draw(st.sampled_from(data["airspaces"]))
     if field == "open_to":
         airspace["open_to"] = draw(st.just("all") | st.lists(st.sampled_from(ids), unique=True))
     elif field == "owner":
@@ -164,7 +164,7 @@ def _sensor_edit(draw, data):
     sensors = data["sensors"]
     if not sensors:
         return
-    sensor = sensors[draw(st.integers(0, len(sensors) - 1))]
+    sensor = draw(st.sampled_from(sensors))
     field = draw(st.sampled_from(["type", "position", "altitude_m", "release_to", "owner", "remove"]))
     ids = [p["id"] for p in data["partners"]]
     if field == "type":
@@ -185,7 +185,7 @@ def _sensor_edit(draw, data):
 @st.composite
 def _raid_edit(draw, data):
     waves = data["raid"]["waves"]
-    wave = waves[draw(st.integers(0, len(waves) - 1))]
+    wave = draw(st.sampled_from(waves))
     field = draw(st.sampled_from(["count", "window", "radius", "reliability", "threat"]))
     if field == "count":
         wave["count"] = draw(st.integers(0, 24))
