@@ -1,0 +1,27 @@
+"""The common picture: radar measurements, trackers, association, fusion and their scores."""
+
+from shieldwall.tracking.association import gnn
+from shieldwall.tracking.base import FALSE_ALARM, Measurements, Tracker, TrackHistory
+from shieldwall.tracking.fusion import covariance_intersection
+from shieldwall.tracking.kalman import KalmanTracker
+from shieldwall.tracking.measurements import Radar, radar_from_catalog
+from shieldwall.tracking.metrics import nees, ospa
+from shieldwall.tracking.motion import STANDARD_GRAVITY_MPS2, Ballistic, ConstantVelocity, MotionModel
+
+__all__ = [
+    "FALSE_ALARM",
+    "STANDARD_GRAVITY_MPS2",
+    "Ballistic",
+    "ConstantVelocity",
+    "KalmanTracker",
+    "Measurements",
+    "MotionModel",
+    "Radar",
+    "TrackHistory",
+    "Tracker",
+    "covariance_intersection",
+    "gnn",
+    "nees",
+    "ospa",
+    "radar_from_catalog",
+]

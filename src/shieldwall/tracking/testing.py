@@ -1,0 +1,221 @@
+"""The contract every Tracker must meet, as checks a researcher can run on their own tracker.
+
+    from shieldwall.tracking.testing import check_tracker
+    check_tracker(MyTracker(...))          # raises AssertionError naming the failed check
+
+or parametrise pytest over `CHECKS`: each is `check(tracker)`. Objects are flown with the motion
+model the tracker declares (`tracker.motion`), so a ballistic tracker is tested on ballistic
+flight and a constant-velocity one on straight flight.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import numpy as np
+from scipy.stats import chi2
+
+from shieldwall.tracking.base import FALSE_ALARM, Measurements, Tracker, TrackHistory
+from shieldwall.tracking.measurements import Radar
+from shieldwall.tracking.metrics import nees
+from shieldwall.tracking.motion import MotionModel
+
+
+def fly(motion: MotionModel, n_objects: int, scan_t_s: np.ndarray, rng: np.random.Generator,
+        range_m: tuple[float, float] = (20_000.0, 120_000.0), altitude_m: tuple[float, float] = (500.0, 10_000.0),
+        speed_mps: tuple[float, float] = (40.0, 300.0), climb_mps: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+    """(N, K, 6) true states at the scan times, flown with `motion` and its process noise.
+
+    Draw order: horizontal range, bearing, altitude, speed, heading, climb (N each, uniform), then
+    the process noise of each step, (K - 1, N, 6) standard normals mapped through the Cholesky
+    factor of Q(dt). States are (east_m, north_m, up_m, east_mps, north_mps, up_mps).
+    """
+    scan_t_s = np.asarray(scan_t_s, dtype=float)
+    ground = rng.uniform(*range_m, n_objects)
+    bearing = rng.uniform(0, 2 * np.pi, n_objects)
+    altitude = rng.uniform(*altitude_m, n_objects)
+    speed = rng.uniform(*speed_mps, n_objects)
+    heading = rng.uniform(0, 2 * np.pi, n_objects)
+    climb = rng.uniform(*climb_mps, n_objects)
+    noise = rng.standard_normal((max(len(scan_t_s) - 1, 0), n_objects, 6))
+    state = np.column_stack([ground * np.sin(bearing), ground * np.cos(bearing), altitude,
+                             speed * np.sin(heading), speed * np.cos(heading), climb])
+    states = np.empty((n_objects, len(scan_t_s), 6))
+    if len(scan_t_s):
+        states[:, 0] = state
+    for k in range(1, len(scan_t_s)):
+        dt = scan_t_s[k] - scan_t_s[k - 1]
+        q = motion.process_noise(dt)
+        root = np.linalg.cholesky(q + 1e-300 * np.eye(6)) if motion.noise_m2ps3 > 0 else np.zeros((6, 6))
+        state = motion.propagate(state, dt) + noise[k - 1] @ root.T
+        states[:, k] = state
+    return states
+
+
+def test_radar(detection_probability: float = 1.0, range_sigma_m: float = 30.0, bearing_sigma_deg: float = 0.1,
+               false_alarms_per_scan: float = 0.0, scan_period_s: float = 2.0) -> Radar:
+    """A radar seeing every class to 400 km."""
+    return Radar(scan_period_s=scan_period_s, detection_probability=(detection_probability,) * 3,
+                 max_range_m=(400_000.0,) * 3, range_sigma_m=range_sigma_m, bearing_sigma_deg=bearing_sigma_deg,
+                 elevation_sigma_deg=bearing_sigma_deg, false_alarms_per_scan=false_alarms_per_scan)
+
+
+test_radar.__test__ = False  # a helper, not a pytest test
+
+
+def scenario(tracker: Tracker, n_objects: int, n_scans: int, seed: int, radar: Radar | None = None,
+             **flight) -> tuple[np.ndarray, Measurements]:
+    """(true states (N, K, 6), measurements) of objects flown with the tracker's motion model."""
+    radar = radar or test_radar()
+    rng = np.random.default_rng(seed)
+    scan_t_s = np.arange(n_scans) * radar.scan_period_s
+    if tracker.motion.gravity_mps2 > 0:
+        # Far enough out that no object passes near the zenith, where bearing is singular.
+        flight = {"range_m": (200_000.0, 300_000.0), "altitude_m": (60_000.0, 120_000.0), "speed_mps": (1_000.0, 2_000.0),
+                  "climb_mps": (-200.0, 600.0), **flight}
+    states = fly(tracker.motion, n_objects, scan_t_s, rng, **flight)
+    return states, radar.measure(scan_t_s, states[..., :3], np.zeros(n_objects, np.int64), rng)
+
+
+def empty_measurements(n_scans: int) -> Measurements:
+    nothing = np.empty(0)
+    return Measurements(scan_t_s=np.arange(n_scans) * 2.0, first=np.zeros(n_scans + 1, np.int64),
+                        range_m=nothing, bearing_rad=nothing, elevation_rad=nothing,
+                        truth=np.empty(0, np.int64), noise_sigma=(30.0, 0.002, 0.002))
+
+
+def _assert_valid(history: TrackHistory, measurements: Measurements, label: str) -> None:
+    assert isinstance(history, TrackHistory), f"{label}: track must return a TrackHistory"
+    rows = history.scan.shape[0]
+    for name in ("track", "firm", "updated"):
+        assert getattr(history, name).shape == (rows,), f"{label}: {name} has the wrong shape"
+    assert history.mean.shape == (rows, 6) and history.covariance.shape == (rows, 6, 6), f"{label}: state shapes"
+    assert np.all(np.isfinite(history.mean)), f"{label}: non-finite state"
+    assert np.allclose(history.covariance, history.covariance.transpose(0, 2, 1), rtol=1e-9, atol=1e-6), (
+        f"{label}: covariance not symmetric")
+    if rows:
+        assert np.linalg.eigvalsh(history.covariance).min() > 0, f"{label}: covariance not positive definite"
+    n = history.n_tracks
+    assert history.born_t_s.shape == history.firm_t_s.shape == history.end_t_s.shape == history.truth.shape == (n,)
+    assert np.all(history.firm_t_s >= history.born_t_s), f"{label}: firm before born"
+    assert np.all(history.end_t_s >= history.born_t_s), f"{label}: ended before born"
+    if rows:
+        t = measurements.scan_t_s[history.scan]
+        firm = history.firm
+        assert np.all(t[firm] >= history.firm_t_s[history.track[firm]]), f"{label}: firm row before its firm time"
+        assert np.all(t[~firm] < history.firm_t_s[history.track[~firm]]), f"{label}: tentative row after firm time"
+        # One row per live track per scan.
+        pairs = history.scan * (n + 1) + history.track
+        assert np.unique(pairs).size == rows, f"{label}: a track appears twice in one scan"
+    assert np.all(np.isin(history.truth, np.append(np.unique(measurements.truth), FALSE_ALARM))), (
+        f"{label}: a track labelled with an object never detected")
+
+
+def check_no_scans(tracker: Tracker) -> None:
+    """No scans, and scans without detections: no tracks."""
+    for n_scans in (0, 5):
+        measurements = empty_measurements(n_scans)
+        history = tracker.track(measurements, np.random.default_rng(0))
+        _assert_valid(history, measurements, f"{n_scans} empty scans")
+        assert history.n_tracks == 0 and history.scan.size == 0, f"{n_scans} empty scans: tracks appeared"
+
+
+def check_deterministic(tracker: Tracker) -> None:
+    """The same measurements (and seed): the same history, bit for bit."""
+    _, measurements = scenario(tracker, 15, 12, seed=5, radar=test_radar(0.8, false_alarms_per_scan=20))
+    first = tracker.track(measurements, np.random.default_rng(1))
+    second = tracker.track(measurements, np.random.default_rng(1))
+    _assert_valid(first, measurements, "deterministic")
+    for name in first.__dataclass_fields__:
+        assert np.array_equal(getattr(first, name), getattr(second, name)), f"{name} differs between two runs"
+
+
+def check_does_not_mutate(tracker: Tracker) -> None:
+    _, measurements = scenario(tracker, 5, 8, seed=6, radar=test_radar(0.9, false_alarms_per_scan=5))
+    before = {name: np.array(getattr(measurements, name), copy=True) for name in measurements.__dataclass_fields__}
+    tracker.track(measurements, np.random.default_rng(0))
+    for name, value in before.items():
+        assert np.array_equal(np.asarray(getattr(measurements, name)), value), f"track mutated {name}"
+
+
+def check_one_track_per_object(tracker: Tracker) -> None:
+    """Well-separated objects, every one detected on every scan, no false alarms: exactly one track
+    each, labelled with its object, alive to the end, and firm no later than the scan at which
+    every confirmation rule in use (M-of-N with M <= N <= 5) has had its chance."""
+    n_objects, n_scans = 12, 15
+    _, measurements = scenario(tracker, n_objects, n_scans, seed=7)
+    history = tracker.track(measurements, np.random.default_rng(0))
+    _assert_valid(history, measurements, "separated objects")
+    assert history.n_tracks == n_objects, f"{history.n_tracks} tracks for {n_objects} objects"
+    assert sorted(history.truth.tolist()) == list(range(n_objects)), f"labels {sorted(history.truth.tolist())}"
+    assert np.all(np.isinf(history.end_t_s)), "a track of an object seen on every scan was dropped"
+    assert np.all(history.born_t_s == measurements.scan_t_s[0]), "tracks not started on the first scan"
+    assert np.all(history.firm_t_s <= measurements.scan_t_s[4]), f"firm times {history.firm_t_s}"
+
+
+def check_lost_object_dropped(tracker: Tracker) -> None:
+    """An object that stops being detected: its track ends after its last detection, and no
+    track starts after it."""
+    radar = test_radar()
+    states, _ = scenario(tracker, 1, 30, seed=8, radar=radar)
+    states[:, 10:] = np.nan
+    rng = np.random.default_rng(9)
+    scan_t_s = np.arange(30) * radar.scan_period_s
+    measurements = radar.measure(scan_t_s, states[..., :3], np.zeros(1, np.int64), rng)
+    history = tracker.track(measurements, np.random.default_rng(0))
+    _assert_valid(history, measurements, "lost object")
+    assert history.n_tracks == 1, f"{history.n_tracks} tracks for one object"
+    assert scan_t_s[9] < history.end_t_s[0] < np.inf, f"track ended at {history.end_t_s[0]}"
+
+
+def check_consistent(tracker: Tracker) -> None:
+    """Normalised estimation error squared of one object's firm track, averaged over 60 Monte Carlo
+    runs and scans 10..29, inside the two-sided 99.9 % chi-square interval of a consistent filter
+    (6 degrees of freedom; Bar-Shalom, Li and Kirubarajan 2001, section 5.4.2). The interval treats
+    the 20 scans as one sample (their errors are correlated), which makes it wider, never narrower,
+    than the exact one."""
+    runs = 60
+    values = []
+    for run in range(runs):
+        states, measurements = scenario(tracker, 1, 30, seed=1000 + run)
+        history = tracker.track(measurements, np.random.default_rng(run))
+        rows = (history.scan >= 10) & history.firm & (history.truth[history.track] == 0)
+        assert np.unique(history.scan[rows]).size == 20, f"run {run}: no single firm track on scans 10..29"
+        error = history.mean[rows] - states[0, history.scan[rows]]
+        values.append(nees(error, history.covariance[rows]).mean())
+    low, high = chi2.ppf([0.0005, 0.9995], 6 * runs) / runs
+    average = float(np.mean(values))
+    assert low <= average <= high, f"average NEES {average:.2f} outside [{low:.2f}, {high:.2f}]"
+
+
+CHECKS: list[Callable[[Tracker], None]] = [
+    check_no_scans,
+    check_deterministic,
+    check_does_not_mutate,
+    check_one_track_per_object,
+    check_lost_object_dropped,
+    check_consistent,
+]
+
+
+def check_tracker(tracker: Tracker) -> None:
+    """Run every check in `CHECKS`."""
+    for check in CHECKS:
+        check(tracker)
+
+
+def brute_force_gnn(cost: np.ndarray, missed_cost: float) -> tuple[np.ndarray, float]:
+    """The least-cost one-to-one assignment of a small dense (tracks, detections) cost matrix by
+    enumeration (inf: forbidden pair); a track left without a detection costs `missed_cost`."""
+    n_tracks, n_detections = cost.shape
+    best, best_cost = np.full(n_tracks, -1), n_tracks * missed_cost
+    options = [-1, *range(n_detections)]
+    for choice in itertools.product(options, repeat=n_tracks):
+        used = [c for c in choice if c >= 0]
+        if len(used) != len(set(used)):
+            continue
+        total = sum(missed_cost if c < 0 else cost[t, c] for t, c in enumerate(choice))
+        if total < best_cost - 1e-12:
+            best, best_cost = np.array(choice), total
+    return best, float(best_cost)

@@ -1,0 +1,19 @@
+"""Every tracker against the shared contract battery (shieldwall.tracking.testing)."""
+
+import pytest
+
+from shieldwall.tracking import Ballistic, ConstantVelocity, KalmanTracker
+from shieldwall.tracking.testing import CHECKS
+
+TRACKERS = {
+    "kalman-constant-velocity": KalmanTracker(ConstantVelocity(noise_m2ps3=1.0)),
+    "kalman-constant-velocity-3-of-5": KalmanTracker(ConstantVelocity(noise_m2ps3=5.0), confirm=(3, 5),
+                                                     delete_after_misses=5),
+    "kalman-ballistic": KalmanTracker(Ballistic(noise_m2ps3=1.0), initial_speed_sigma_mps=2_000.0),
+}
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__)
+@pytest.mark.parametrize("tracker", TRACKERS, ids=str)
+def test_contract(tracker, check):
+    check(TRACKERS[tracker])
