@@ -132,7 +132,7 @@ def run(
     runs: int = typer.Option(1000, min=1, help="Monte Carlo replications"),
     seed: int = typer.Option(0, min=0, help="root seed: the same seed gives the same results"),
     workers: int = typer.Option(1, min=1, help="worker processes (results do not depend on it)"),
-    fidelity: str = typer.Option("radar", help="ideal | radar"),
+    fidelity: str = typer.Option("radar", help="ideal | radar | tracked"),
     realisations: int = typer.Option(10, min=1, help="raid realisations (launch times, points, targets)"),
     assigner: str = typer.Option("greedy", help="weapon-target assignment: greedy | search | exact"),
     coordination: Optional[str] = typer.Option(None, help="coordinated | independent (default: the scenario's)"),

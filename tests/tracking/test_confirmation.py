@@ -78,3 +78,36 @@ def test_two_of_three_by_hand():
     assert history.born_t_s.tolist() == [0.0, 6.0, 14.0]
     assert history.firm_t_s.tolist() == [np.inf, 8.0, np.inf]
     assert history.end_t_s.tolist() == [4.0, 12.0, np.inf]
+
+
+@pytest.mark.parametrize("m, n", [(1, 1), (2, 3), (3, 5), (2, 2)])
+def test_sampled_firm_look_is_the_trackers(m, n):
+    # firm_look (the `tracked` fidelity's shortcut) against the tracker itself: the looks its draws
+    # stand for are written out as a detection pattern and tracked.
+    from shieldwall.tracking import firm_look
+
+    rng = np.random.default_rng(m * 10 + n)
+    n_sequences, attempts = 60, 6
+    pd = rng.uniform(0.3, 1.0, n_sequences)
+    gap_u, window_u = rng.random((n_sequences, attempts)), rng.random((n_sequences, attempts, n - 1))
+    looks = firm_look(gap_u, window_u, pd, (m, n))
+    tracker = KalmanTracker(ConstantVelocity(1.0), confirm=(m, n), delete_after_misses=3)
+    for c in range(n_sequences):
+        pattern = []
+        for a in range(attempts):
+            gap = 0 if pd[c] >= 1 else int(np.floor(np.log1p(-gap_u[c, a]) / np.log1p(-pd[c])))
+            pattern += [0] * gap + [1]
+            count, confirmed = 1, m <= 1
+            for age in range(1, n):
+                if confirmed or count + (n - age) < m:  # decided at the previous look
+                    break
+                hit = window_u[c, a, age - 1] < pd[c]
+                pattern.append(int(hit))
+                count += hit
+                confirmed = count >= m
+            if confirmed:
+                break
+        history = tracker.track(_pattern(pattern + [1, 1]))
+        firm = np.min(history.firm_t_s) / 2.0
+        expected = firm if confirmed else np.inf
+        assert looks[c] == expected, f"sequence {c}: firm_look {looks[c]}, tracker {expected}"

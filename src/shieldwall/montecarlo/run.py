@@ -36,7 +36,7 @@ from shieldwall.results import (
 from shieldwall.scenario import Scenario, dump_scenario, load_scenario
 from shieldwall.wta import Assigner, ExactAssigner, GreedyAssigner, SearchAssigner
 
-FIDELITIES = ("ideal", "radar")
+FIDELITIES = ("ideal", "radar", "tracked")
 
 
 def assigner_named(name: str) -> Assigner:

@@ -3,7 +3,8 @@
 from shieldwall.sensors.base import Sensing, release_tracks
 from shieldwall.sensors.ideal import IdealSensing
 from shieldwall.sensors.radar import RadarSensing, launch_warning
+from shieldwall.sensors.tracked import TrackedSensing
 
-SENSING = {"ideal": IdealSensing, "radar": RadarSensing}
+SENSING = {"ideal": IdealSensing, "radar": RadarSensing, "tracked": TrackedSensing}
 
-__all__ = ["SENSING", "IdealSensing", "RadarSensing", "Sensing", "launch_warning", "release_tracks"]
+__all__ = ["SENSING", "IdealSensing", "RadarSensing", "Sensing", "TrackedSensing", "launch_warning", "release_tracks"]

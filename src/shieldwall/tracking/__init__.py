@@ -2,6 +2,7 @@
 
 from shieldwall.tracking.association import gnn
 from shieldwall.tracking.base import FALSE_ALARM, Measurements, Tracker, TrackHistory
+from shieldwall.tracking.confirmation import firm_look
 from shieldwall.tracking.fusion import covariance_intersection
 from shieldwall.tracking.kalman import KalmanTracker
 from shieldwall.tracking.measurements import Radar, radar_from_catalog
@@ -20,6 +21,7 @@ __all__ = [
     "TrackHistory",
     "Tracker",
     "covariance_intersection",
+    "firm_look",
     "gnn",
     "nees",
     "ospa",
