@@ -74,7 +74,7 @@ def test_steady_state_covariance_solves_the_riccati_equation(noise_m2ps3):
 
 def test_normalised_innovations_are_chi_square():
     # NIS = nu' S^-1 nu of a consistent filter is chi-square with 3 degrees of freedom (Bar-Shalom,
-    # Li and Kirubarajan 2001, section 5.4.2). Predictions are recomputed here from the motion
+    # Li and Kirubarajan 2001, chapter 5). Predictions are recomputed here from the motion
     # model's matrices and a Jacobian by differences, not from the tracker's kernels. The gate is
     # opened so wide that it never truncates the distribution being tested.
     tracker = KalmanTracker(ConstantVelocity(2.0), gate_probability=1 - 1e-12)

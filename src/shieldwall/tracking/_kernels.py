@@ -3,7 +3,7 @@
 State: (east_m, north_m, up_m, east_mps, north_mps, up_mps) in the sensor's frame. Measurement:
 (range_m, bearing_rad clockwise from north, elevation_rad above the local horizontal).
 
-Extended Kalman filter equations (Bar-Shalom, Li and Kirubarajan 2001, section 10.3.2):
+Extended Kalman filter equations (Bar-Shalom, Li and Kirubarajan 2001, chapter 10):
     predict: x = F x + a,  P = F P F' + Q
     update:  S = H P H' + R,  K = P H' S^-1,  x = x + K nu,  P = P - K S K'
 with H the Jacobian of the measurement function at the predicted state and nu the innovation,

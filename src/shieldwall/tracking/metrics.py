@@ -12,7 +12,7 @@ def ospa(truth_m: np.ndarray, estimate_m: np.ndarray, cutoff_m: float, order: fl
     With m <= n points (swap the sets otherwise) and d_c = min(c, distance):
         OSPA = ((1 / n) (min over assignments sum d_c^p + c^p (n - m))) ** (1 / p)
     (Schuhmacher, Vo and Vo, "A consistent metric for performance evaluation of multi-object
-    filters", IEEE Trans. Signal Processing 56(8), 2008, eq. 3). 0 for two empty sets.
+    filters", IEEE Trans. Signal Processing 56(8), 2008). 0 for two empty sets.
     """
     x, y = np.atleast_2d(truth_m), np.atleast_2d(estimate_m)
     n_x = x.shape[0] if np.size(truth_m) else 0
@@ -32,7 +32,7 @@ def ospa(truth_m: np.ndarray, estimate_m: np.ndarray, cutoff_m: float, order: fl
 def nees(error: np.ndarray, covariance: np.ndarray) -> np.ndarray:
     """Normalised estimation error squared e' P^-1 e of each (n, d) error with its (n, d, d)
     covariance; chi-square with d degrees of freedom for a consistent filter (Bar-Shalom, Li and
-    Kirubarajan 2001, section 5.4.2)."""
+    Kirubarajan 2001, chapter 5, on filter consistency)."""
     error = np.atleast_2d(error)
     covariance = np.asarray(covariance).reshape(-1, error.shape[1], error.shape[1])
     return np.einsum("ni,ni->n", error, np.linalg.solve(covariance, error[..., None])[..., 0])

@@ -5,15 +5,15 @@ white process noise.
 Constant velocity: each axis is driven by continuous-time white noise acceleration of power
 spectral density `noise_m2ps3` (m^2/s^3); over an interval dt the discretised process noise of
 (position, velocity) on one axis is q [[dt^3/3, dt^2/2], [dt^2/2, dt]] (Bar-Shalom, Li and
-Kirubarajan, *Estimation with Applications to Tracking and Navigation*, Wiley 2001, section 6.2.2,
-eq. 6.2.2-12). Stone Soup's `ConstantVelocity` uses the same discretisation, which is what lets it
-serve as an oracle.
+Kirubarajan, *Estimation with Applications to Tracking and Navigation*, Wiley 2001, chapter 6: the
+continuous white noise acceleration model). Stone Soup's `ConstantVelocity` uses the same
+discretisation, which is what lets it serve as an oracle.
 
 Ballistic: the same, plus gravity along -up, so that a coasting missile follows a parabola
-(flat-Earth approximation: over a 100 km track the local vertical turns by under 1 degree, and the
-neglected centripetal and Coriolis terms are below 0.3 m/s^2 at 3 km/s; the process noise absorbs
-them and any drag). g = 9.80665 m/s^2 is the standard acceleration of gravity (BIPM, SI brochure,
-9th ed., 2019, appendix on the 3rd CGPM).
+(flat-Earth approximation: over a 100 km track the local vertical turns by under 1 degree; the
+neglected Coriolis acceleration, at most 2 Omega v = 0.44 m/s^2 at 3 km/s with Omega = 7.29e-5
+rad/s, and any drag are left to the process noise). g = 9.80665 m/s^2 is the standard acceleration
+of gravity adopted by the 3rd General Conference on Weights and Measures (1901).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class MotionModel:
         return matrix
 
     def process_noise(self, dt_s: float) -> np.ndarray:
-        """(6, 6) discretised process noise over dt_s (eq. 6.2.2-12 of Bar-Shalom et al.)."""
+        """(6, 6) discretised process noise over dt_s (Bar-Shalom et al., chapter 6)."""
         dt = abs(dt_s)
         block = self.noise_m2ps3 * np.array([[dt ** 3 / 3, dt ** 2 / 2], [dt ** 2 / 2, dt]])
         matrix = np.zeros((STATE_SIZE, STATE_SIZE))

@@ -172,7 +172,7 @@ def check_lost_object_dropped(tracker: Tracker) -> None:
 def check_consistent(tracker: Tracker) -> None:
     """Normalised estimation error squared of one object's firm track, averaged over 60 Monte Carlo
     runs and scans 10..29, inside the two-sided 99.9 % chi-square interval of a consistent filter
-    (6 degrees of freedom; Bar-Shalom, Li and Kirubarajan 2001, section 5.4.2). The interval treats
+    (6 degrees of freedom; Bar-Shalom, Li and Kirubarajan 2001, chapter 5). The interval treats
     the 20 scans as one sample (their errors are correlated), which makes it wider, never narrower,
     than the exact one."""
     runs = 60
