@@ -58,9 +58,12 @@ def test_run_json_prints_one_document_and_refuses_to_overwrite(tmp_path):
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert document["summary"]["runs"] == 20 and document["manifest"]["seed"] == 3
-    for name in ("threats.parquet", "shots.parquet", "refusals.parquet", "replications.parquet",
-                 "results.duckdb", "scenario.yaml", "manifest.json", "summary.json"):
+    for name in ("results.duckdb", "scenario.yaml", "manifest.json", "summary.json"):
         assert (out / name).is_file(), name
+    # Each table is a folder of parts, one per task: here one per raid realisation (10 of 2 runs).
+    parts = [f"run-{2 * k:09d}-{2 * k + 2:09d}.parquet" for k in range(10)]
+    for name in ("threats", "shots", "refusals", "replications"):
+        assert sorted(p.name for p in (out / f"{name}.parquet").iterdir()) == parts
     before = (out / "summary.json").read_bytes()
     result = runner.invoke(app, ["run", FIXTURE, "--runs", "5", "--out", str(out)])
     assert result.exit_code == 2 and "--force" in result.stderr

@@ -13,7 +13,7 @@ from shieldwall.scenario import load_scenario
 from tests.engine.helpers import scenario_from
 
 TABLES = ("replications", "threats", "shots", "refusals")
-montecarlo = importlib.import_module("shieldwall.montecarlo.run")
+montecarlo = importlib.import_module("shieldwall.montecarlo")
 
 
 def test_results_are_identical_across_worker_counts(one_drone):
@@ -33,7 +33,9 @@ def test_results_are_identical_across_worker_counts(one_drone):
 def test_one_realisation_split_across_workers_gives_the_same_tables(runs, realisations, workers):
     # Each worker that takes part of a realisation's block compiles that realisation itself, and
     # each replication draws from its own index's seed: splitting a block changes nothing.
-    blocks = montecarlo._chunks(runs, realisations, workers)
+    from shieldwall.montecarlo.runner import pieces_for
+
+    blocks = [t.indices for t in montecarlo.plan(runs, realisations, pieces=pieces_for(workers, realisations))]
     of_realisation = [{montecarlo.realisation_of(i, runs, realisations) for i in block} for block in blocks]
     assert all(len(r) == 1 for r in of_realisation) and len(blocks) > realisations  # blocks are split
     scenario = load_scenario("tutorial")

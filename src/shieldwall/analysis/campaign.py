@@ -2,7 +2,9 @@
 
 Replication i of a campaign flies raid k (k = 0, 1, ...) with replication seed
 `replication_seed(seed + k, i)` on raid realisation `realisation_seed(seed + k, r)`, so the first
-raid is exactly replication i of `shieldwall run --seed SEED`. Fire units are matched by id across
+raid is exactly replication i of `shieldwall run --seed SEED`. (The repeated raids of `absorb` all
+fly the raid realisation of the first of them, `realisation_seed(seed + 10000, r)`, each with its own
+replication seed.) Fire units are matched by id across
 raids: a unit seen before starts a raid with what it had left, plus resupply over the time between
 the raids, capped at its capacity (stated in the campaign file, else its magazine when first
 seen); a unit seen for the first time starts with its scenario magazine.
@@ -19,10 +21,8 @@ with the same resupply, before the share of launched threats that leak passes a 
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable
-from concurrent.futures import as_completed
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -40,9 +40,9 @@ from pydantic import (
 from shieldwall.analysis import _stats
 from shieldwall.analysis._stats import CONFIDENCE, COST_CAUTION
 from shieldwall.analysis.variants import Duration, apply_overlay, load_overlay
-from shieldwall.engine import compile_world, simulate
+from shieldwall.engine import simulate
 from shieldwall.engine.simulate import LEAKED
-from shieldwall.montecarlo.run import realisation_of, realisation_seed, replication_seed, worker_pool
+from shieldwall.montecarlo import Job, Task, execute, plan, replication_rng
 from shieldwall.scenario import (
     BUNDLED_SCENARIOS,
     Problem,
@@ -205,104 +205,78 @@ def resupply(levels: np.ndarray, depot: np.ndarray, ledger: Ledger, rules: list[
     return levels, depot
 
 
-# --------------------------------------------------------------------------- worker side
-
-_JOB: dict = {}
-_WORLDS: dict = {}
+# --------------------------------------------------------------------------- the job
 
 
-def _install(job: dict) -> None:
-    global _JOB
-    _JOB = job
-    _WORLDS.clear()
+class CampaignJob(Job):
+    """Tasks (realisation r, replications): fly the whole sequence of raids for each replication."""
 
+    def __init__(self, ledger: Ledger, sequence: list[tuple[int, Scenario, float]], rules: list[Resupply],
+                 seed: int, fidelity: str):
+        super().__init__()
+        self.ledger, self.sequence, self.rules, self.seed, self.fidelity = ledger, sequence, rules, seed, fidelity
+        self.worlds_kept = 4 * len(sequence)
+        # A scenario flown at several raids (absorb repeats one) flies the raid realisation of its
+        # first raid each time, as campaigns always have: realisation_seed(seed + first[s], r).
+        self.first = {}
+        for k, (s, _, _) in enumerate(sequence):
+            self.first.setdefault(s, k)
 
-def _world(k: int, scenario: Scenario, seed: int, r: int):
-    key = (_JOB["token"], k, r)
-    if key not in _WORLDS:
-        if len(_WORLDS) > 4 * len(_JOB["sequence"]):
-            _WORLDS.clear()
-        _WORLDS[key] = compile_world(scenario, np.random.default_rng(realisation_seed(seed, r)))
-    return _WORLDS[key]
-
-
-def _fly(indices: list[int]) -> tuple[list[int], dict[str, np.ndarray]]:
-    """Fly the whole sequence of raids for each replication in `indices`."""
-    job = _JOB
-    ledger: Ledger = job["ledger"]
-    sequence: list[tuple[int, Scenario, float]] = job["sequence"]  # (scenario index, scenario, gap)
-    runs, realisations, seed, fidelity = job["runs"], job["realisations"], job["seed"], job["fidelity"]
-    rules = job["resupply"]
-    K, U = len(sequence), len(ledger.units)
-    out = {name: np.zeros((len(indices), K)) for name in ("launched", "leaked", "value_lost_usd",
-                                                          "defence_cost_usd", "attack_cost_usd", "shots")}
-    out["start_levels"] = np.zeros((len(indices), K, U))
-    out["end_levels"] = np.zeros((len(indices), K, U))
-    position = {u: n for n, u in enumerate(ledger.units)}
-    for row, i in enumerate(indices):
-        levels = ledger.first_magazine.copy()
-        seen = np.zeros(U, dtype=bool)
-        depot = np.zeros(len(rules))
-        r = realisation_of(i, runs, realisations)
-        for k, (s, scenario, gap) in enumerate(sequence):
-            if k > 0:
-                levels, depot = resupply(levels, depot, ledger, rules, gap, seen)
-            world = _world(s, scenario, seed + k, r)
-            slots = [position[u.id] for u in scenario.fire_units]
-            start = [int(levels[p]) if seen[p] else u.magazine for p, u in zip(slots, scenario.fire_units)]
-            for p, m in zip(slots, start):
-                levels[p] = m
-                seen[p] = True
-            out["start_levels"][row, k] = levels
-            outcome = simulate(world, np.random.default_rng(replication_seed(seed + k, i)), fidelity,
-                               magazine=start)
-            for p, m in zip(slots, outcome.magazine_left):
-                levels[p] = int(m)
-            out["end_levels"][row, k] = levels
-            cost = np.array([scenario.catalog.interceptors[u.interceptor].unit_cost_usd.value
-                             for u in scenario.fire_units])
-            shot_unit = outcome.shots["unit"]
-            out["launched"][row, k] = world.threats.count
-            out["leaked"][row, k] = np.count_nonzero(outcome.fate == LEAKED)
-            out["value_lost_usd"][row, k] = outcome.value_lost_usd
-            out["defence_cost_usd"][row, k] = cost[shot_unit].sum() if shot_unit.size else 0.0
-            out["attack_cost_usd"][row, k] = world.threats.unit_cost_usd.sum()
-            out["shots"][row, k] = shot_unit.size
-    return indices, out
+    def perform(self, task: Task, tick) -> dict[str, np.ndarray]:
+        ledger, sequence, rules, seed = self.ledger, self.sequence, self.rules, self.seed
+        K, U = len(sequence), len(ledger.units)
+        out = {name: np.zeros((task.size, K)) for name in ("launched", "leaked", "value_lost_usd",
+                                                            "defence_cost_usd", "attack_cost_usd", "shots")}
+        out["start_levels"] = np.zeros((task.size, K, U))
+        out["end_levels"] = np.zeros((task.size, K, U))
+        position = {u: n for n, u in enumerate(ledger.units)}
+        for row, i in enumerate(task.indices):
+            levels = ledger.first_magazine.copy()
+            seen = np.zeros(U, dtype=bool)
+            depot = np.zeros(len(rules))
+            for k, (s, scenario, gap) in enumerate(sequence):
+                if k > 0:
+                    levels, depot = resupply(levels, depot, ledger, rules, gap, seen)
+                world = self.world(s, scenario, seed + self.first[s], task.realisation)
+                slots = [position[u.id] for u in scenario.fire_units]
+                start = [int(levels[p]) if seen[p] else u.magazine for p, u in zip(slots, scenario.fire_units)]
+                for p, m in zip(slots, start):
+                    levels[p] = m
+                    seen[p] = True
+                out["start_levels"][row, k] = levels
+                outcome = simulate(world, replication_rng(seed + k, i), self.fidelity, magazine=start)
+                for p, m in zip(slots, outcome.magazine_left):
+                    levels[p] = int(m)
+                out["end_levels"][row, k] = levels
+                cost = np.array([scenario.catalog.interceptors[u.interceptor].unit_cost_usd.value
+                                 for u in scenario.fire_units])
+                shot_unit = outcome.shots["unit"]
+                out["launched"][row, k] = world.threats.count
+                out["leaked"][row, k] = np.count_nonzero(outcome.fate == LEAKED)
+                out["value_lost_usd"][row, k] = outcome.value_lost_usd
+                out["defence_cost_usd"][row, k] = cost[shot_unit].sum() if shot_unit.size else 0.0
+                out["attack_cost_usd"][row, k] = world.threats.unit_cost_usd.sum()
+                out["shots"][row, k] = shot_unit.size
+            tick(1)
+        return out
 
 
 def _simulate_sequence(scenarios, sequence, ledger, rules, runs, seed, fidelity, realisations, workers, progress,
                        progress_offset=0, progress_total=None):
-    job = {"token": os.urandom(8).hex(), "ledger": ledger, "sequence": sequence, "resupply": rules,
-           "runs": runs, "realisations": realisations, "seed": seed, "fidelity": fidelity}
-    blocks: dict[int, list[int]] = {}
-    for i in range(runs):
-        blocks.setdefault(realisation_of(i, runs, realisations), []).append(i)
+    job = CampaignJob(ledger, sequence, rules, seed, fidelity)
     size = max(1, min(16, math.ceil(runs / (max(1, workers) * 4))))
-    chunks = [b[j:j + size] for b in blocks.values() for j in range(0, len(b), size)]
+    tasks = plan(runs, realisations, max_size=size)
     parts: dict[int, dict] = {}
     done = 0
 
-    def collect(result):
+    def tick(n: int) -> None:
         nonlocal done
-        indices, columns = result
-        parts[indices[0]] = columns
-        done += len(indices)
+        done += n
         if progress:
             progress(progress_offset + done, progress_total or runs)
 
-    if workers <= 1:
-        previous = dict(_JOB)
-        _install(job)
-        try:
-            for chunk in chunks:
-                collect(_fly(chunk))
-        finally:
-            _install(previous)
-    else:
-        with worker_pool(workers, _install, (job,)) as pool:
-            for future in as_completed([pool.submit(_fly, c) for c in chunks]):
-                collect(future.result())
+    for task, columns in execute(job, tasks, workers, tick):
+        parts[task.start] = columns
     keys = sorted(parts)
     return {name: np.concatenate([parts[k][name] for k in keys]) for name in parts[keys[0]]}
 

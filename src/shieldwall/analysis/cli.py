@@ -6,6 +6,7 @@ exactly one JSON document. Bad input exits with code 2 and a message naming what
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
@@ -46,10 +47,20 @@ def _progress(description: str):
     )
 
     load_engine()
+    # Refreshed from the callback, not by rich's own thread: with no thread running, the worker
+    # pool may fork (montecarlo.local.pool_context).
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=err, transient=True) as bar:
+                  TimeRemainingColumn(), console=err, transient=True, auto_refresh=False) as bar:
         task = bar.add_task(description, total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
+        last = [0.0]
+
+        def update(done, total):
+            bar.update(task, completed=done, total=total)
+            if time.monotonic() - last[0] > 0.1 or done == total:
+                last[0] = time.monotonic()
+                bar.refresh()
+
+        yield update
 
 
 def _deliver(report: dict, path: Optional[Path], as_json: bool, print_tables) -> None:

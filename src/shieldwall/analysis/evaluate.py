@@ -6,9 +6,10 @@ equal those of a plain run of its scenario, and two variants share the random nu
 threat, sensor and shot they have in common. A difference between two variants is then computed
 per replication, and its interval is a paired t interval.
 
-Work is split into tasks of (raid realisation, variant): each raid realisation is compiled once
-per worker process and each variant's World is derived from it once (`World.for_scenario`), then
-flown for every replication of that realisation. Per-replication measures of each variant are cached
+Work is split into tasks of (raid realisation, variant) for the Monte Carlo runner
+(`shieldwall.montecarlo`): each raid realisation is compiled once per worker process and each
+variant's World is derived from it once (`World.for_scenario`), then flown for every replication of
+that realisation. Per-replication measures of each variant are cached
 on disk, keyed by the variant's scenario, its coordination mode, the seed, runs, realisations,
 fidelity and a fingerprint of the engine's source code, so that asking the same question twice, or
 asking about a coalition already computed for another question, costs nothing.
@@ -19,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import as_completed
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -28,9 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from shieldwall.analysis.variants import Variant
-from shieldwall.engine import compile_world, simulate
+from shieldwall.engine import simulate
 from shieldwall.engine.simulate import FAILED, INTERCEPTED, LEAKED, TARGET_GONE
-from shieldwall.montecarlo.run import realisation_of, realisation_seed, replication_seed, worker_pool
+from shieldwall.montecarlo import Executor, Job, Task, execute, plan, replication_rng
 from shieldwall.scenario import Scenario
 
 MEASURES = (
@@ -163,41 +163,31 @@ def measure(world, outcome) -> tuple[np.ndarray, np.ndarray]:
     return row, np.bincount(shooter, minlength=len(partners)).astype(float)
 
 
-# --------------------------------------------------------------------------- worker side
-
-_JOB: dict = {}
-_BASE_WORLDS: dict = {}
+# --------------------------------------------------------------------------- the job
 
 
-def _install(job: dict) -> None:
-    global _JOB
-    _JOB = job
-    _BASE_WORLDS.clear()
+class MeasureJob(Job):
+    """Tasks (variant v, realisation r, replications): per-replication measures of variant v."""
 
+    worlds_kept = 2
 
-def _base_world(r: int):
-    key = (_JOB["token"], r)
-    if key not in _BASE_WORLDS:
-        if len(_BASE_WORLDS) >= 2:
-            _BASE_WORLDS.clear()
-        settings = _JOB["settings"]
-        _BASE_WORLDS[key] = compile_world(_JOB["base"], np.random.default_rng(realisation_seed(settings.seed, r)))
-    return _BASE_WORLDS[key]
+    def __init__(self, base: Scenario, variants: Sequence[Variant], settings: Settings):
+        super().__init__()
+        self.base, self.variants, self.settings = base, list(variants), settings
 
-
-def _task(r: int, v: int, indices: list[int]) -> tuple[int, list[int], np.ndarray, np.ndarray]:
-    settings: Settings = _JOB["settings"]
-    variant: Variant = _JOB["variants"][v]
-    base = _base_world(r)
-    world = base if variant.scenario == base.scenario else base.for_scenario(variant.scenario)
-    rows, shots = [], []
-    for i in indices:
-        outcome = simulate(world, np.random.default_rng(replication_seed(settings.seed, i)), settings.fidelity,
-                           None, variant.coordination)
-        row, by_partner = measure(world, outcome)
-        rows.append(row)
-        shots.append(by_partner)
-    return v, indices, np.array(rows), np.array(shots)
+    def perform(self, task: Task, tick) -> tuple[np.ndarray, np.ndarray]:
+        settings = self.settings
+        variant = self.variants[task.variant]
+        base = self.world("base", self.base, settings.seed, task.realisation)
+        world = base if variant.scenario == base.scenario else base.for_scenario(variant.scenario)
+        rows, shots = [], []
+        for i in task.indices:
+            outcome = simulate(world, replication_rng(settings.seed, i), settings.fidelity, None, variant.coordination)
+            row, by_partner = measure(world, outcome)
+            rows.append(row)
+            shots.append(by_partner)
+            tick(1)
+        return np.array(rows), np.array(shots)
 
 
 # --------------------------------------------------------------------------- driver
@@ -205,12 +195,14 @@ def _task(r: int, v: int, indices: list[int]) -> tuple[int, list[int], np.ndarra
 
 def evaluate(base: Scenario, variants: Sequence[Variant], settings: Settings, workers: int = 1,
              cache: Path | None | bool = True,
-             progress: Callable[[int, int], None] | None = None) -> list[Measured]:
+             progress: Callable[[int, int], None] | None = None,
+             executor: Executor | None = None) -> list[Measured]:
     """Per-replication measures of each variant (in order), all on `base`'s raid realisations.
 
     Every variant must keep `base`'s raid and defended assets. `cache`: True for the default
     folder (`$SHIELDWALL_CACHE`, else `~/.cache/shieldwall/analysis`), a folder, or False/None for
     none. `progress(done, total)` is called with replications simulated so far (over all variants).
+    `executor`: where tasks run (default: the local process pool of `workers`).
     """
     folder = default_cache_dir() if cache is True else (Path(cache) if cache else None)
     for variant in variants:
@@ -231,37 +223,22 @@ def evaluate(base: Scenario, variants: Sequence[Variant], settings: Settings, wo
     if progress:
         progress(0, total)
     if todo:
-        job = {"token": os.urandom(8).hex(), "base": base, "variants": list(variants), "settings": settings}
-        blocks: dict[int, list[int]] = {}
-        for i in range(settings.runs):
-            blocks.setdefault(realisation_of(i, settings.runs, settings.realisations), []).append(i)
-        tasks = [(r, v, blocks[r]) for r in sorted(blocks) for v in todo]
+        job = MeasureJob(base, variants, settings)
+        tasks = plan(settings.runs, settings.realisations, variants=todo)
         n_partners = len(base.partners)
         rows = {v: np.zeros((settings.runs, len(MEASURES))) for v in todo}
         shots = {v: np.zeros((settings.runs, n_partners)) for v in todo}
         done = 0
 
-        def collect(result):
+        def tick(n: int) -> None:
             nonlocal done
-            v, indices, r_rows, r_shots = result
-            rows[v][indices] = r_rows
-            shots[v][indices] = r_shots
-            done += len(indices)
+            done += n
             if progress:
                 progress(done, total)
 
-        if workers <= 1:
-            previous = dict(_JOB)
-            _install(job)
-            try:
-                for task in tasks:
-                    collect(_task(*task))
-            finally:
-                _install(previous)
-        else:
-            with worker_pool(workers, _install, (job,)) as pool:
-                for future in as_completed([pool.submit(_task, *task) for task in tasks]):
-                    collect(future.result())
+        for task, (r_rows, r_shots) in execute(job, tasks, executor or workers, tick):
+            rows[task.variant][task.start:task.stop] = r_rows
+            shots[task.variant][task.start:task.stop] = r_shots
         for v in todo:
             measured = Measured({m: rows[v][:, k] for k, m in enumerate(MEASURES)}, shots[v])
             found[keys[v]] = measured

@@ -6,10 +6,10 @@ from shieldwall.replay._czml import (
     replay_metadata,
     write_czml,
 )
-from shieldwall.replay._replicate import Replay, ReplayError, build_replay
+from shieldwall.replay._replicate import Replay, ReplayError, build_replay, resimulate
 from shieldwall.replay._server import ReplayServer
 
 __all__ = [
     "Replay", "ReplayError", "ReplayServer", "build_czml", "build_replay", "replay_metadata",
-    "write_czml",
+    "resimulate", "write_czml",
 ]

@@ -2,11 +2,13 @@
 
 Trajectories are not stored; they are cheap to recompute and depend only on the raid:
 replication i of a run with root seed `seed` flew raid realisation r (the `realisation` column),
-compiled from SeedSequence(seed, (0, r)) (see `shieldwall.montecarlo`). What happened to each
-threat, and every shot, is read from the results tables as the view holds them, not simulated
-again: the scenario.yaml of a results folder does not hold an anonymous partner's airspace (see
-docs/design/anonymity.md), so a new simulation could differ from the one analysed. The
-recomputed raid is checked against the stored launches.
+compiled by the Monte Carlo runner's own job for that run (`RunJob.of_manifest`, seeds in
+`shieldwall.montecarlo.seeds`). What happened to each threat, and every shot, is read from the
+results tables as the view holds them, not simulated again: the scenario.yaml of a results folder
+does not hold an anonymous partner's airspace (see docs/design/anonymity.md), so a new simulation
+could differ from the one analysed. The recomputed raid is checked against the stored launches.
+`resimulate` flies a stored replication again through the same job (same assigner and settings as
+the run), for checking a folder against the engine.
 """
 
 from __future__ import annotations
@@ -18,10 +20,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shieldwall.engine import compile_world
 from shieldwall.engine.simulate import FATES, SHOT_RESULTS
 from shieldwall.engine.world import World
-from shieldwall.montecarlo import realisation_seed
+from shieldwall.montecarlo import RunJob
 from shieldwall.report.view import View, open_view
 
 
@@ -70,12 +71,31 @@ def build_replay(folder: str | Path, run: int | None = None, view_as: str | None
         run = view.median_run()
     elif run not in runs:
         raise ReplayError(f"--run {run}: the results hold runs {int(runs.min())} to {int(runs.max())}")
-    seed = int(view.manifest["seed"])
-    realisation = int(replications["realisation"].to_numpy()[np.flatnonzero(runs == run)[0]])
-    world = compile_world(view.scenario, np.random.default_rng(realisation_seed(seed, realisation)))
+    world = _world(view, int(run))
     threats = _rows(view.tables["threats"], run, "threat")
     _check(view, run, world, threats)
     return Replay(view, int(run), world, _stored_outcome(view, threats, _rows(view.tables["shots"], run)))
+
+
+def _job(view: View) -> RunJob:
+    return RunJob.of_manifest(view.scenario, view.manifest)
+
+
+def _world(view: View, run: int) -> World:
+    job = _job(view)
+    replications = view.tables["replications"]
+    realisation = int(replications["realisation"].to_numpy()[np.flatnonzero(replications["run"].to_numpy() == run)[0]])
+    return job.world("scenario", view.scenario, job.seed, realisation)
+
+
+def resimulate(folder: str | Path, run: int) -> dict[str, pa.Table]:
+    """Replication `run` of a results folder flown again, as the run flew it: its tables (one row
+    per threat, shot and refusal of that replication)."""
+    view = open_view(folder)
+    runs = view.tables["replications"]["run"].to_numpy()
+    if run not in runs:
+        raise ReplayError(f"--run {run}: the results hold runs {int(runs.min())} to {int(runs.max())}")
+    return _job(view).tables([int(run)])
 
 
 def _rows(table: pa.Table, run: int, order: str | None = None) -> pa.Table:

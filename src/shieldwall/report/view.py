@@ -111,7 +111,7 @@ def open_view(folder: str | Path, view_as: str | None = None) -> View:
     folder = Path(folder)
     if not folder.is_dir():
         raise ResultsFolderError(f"{folder} is not a folder")
-    missing = [name for name in FILES if name != "results.duckdb" and not (folder / name).is_file()]
+    missing = [name for name in FILES if name != "results.duckdb" and not (folder / name).exists()]
     if missing:
         raise ResultsFolderError(f"{folder} is not a shieldwall results folder (missing {', '.join(missing)})")
     try:

@@ -85,10 +85,67 @@ def summarise(tables: dict[str, pa.Table]) -> dict:
     `shieldwall._json`, which makes them null)."""
     replications = tables["replications"]
     runs = replications["run"].to_numpy()
-    clusters = replications["realisation"].to_numpy()
     n = runs.size
     run_position = np.zeros(int(runs.max()) + 1 if n else 0, dtype=np.int64)
     run_position[runs] = np.arange(n)
+    threats, shots = tables["threats"], tables["shots"]
+    counts = {
+        "hits": _per_run(threats, "asset_hit", run_position, n),
+        "by_type": _per_run(shots, "interceptor", run_position, n),
+        "by_partner": _per_run(shots, "partner", run_position, n),
+        "refusals": _per_run(tables["refusals"], "reason", run_position, n),
+        "kills": _per_run(threats, "by_partner", run_position, n, _equals(threats["fate"], "intercepted")),
+    }
+    return _summary(replications, counts)
+
+
+# (name, table, column, condition): the per-replication counts by label that the summary needs.
+_COUNTS = (
+    ("hits", "threats", "asset_hit", ""),
+    ("by_type", "shots", "interceptor", ""),
+    ("by_partner", "shots", "partner", ""),
+    ("refusals", "refusals", "reason", ""),
+    ("kills", "threats", "by_partner", " and fate = 'intercepted'"),
+)
+
+
+def summarise_folder(folder) -> dict:
+    """`summarise` of a results folder whose tables are folders of parts, without reading them into
+    memory: the replications table (one row per replication) and per-replication counts that
+    DuckDB aggregates over the parts. Gives the same figures as `summarise` of the whole tables."""
+    import duckdb
+
+    from shieldwall.results.store import read_table, table_glob
+
+    replications = read_table(folder, "replications")
+    runs = replications["run"].to_numpy()
+    n = runs.size
+    run_position = np.zeros(int(runs.max()) + 1 if n else 0, dtype=np.int64)
+    run_position[runs] = np.arange(n)
+    counts = {}
+    con = duckdb.connect()
+    try:
+        con.execute("set threads to 2")
+        for key, table, column, condition in _COUNTS:
+            glob = table_glob(folder, table).replace("'", "''")
+            rows = con.execute(
+                f"select {column}::varchar as label, run, count(*) as n from read_parquet('{glob}') "
+                f"where {column} is not null{condition} group by all").fetchnumpy()
+            found = {}
+            for label in sorted(set(rows["label"].tolist()), key=str):
+                mine = rows["label"] == label
+                values = np.zeros(n)
+                values[run_position[rows["run"][mine]]] = rows["n"][mine]
+                found[str(label)] = values
+            counts[key] = found
+    finally:
+        con.close()
+    return _summary(replications, counts)
+
+
+def _summary(replications: pa.Table, counts: dict[str, dict[str, np.ndarray]]) -> dict:
+    clusters = replications["realisation"].to_numpy()
+    n = clusters.size
     realisations = int(np.unique(clusters).size)
     col = {name: replications[name].to_numpy() for name in replications.column_names}
 
@@ -108,12 +165,6 @@ def summarise(tables: dict[str, pa.Table]) -> dict:
     }
     by_class["all"] = {"launched": asdict(fixed_or_count(col["launched"], clusters)),
                        **{fate: count(col[fate]) for fate in FATES}}
-    threats, shots = tables["threats"], tables["shots"]
-    hits = _per_run(threats, "asset_hit", run_position, n)
-    by_type = _per_run(shots, "interceptor", run_position, n)
-    by_partner = _per_run(shots, "partner", run_position, n)
-    refusals = _per_run(tables["refusals"], "reason", run_position, n)
-    kills = _per_run(threats, "by_partner", run_position, n, _equals(threats["fate"], "intercepted"))
     return {
         "runs": int(n),
         "realisations": realisations,
@@ -121,11 +172,11 @@ def summarise(tables: dict[str, pa.Table]) -> dict:
         "intervals": interval_note(realisations),
         "threats": by_class,
         "p_zero_leakers": asdict(proportion_interval(col["leaked"] == 0, clusters)),
-        "hits_per_asset": {k: count(v) for k, v in hits.items()},
-        "interceptors_by_type": {k: count(v) for k, v in by_type.items()},
-        "interceptors_by_partner": {k: count(v) for k, v in by_partner.items()},
-        "intercepts_by_partner": {k: count(v) for k, v in kills.items()},
-        "refusals_by_reason": {k: count(v) for k, v in refusals.items()},
+        "hits_per_asset": {k: count(v) for k, v in counts["hits"].items()},
+        "interceptors_by_type": {k: count(v) for k, v in counts["by_type"].items()},
+        "interceptors_by_partner": {k: count(v) for k, v in counts["by_partner"].items()},
+        "intercepts_by_partner": {k: count(v) for k, v in counts["kills"].items()},
+        "refusals_by_reason": {k: count(v) for k, v in counts["refusals"].items()},
         "wasted_shots": count(col["wasted_shots"]),
         "missed_with_capacity": count(col["missed_with_capacity"]),
         "defence_cost_usd": amount(col["defence_cost_usd"]),
@@ -137,5 +188,6 @@ def summarise(tables: dict[str, pa.Table]) -> dict:
 
 __all__ = [
     "CONFIDENCE", "UNBOUNDED_NOTE", "Estimate", "amount_interval", "count_interval", "fixed_or_count", "interval_caption",
-    "interval_note", "mean_interval", "proportion_interval", "ratio_interval", "summarise", "wilson_interval",
+    "interval_note", "mean_interval", "proportion_interval", "ratio_interval", "summarise", "summarise_folder",
+    "wilson_interval",
 ]

@@ -1,0 +1,101 @@
+"""The runner's vocabulary: a `Job` (what every task of a run shares), its `Task`s (a variant, a raid
+realisation and a range of replications), and the `Executor` that performs them somewhere.
+
+A job is built once by the driver and shipped once to each worker (process, Ray actor or the driver
+itself); a task is a few integers. Each replication draws only from its own seed (`seeds`), so the
+results of a task do not depend on which executor ran it, in which process, or in which order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from abc import ABC, abstractmethod
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from shieldwall.montecarlo.seeds import realisation_rng
+
+Progress = Callable[[int], None]
+"""Called with the number of replications just finished."""
+
+
+@dataclass(frozen=True, order=True)
+class Task:
+    """Replications `start` to `stop - 1` of variant `variant`, all flying raid realisation `realisation`."""
+
+    variant: int
+    realisation: int
+    start: int
+    stop: int
+
+    @property
+    def indices(self) -> range:
+        return range(self.start, self.stop)
+
+    @property
+    def size(self) -> int:
+        return self.stop - self.start
+
+
+_WORLDS: OrderedDict = OrderedDict()  # per process: compiled raid realisations, most recent last
+
+
+class Job(ABC):
+    """What the tasks of one run share. Subclasses store their configuration (picklable: it travels
+    to every worker once) and implement `perform`."""
+
+    worlds_kept = 8  # compiled realisations a worker keeps (each costs a compile to rebuild)
+
+    def __init__(self) -> None:
+        self.token = uuid.uuid4().hex
+
+    @abstractmethod
+    def perform(self, task: Task, tick: Progress) -> object:
+        """Simulate the replications of `task` (calling `tick(1)` after each) and return what the
+        driver collects; called in a worker."""
+
+    def world(self, key: object, scenario, seed: int, r: int):
+        """The World of raid realisation `r` of `scenario` under root seed `seed`, compiled once per
+        worker process and kept while the job's tasks need it. `key` names the scenario within the job."""
+        from shieldwall.engine import compile_world
+
+        cache_key = (self.token, key, seed, r)
+        world = _WORLDS.get(cache_key)
+        if world is None:
+            world = compile_world(scenario, realisation_rng(seed, r))
+            _WORLDS[cache_key] = world
+            while len(_WORLDS) > self.worlds_kept:
+                _WORLDS.popitem(last=False)
+        else:
+            _WORLDS.move_to_end(cache_key)
+        return world
+
+
+class ExecutorError(RuntimeError):
+    """An executor cannot run (no cluster at the address given, a backend not installed ...)."""
+
+
+class Executor(ABC):
+    """Performs the tasks of a job and yields `(task, result)` pairs as tasks finish, in any order.
+
+    Implementations must perform every task exactly once, let a task's exception reach the caller,
+    and report progress through `progress` (replications finished). `tests/montecarlo` runs the
+    contract battery of `shieldwall.montecarlo.testing` over every executor.
+    """
+
+    name = "executor"
+    workers = 1
+
+    @abstractmethod
+    def map(self, job: Job, tasks: Sequence[Task], progress: Progress | None = None) -> Iterator[tuple[Task, object]]:
+        ...
+
+    def close(self) -> None:
+        """Release what the executor holds (processes, a cluster connection)."""
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
