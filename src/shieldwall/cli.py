@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -21,11 +22,13 @@ app = typer.Typer(
 def _mount() -> None:
     """Commands that live beside their packages: assignment, coalition analysis, report and replay."""
     from shieldwall.analysis.cli import app as analysis_app
+    from shieldwall.montecarlo.cli import app as montecarlo_app
     from shieldwall.report.cli import app as report_app
     from shieldwall.wta.cli import app as wta_app
 
     app.add_typer(wta_app, name="wta", help="Weapon-target assignment: solve and generate instances.")
     app.registered_commands.extend(analysis_app.registered_commands)
+    app.registered_commands.extend(montecarlo_app.registered_commands)
     app.registered_commands.extend(report_app.registered_commands)
 
 
@@ -138,6 +141,10 @@ def run(
     coordination: Optional[str] = typer.Option(None, help="coordinated | independent (default: the scenario's)"),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="results folder (default: results/<scenario>, numbered if taken)"),
     force: bool = typer.Option(False, "--force", help="replace the results in an existing --out folder"),
+    resume: bool = typer.Option(False, "--resume", help="continue the interrupted run in --out (same scenario and settings)"),
+    shard: Optional[str] = typer.Option(None, help="k/N: run only the k-th of N slices of the replications (join with merge)"),
+    backend: str = typer.Option("local", help="local (process pool of --workers) | ray"),
+    address: Optional[str] = typer.Option(None, help="Ray cluster to join (with --backend ray; default: start one here)"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as one JSON document"),
 ) -> None:
     """Run Monte Carlo replications of a scenario; print a summary and write a results folder."""
@@ -149,7 +156,7 @@ def run(
         TimeRemainingColumn,
     )
 
-    from shieldwall.montecarlo import ASSIGNERS, FIDELITIES
+    from shieldwall.montecarlo import ASSIGNERS, FIDELITIES, ExecutorError, ResumeError
     from shieldwall.montecarlo import run as run_replications
     from shieldwall.results import ResultsExistError
 
@@ -159,25 +166,49 @@ def run(
         fail(f"--assigner must be one of {', '.join(ASSIGNERS)}, got {assigner!r}")
     if coordination not in (None, "coordinated", "independent"):
         fail(f"--coordination must be 'coordinated' or 'independent', got {coordination!r}")
+    from shieldwall.montecarlo.cli import executor_or_fail, shard_or_fail
+
+    parsed_shard = shard_or_fail(shard)
+    if resume and out_dir is None:
+        fail("--resume needs --out, the folder of the run to continue")
+    if resume and force:
+        fail("--resume continues the results in --out; --force would replace them: give one of the two")
     loaded = load_or_fail(scenario)
     target = out_dir if out_dir is not None else _default_out(loaded.name)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())) and not force:
+    if not resume and target.exists() and (not target.is_dir() or any(target.iterdir())) and not force:
         fail(f"{target} already exists and is not empty; use --force to replace its results")
+    executor = executor_or_fail(backend, workers, address)
     load_engine()
+    # Refreshed from the callback rather than by rich's own thread, so that workers may fork.
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=err, transient=True) as progress:
+                  TimeRemainingColumn(), console=err, transient=True, auto_refresh=False) as progress:
         task = progress.add_task(f"{loaded.name}", total=runs)
+
+        shown = [0.0]
+
+        def advance(k: int) -> None:
+            progress.advance(task, k)
+            if time.monotonic() - shown[0] > 0.1:
+                shown[0] = time.monotonic()
+                progress.refresh()
+
         try:
-            results = run_replications(loaded, runs=runs, seed=seed, workers=workers, fidelity=fidelity,
-                                       realisations=realisations, coordination=coordination, assigner=assigner,
-                                       progress=lambda k: progress.advance(task, k))
-        except ScenarioError as error:
+            with executor:
+                results = run_replications(loaded, runs=runs, seed=seed, workers=workers, fidelity=fidelity,
+                                           realisations=realisations, coordination=coordination, assigner=assigner,
+                                           progress=advance, out=target, force=force, resume=resume,
+                                           shard=parsed_shard, executor=executor)
+        except (ScenarioError, ResultsExistError, ResumeError, ExecutorError) as error:
             progress.stop()
             fail(str(error))
-    try:
-        folder = results.write(target, force=force)
-    except ResultsExistError as error:
-        fail(str(error))
+    folder = results.folder
+    if parsed_shard:
+        if as_json:
+            emit_json({"results": str(folder), "manifest": results.manifest})
+        else:
+            err.print(f"shard {shard} written to [bold]{folder}[/]; join the shards with shieldwall merge",
+                      highlight=False)
+        return
     summary = results.summary
     if as_json:
         emit_json({"results": str(folder), "manifest": results.manifest, "summary": summary})
