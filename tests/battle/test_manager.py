@@ -200,3 +200,59 @@ def test_missed_with_capacity_flags_leakers_a_unit_could_have_fired_at(one_drone
     threats = shieldwall.run(scenario_from(data), runs=40, seed=8, fidelity="ideal").tables["threats"].to_pandas()
     assert (threats["fate"] == "leaked").sum() > 0
     assert not threats["missed_with_capacity"].any()
+
+
+def _last_ditch_and_layers(one_drone: dict) -> dict:
+    """Three units on the drone's path: a slow long-range missile whose first shot intercepts after
+    every other window has closed ('last-ditch'), a forward battery that fires early ('forward',
+    kill probability 0.8), and a middle battery that still has a look after the forward shot
+    ('middle', 0.6). Alone, the last-ditch shot (0.85) beats the forward one (0.8)."""
+    catalog = one_drone["catalog"]["interceptors"]
+    catalog["test-missile"]["kill_probability"]["drone"]["value"] = 0.6
+    catalog["forward-missile"] = json_copy(catalog["test-missile"], name="Forward missile")
+    catalog["forward-missile"]["kill_probability"]["drone"]["value"] = 0.8
+    slow = json_copy(catalog["test-missile"], name="Slow missile")
+    slow["kill_probability"]["drone"]["value"] = 0.85
+    slow["max_range_m"]["value"] = 200_000
+    slow["min_range_m"]["value"] = 25_000
+    slow["average_speed_mps"]["value"] = 10
+    catalog["slow-missile"] = slow
+    terminal = one_drone["fire_units"][0]
+    one_drone["sensors"][0]["position"] = [31.0, 36.5]  # the drone is in the picture from launch
+    one_drone["fire_units"] = [
+        dict(terminal, id="middle", position=[31.0, 36.0], magazine=4),
+        dict(terminal, id="forward", interceptor="forward-missile", position=[31.0, 36.5], magazine=4),
+        dict(terminal, id="last-ditch", interceptor="slow-missile", position=[31.0, 35.0], magazine=4),
+    ]
+    return one_drone
+
+
+def json_copy(value: dict, **changes) -> dict:
+    import copy
+
+    return {**copy.deepcopy(value), **changes}
+
+
+def test_a_shot_that_leaves_no_look_does_not_take_a_threat_from_a_deeper_chain(one_drone):
+    # Last-ditch alone: 0.85, nothing after it. Forward then middle: 1 - 0.2 x 0.4 = 0.92 at the
+    # least. Without keeping depth the assignment takes the single best shot, the last-ditch one,
+    # and the drone leaks with probability 0.15 exactly; keeping depth, the forward battery fires
+    # first, with looks, and the last-ditch missile is left for what gets through.
+    data = _last_ditch_and_layers(one_drone)
+    runs = 400
+
+    def first_shots(keep_depth: bool):
+        data["doctrine"]["keep_depth"] = keep_depth
+        results = shieldwall.run(scenario_from(data), runs=runs, seed=11, fidelity="ideal")
+        shots = results.tables["shots"].to_pandas().sort_values(["run", "launch_t_s"])
+        leaked = (results.tables["threats"]["fate"].to_numpy(zero_copy_only=False) == "leaked").sum()
+        return shots.groupby("run")["unit"].first(), leaked
+
+    first, leaked = first_shots(False)
+    assert set(first) == {"last-ditch"}
+    # Binomial(400, 0.15): mean 60, standard deviation 7.1; 4 standard deviations either side.
+    assert abs(leaked - 60) < 4 * 7.15
+    first, leaked = first_shots(True)
+    assert set(first) == {"forward"}
+    # Four forward shots with looks, then the middle battery's: P(leak) < 0.2^4 x 0.4 = 6.4e-4 a run.
+    assert leaked <= 2

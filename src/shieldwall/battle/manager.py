@@ -33,6 +33,10 @@ _ALLOWED = int(Reason.ALLOWED)  # a plain int, which compiled code takes as a co
 CHEAPER_SHOT_PK_MARGIN = 0.05
 """A later shot counts as 'as likely to kill' when its Pk is at most this much lower."""
 
+DEPTH_PK_MARGIN = 0.05
+"""A shot is passed up for another unit's only when that unit's chain kill probability is higher
+by more than this: near-ties go to the assignment's net gain, which also weighs cost."""
+
 
 class Plan(NamedTuple):
     """What one raid realisation and coordination mode fix for the battle manager.
@@ -45,6 +49,7 @@ class Plan(NamedTuple):
     unit: np.ndarray  # (W,)
     threat: np.ndarray
     kill_probability: np.ndarray
+    salvo_kill_probability: np.ndarray  # (W,) of a salvo of the unit's doctrine salvo size
     reaction_s: np.ndarray
     cost_usd: np.ndarray
     remote_ok: np.ndarray  # may engage on a track its own partner does not hold
@@ -86,11 +91,13 @@ class DoctrineValues(NamedTuple):
     cost_weight: float
     prefer_cheaper_shot: bool
     max_shots_per_threat: int
+    keep_depth: bool
 
 
 def doctrine_values(doctrine) -> DoctrineValues:
     return DoctrineValues(float(doctrine.kill_assessment_s), float(doctrine.cost_weight),
-                          bool(doctrine.prefer_cheaper_shot), int(doctrine.max_shots_per_threat))
+                          bool(doctrine.prefer_cheaper_shot), int(doctrine.max_shots_per_threat),
+                          bool(doctrine.keep_depth))
 
 
 class UnitDoctrine(NamedTuple):
@@ -171,7 +178,8 @@ def build_plan(windows, cells: list[tuple[int, list[int]]], n_threats: int, reac
         pieces.append(mine)
         offset += mine.size
     return Plan(
-        unit=unit, threat=threat, kill_probability=windows.kill_probability, reaction_s=reaction,
+        unit=unit, threat=threat, kill_probability=windows.kill_probability,
+        salvo_kill_probability=1.0 - (1.0 - windows.kill_probability) ** doctrine.salvo_size[unit], reaction_s=reaction,
         cost_usd=cost_usd[unit], remote_ok=remote_ok[unit], opens_s=first_allowed - reaction,
         last_decision_s=last_allowed - reaction, slack_s=slack, homing_s=np.asarray(homing_s, dtype=float)[unit],
         shoot_look_shoot=doctrine.shoot_look_shoot[unit], salvo_size=doctrine.salvo_size[unit],
@@ -462,11 +470,13 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
     reaction_s, slack_s, opens_s, remote_ok = plan.reaction_s, plan.slack_s, plan.opens_s, plan.remote_ok
     last_decision_s, last_refused_s = plan.last_decision_s, plan.last_refused_launch_s
     allowed_intercept_t_s = plan.allowed_intercept_t_s
-    # The last decision any unit with rounds can take on j: a look is kept while a shot's
-    # intercept plus the kill assessment comes before it.
+    # The last decision any unit with rounds, whose shot would be worth its cost, can take on j:
+    # a look is kept while a shot's intercept plus the kill assessment comes before it. (A unit
+    # that would not fire is no look: counting it, a shot would wait for a look never taken.)
+    value, weight = plan.value_usd[j], doctrine.cost_weight
     for idx in range(first, last):
         w = windows[idx]
-        if magazine[unit[w]] > 0:
+        if magazine[unit[w]] > 0 and _net_gain(value, plan.kill_probability[w], 1, plan.cost_usd[w], weight) > 0:
             last_chance = max(last_chance, last_decision_s[w])
     allowed_start, allowed_end, allowed_launch_t_s = plan.allowed_start, plan.allowed_end, plan.allowed_launch_t_s
     for idx in range(first, last):
@@ -474,15 +484,19 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
         u = unit[w]
         if magazine[u] <= 0:
             continue
-        usable[n_usable] = w
-        n_usable += 1
-        if magazine[u] <= plan.reserve_rounds[u] and _another_has_later_look(w, first, last, plan, state):
+        if _net_gain(value, plan.kill_probability[w], 1, plan.cost_usd[w], weight) > 0:
+            usable[n_usable] = w  # a follow-up look, where this unit would fire
+            n_usable += 1
+        if magazine[u] <= plan.reserve_rounds[u] and _another_has_later_look(w, first, last, weight, plan, state):
             continue  # held in reserve for threats no other unit can take
         reaction, slack, opens = reaction_s[w], slack_s[w], opens_s[w]
         if opens - t_s > slack and last_refused_s[w] - reaction < t_s and remote_ok[w] and not keep_later:
             # Not open yet, nothing refused before it: its first launch is its next chance.
             next_t = min(next_t, opens)
             valid_until = min(valid_until, opens - slack)
+            later_window[n_later] = w
+            later_position[n_later] = 0
+            n_later += 1
             continue
         ready = t_s if remote_ok[w] else max(t_s, own_track_t_s[u, j])
         earliest = ready + reaction
@@ -515,14 +529,17 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
         n_now, deferred_to = _hold_for_cheaper(now_window[:n_now], now_position[:n_now], later_window[:n_later],
                                                later_position[:n_later], usable[:n_usable], look_s, plan)
         next_t = min(next_t, deferred_to)
+    if doctrine.keep_depth and n_now:
+        n_now = _keep_depth(now_window[:n_now], now_position[:n_now], later_window[:n_later],
+                            later_position[:n_later], usable[:n_usable], look_s, last_chance, weight, plan, state)
     for e in range(n_now):
         w, k = now_window[e], now_position[e]
         look_fits = plan.allowed_intercept_t_s[plan.allowed_start[w] + k] + look_s <= last_chance
-        shots = 1 if (plan.shoot_look_shoot[w] and look_fits) else plan.salvo_size[w]
+        single = plan.shoot_look_shoot[w] and look_fits
         state.cache_window[c, j, e] = w
         state.cache_position[c, j, e] = k
-        state.cache_shots[c, j, e] = shots
-        state.cache_pk[c, j, e] = 1.0 - (1.0 - plan.kill_probability[w]) ** shots
+        state.cache_shots[c, j, e] = 1 if single else plan.salvo_size[w]
+        state.cache_pk[c, j, e] = plan.kill_probability[w] if single else plan.salvo_kill_probability[w]
     state.cache_count[c, j] = n_now
     state.cache_retry_s[c, j] = next_t
     state.cache_valid_until_s[c, j] = valid_until
@@ -531,14 +548,78 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
 
 
 @inline_kernel
-def _another_has_later_look(w, first, last, plan, state):
-    """Whether a unit other than w's, with rounds above its reserve, can still decide on w's
-    threat after w's last decision."""
+def _chain_pk(w, position, look_s, last_chance_s, usable, plan):
+    """Kill probability of what doctrine fires from window w at its `position`-th allowed launch
+    (one shot where a look fits before the last decision, else a salvo), followed, if it fails, by
+    the best salvo that a unit with rounds can still decide on after its kill assessment."""
+    intercept = plan.allowed_intercept_t_s[plan.allowed_start[w] + position]
+    look_by = intercept + look_s
+    follow_up = 0.0
+    for w2 in usable:
+        if plan.last_decision_s[w2] >= look_by:
+            follow_up = max(follow_up, plan.salvo_kill_probability[w2])
+    single = plan.shoot_look_shoot[w] and look_by <= last_chance_s
+    shot = plan.kill_probability[w] if single else plan.salvo_kill_probability[w]
+    return 1.0 - (1.0 - shot) * (1.0 - follow_up)
+
+
+@inline_kernel
+def _keep_depth(now_window, now_position, later_window, later_position, usable, look_s, last_chance_s, weight, plan,
+                state):
+    """Drop shots that would take the threat from a clearly better chain of layers: a unit's shot
+    that intercepts so late that no look is left after it (a terminal interceptor firing on a
+    ballistic missile at its longest range, say) while another unit, with a free channel now,
+    can fire now or later and still leave a look. The assignment would otherwise take the
+    cheaper or earlier shot and hold the threat while the better layer's window passes.
+
+    Only units with a free channel now, and a shot worth its cost, count as the better layer:
+    whether a busy one frees in time is not known here, and passing up a shot for it could lose
+    both. Keeps the shots it
+    does not drop at the front of `now_*`; returns how many."""
+    n_now, n_later = now_window.size, later_window.size
+    if n_now + n_later < 2:
+        return n_now
+    # The best chain of a unit free now, and the best of any other unit than that one's.
+    best, best_unit, second = -1.0, -1, -1.0
+    for f in range(n_now + n_later):
+        w = now_window[f] if f < n_now else later_window[f - n_now]
+        u = plan.unit[w]
+        if (state.free[u] <= 0 or state.magazine[u] <= plan.reserve_rounds[u]
+                or _net_gain(plan.value_usd[plan.threat[w]], plan.kill_probability[w], 1, plan.cost_usd[w], weight) <= 0):
+            continue
+        position = now_position[f] if f < n_now else later_position[f - n_now]
+        chain = _chain_pk(w, position, look_s, last_chance_s, usable, plan)
+        if u == best_unit:
+            best = max(best, chain)
+        elif chain > best:
+            second, best, best_unit = max(second, best), chain, u
+        else:
+            second = max(second, chain)
+    if best < 0.0:
+        return n_now
+    kept = 0
+    for e in range(n_now):
+        w = now_window[e]
+        other = second if plan.unit[w] == best_unit else best
+        if other > DEPTH_PK_MARGIN and other > _chain_pk(w, now_position[e], look_s, last_chance_s, usable, plan) + DEPTH_PK_MARGIN:
+            continue
+        now_window[kept] = w
+        now_position[kept] = now_position[e]
+        kept += 1
+    return kept
+
+
+@inline_kernel
+def _another_has_later_look(w, first, last, weight, plan, state):
+    """Whether a unit other than w's, with rounds above its reserve and a shot worth its cost,
+    can still decide on w's threat after w's last decision."""
     for idx in range(first, last):
         w2 = plan.cell_windows[idx]
         u2 = plan.unit[w2]
         if (u2 != plan.unit[w] and state.magazine[u2] > plan.reserve_rounds[u2]
-                and plan.last_decision_s[w2] > plan.last_decision_s[w]):
+                and plan.last_decision_s[w2] > plan.last_decision_s[w]
+                and _net_gain(plan.value_usd[plan.threat[w2]], plan.kill_probability[w2], 1, plan.cost_usd[w2],
+                              weight) > 0):
             return True
     return False
 

@@ -472,6 +472,12 @@ class Doctrine(Strict):
         description="hold a shot when a cheaper one, as likely to kill, comes later and another unit still has a "
         "look after it (off by default: engaging forward keeps the terminal layer from saturating)",
     )
+    keep_depth: bool = Field(
+        True,
+        description="pass up a shot whose layered chain (its kill probability and the best look left after it) is "
+        "clearly worse than another unit's, idle now, that can still engage: a last-ditch shot must not take a "
+        "threat from a layer that would leave a second look",
+    )
     track_latency_s: Delay = Field(5.0, description="from detection to the picture")
 
 
