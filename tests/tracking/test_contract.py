@@ -2,7 +2,7 @@
 
 import pytest
 
-from shieldwall.tracking import Ballistic, ConstantVelocity, KalmanTracker
+from shieldwall.tracking import Ballistic, ConstantVelocity, ImmTracker, KalmanTracker
 from shieldwall.tracking.testing import CHECKS
 
 TRACKERS = {
@@ -10,6 +10,8 @@ TRACKERS = {
     "kalman-constant-velocity-3-of-5": KalmanTracker(ConstantVelocity(noise_m2ps3=5.0), confirm=(3, 5),
                                                      delete_after_misses=5),
     "kalman-ballistic": KalmanTracker(Ballistic(noise_m2ps3=1.0), initial_speed_sigma_mps=2_000.0),
+    "imm-constant-velocity": ImmTracker((ConstantVelocity(1.0), ConstantVelocity(50.0))),
+    "imm-ballistic": ImmTracker((Ballistic(1.0), Ballistic(50.0)), initial_speed_sigma_mps=2_000.0),
 }
 
 

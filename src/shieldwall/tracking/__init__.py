@@ -4,6 +4,7 @@ from shieldwall.tracking.association import gnn
 from shieldwall.tracking.base import FALSE_ALARM, Measurements, Tracker, TrackHistory
 from shieldwall.tracking.confirmation import firm_look
 from shieldwall.tracking.fusion import covariance_intersection
+from shieldwall.tracking.imm import ImmTracker
 from shieldwall.tracking.kalman import KalmanTracker
 from shieldwall.tracking.measurements import Radar, radar_from_catalog
 from shieldwall.tracking.metrics import nees, ospa
@@ -14,6 +15,7 @@ __all__ = [
     "STANDARD_GRAVITY_MPS2",
     "Ballistic",
     "ConstantVelocity",
+    "ImmTracker",
     "KalmanTracker",
     "Measurements",
     "MotionModel",

@@ -75,6 +75,7 @@ class TrackHistory:
     scan, updated (E,) whether a detection fed it at that scan.
     Per track id: born_t_s, firm_t_s (inf: never firm), end_t_s (inf: alive at the last scan),
     truth (the true object that fed most of its detections, FALSE_ALARM if false alarms did).
+    mode_probability: (E, r) probability of each motion mode, for trackers with several (else None).
     """
 
     scan_t_s: np.ndarray
@@ -88,6 +89,7 @@ class TrackHistory:
     firm_t_s: np.ndarray
     end_t_s: np.ndarray
     truth: np.ndarray
+    mode_probability: np.ndarray | None = None
 
     @property
     def n_tracks(self) -> int:

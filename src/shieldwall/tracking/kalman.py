@@ -35,11 +35,16 @@ class _Tracks:
     age: np.ndarray  # scans since the one that started it (0 at birth)
     misses: np.ndarray  # scans in a row without a detection
     firm: np.ndarray
+    # Per motion mode, for trackers with several (ImmTracker); (T, 0, ...) otherwise.
+    mode_mean: np.ndarray  # (T, r, 6)
+    mode_covariance: np.ndarray  # (T, r, 6, 6)
+    mode_probability: np.ndarray  # (T, r)
 
     @classmethod
-    def empty(cls) -> "_Tracks":
+    def empty(cls, n_modes: int = 0) -> "_Tracks":
         return cls(np.empty(0, np.int64), np.empty((0, 6)), np.empty((0, 6, 6)), np.empty(0),
-                   np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, bool))
+                   np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, bool),
+                   np.empty((0, n_modes, 6)), np.empty((0, n_modes, 6, 6)), np.empty((0, n_modes)))
 
     def take(self, rows: np.ndarray) -> "_Tracks":
         return _Tracks(*(getattr(self, f)[rows] for f in self.__dataclass_fields__))
@@ -95,11 +100,11 @@ class KalmanTracker(Tracker):
         speed_variance = self.initial_speed_sigma_mps ** 2
         q, g = float(self.motion.noise_m2ps3), float(self.motion.gravity_mps2)
 
-        live = _Tracks.empty()
+        live = _Tracks.empty(self._n_modes())
         next_id = 0
         born, firm_at, ended = [], [], []
         label_track, label_truth = [], []
-        rows = {k: [] for k in ("scan", "track", "mean", "covariance", "firm", "updated")}
+        rows = {k: [] for k in ("scan", "track", "mean", "covariance", "firm", "updated", "mode")}
         for k in range(measurements.n_scans):
             t = float(measurements.scan_t_s[k])
             z = measurements.scan(k)
@@ -107,7 +112,7 @@ class KalmanTracker(Tracker):
             free = np.ones(z.shape[0], dtype=bool)
             updated = np.zeros(live.ident.size, dtype=bool)
             if live.ident.size:
-                _kernels.predict(live.mean, live.covariance, t - live.last_t_s, q, g)
+                self._predict(live, t - live.last_t_s, q, g)
                 live.last_t_s[:] = t
                 predicted, jacobian, s, s_inv = _kernels.predict_measurements(live.mean, live.covariance,
                                                                              noise_variance)
@@ -122,8 +127,7 @@ class KalmanTracker(Tracker):
                     chosen = gnn(rows_stage.size, cand.size, pt, pm, np.sqrt(d2), missed_cost)
                     hit = chosen >= 0
                     track_rows, det_rows = rows_stage[hit], cand[chosen[hit]]
-                    _kernels.update(live.mean, live.covariance, predicted, jacobian, s, s_inv, z,
-                                    track_rows, det_rows)
+                    self._update(live, predicted, jacobian, s, s_inv, z, track_rows, det_rows, noise_variance)
                     free[det_rows] = False
                     updated[track_rows] = True
                     label_track.append(live.ident[track_rows])
@@ -154,8 +158,12 @@ class KalmanTracker(Tracker):
                 firm = np.full(new.size, m_needed <= 1)
                 for ident in ids[firm]:
                     firm_at[ident] = t
-                live = live.extend(_Tracks(ids, mean, covariance, np.full(new.size, t), np.ones(new.size, np.int64),
-                                           np.zeros(new.size, np.int64), np.zeros(new.size, np.int64), firm))
+                r = self._n_modes()
+                live = live.extend(_Tracks(
+                    ids, mean, covariance, np.full(new.size, t), np.ones(new.size, np.int64),
+                    np.zeros(new.size, np.int64), np.zeros(new.size, np.int64), firm,
+                    np.repeat(mean[:, None], r, axis=1), np.repeat(covariance[:, None], r, axis=1),
+                    np.full((new.size, r), 1.0 / max(r, 1))))
                 updated = np.concatenate([updated, np.ones(new.size, dtype=bool)])
                 label_track.append(ids)
                 label_truth.append(truth[new])
@@ -165,6 +173,7 @@ class KalmanTracker(Tracker):
             rows["covariance"].append(live.covariance.copy())
             rows["firm"].append(live.firm.copy())
             rows["updated"].append(updated)
+            rows["mode"].append(live.mode_probability.copy())
 
         def cat(key, shape, dtype):
             return np.concatenate(rows[key]).astype(dtype) if rows[key] else np.empty(shape, dtype)
@@ -176,7 +185,19 @@ class KalmanTracker(Tracker):
             firm=cat("firm", (0,), bool), updated=cat("updated", (0,), bool),
             born_t_s=np.array(born, dtype=float), firm_t_s=np.array(firm_at, dtype=float),
             end_t_s=np.array(ended, dtype=float), truth=_majority(next_id, label_track, label_truth),
+            mode_probability=cat("mode", (0, self._n_modes()), float) if self._n_modes() else None,
         )
+
+    # Hooks for trackers with several motion modes (imm.ImmTracker); one mode here.
+
+    def _n_modes(self) -> int:
+        return 0
+
+    def _predict(self, live: _Tracks, dt_s: np.ndarray, noise_m2ps3: float, gravity_mps2: float) -> None:
+        _kernels.predict(live.mean, live.covariance, dt_s, noise_m2ps3, gravity_mps2)
+
+    def _update(self, live: _Tracks, predicted, jacobian, s, s_inv, z, track_rows, det_rows, noise_variance) -> None:
+        _kernels.update(live.mean, live.covariance, predicted, jacobian, s, s_inv, z, track_rows, det_rows)
 
 
 def _majority(n_tracks: int, label_track: list, label_truth: list) -> np.ndarray:

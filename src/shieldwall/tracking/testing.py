@@ -5,7 +5,8 @@
 
 or parametrise pytest over `CHECKS`: each is `check(tracker)`. Objects are flown with the motion
 model the tracker declares (`tracker.motion`), so a ballistic tracker is tested on ballistic
-flight and a constant-velocity one on straight flight.
+flight and a constant-velocity one on straight flight; a tracker with several modes
+(`tracker.motions`, `tracker.mode_sojourn_s`) is tested on objects switching between them.
 """
 
 from __future__ import annotations
@@ -24,12 +25,18 @@ from shieldwall.tracking.motion import MotionModel
 
 def fly(motion: MotionModel, n_objects: int, scan_t_s: np.ndarray, rng: np.random.Generator,
         range_m: tuple[float, float] = (20_000.0, 120_000.0), altitude_m: tuple[float, float] = (500.0, 10_000.0),
-        speed_mps: tuple[float, float] = (40.0, 300.0), climb_mps: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+        speed_mps: tuple[float, float] = (40.0, 300.0), climb_mps: tuple[float, float] = (0.0, 0.0),
+        modes: tuple[MotionModel, ...] = (), mode_sojourn_s: float = np.inf) -> np.ndarray:
     """(N, K, 6) true states at the scan times, flown with `motion` and its process noise.
 
+    With `modes`, each object instead switches between them as a Markov chain (a mode lasts
+    `mode_sojourn_s` on average, then gives way to one of the others, equally likely; the first mode
+    is uniform), flying each step with the process noise and gravity of its current mode: the
+    process an IMM tracker assumes.
     Draw order: horizontal range, bearing, altitude, speed, heading, climb (N each, uniform), then
     the process noise of each step, (K - 1, N, 6) standard normals mapped through the Cholesky
-    factor of Q(dt). States are (east_m, north_m, up_m, east_mps, north_mps, up_mps).
+    factor of Q(dt); with modes, then the first mode (N) and the switches ((K - 1, N, 2) uniforms).
+    States are (east_m, north_m, up_m, east_mps, north_mps, up_mps).
     """
     scan_t_s = np.asarray(scan_t_s, dtype=float)
     ground = rng.uniform(*range_m, n_objects)
@@ -44,11 +51,20 @@ def fly(motion: MotionModel, n_objects: int, scan_t_s: np.ndarray, rng: np.rando
     states = np.empty((n_objects, len(scan_t_s), 6))
     if len(scan_t_s):
         states[:, 0] = state
+    models = tuple(modes) or (motion,)
+    mode = rng.integers(0, len(models), n_objects) if modes else np.zeros(n_objects, np.int64)
+    switch_u = rng.random((max(len(scan_t_s) - 1, 0), n_objects, 2)) if modes else None
     for k in range(1, len(scan_t_s)):
         dt = scan_t_s[k] - scan_t_s[k - 1]
-        q = motion.process_noise(dt)
-        root = np.linalg.cholesky(q + 1e-300 * np.eye(6)) if motion.noise_m2ps3 > 0 else np.zeros((6, 6))
-        state = motion.propagate(state, dt) + noise[k - 1] @ root.T
+        if modes and len(models) > 1:
+            moves = switch_u[k - 1, :, 0] >= np.exp(-dt / mode_sojourn_s)
+            other = (mode + 1 + np.floor(switch_u[k - 1, :, 1] * (len(models) - 1)).astype(np.int64)) % len(models)
+            mode = np.where(moves, other, mode)
+        for j, model in enumerate(models):
+            rows = mode == j
+            q = model.process_noise(dt)
+            root = np.linalg.cholesky(q) if model.noise_m2ps3 > 0 else np.zeros((6, 6))
+            state[rows] = model.propagate(state[rows], dt) + noise[k - 1, rows] @ root.T
         states[:, k] = state
     return states
 
@@ -65,15 +81,19 @@ test_radar.__test__ = False  # a helper, not a pytest test
 
 
 def scenario(tracker: Tracker, n_objects: int, n_scans: int, seed: int, radar: Radar | None = None,
-             **flight) -> tuple[np.ndarray, Measurements]:
-    """(true states (N, K, 6), measurements) of objects flown with the tracker's motion model."""
+             switching: bool = True, **flight) -> tuple[np.ndarray, Measurements]:
+    """(true states (N, K, 6), measurements) of objects flown with the tracker's motion model (its
+    modes, switching as it assumes, for a tracker with several, unless `switching` is False: then
+    its nominal `motion` only)."""
     radar = radar or test_radar()
     rng = np.random.default_rng(seed)
     scan_t_s = np.arange(n_scans) * radar.scan_period_s
     if tracker.motion.gravity_mps2 > 0:
         # Far enough out that no object passes near the zenith, where bearing is singular.
-        flight = {"range_m": (200_000.0, 300_000.0), "altitude_m": (60_000.0, 120_000.0), "speed_mps": (1_000.0, 2_000.0),
-                  "climb_mps": (-200.0, 600.0), **flight}
+        flight = {"range_m": (200_000.0, 300_000.0), "altitude_m": (60_000.0, 120_000.0),
+                  "speed_mps": (1_000.0, 2_000.0), "climb_mps": (-200.0, 600.0), **flight}
+    if switching and len(getattr(tracker, "motions", ())) > 1:
+        flight = {"modes": tracker.motions, "mode_sojourn_s": tracker.mode_sojourn_s, **flight}
     states = fly(tracker.motion, n_objects, scan_t_s, rng, **flight)
     return states, radar.measure(scan_t_s, states[..., :3], np.zeros(n_objects, np.int64), rng)
 
@@ -144,7 +164,9 @@ def check_one_track_per_object(tracker: Tracker) -> None:
     each, labelled with its object, alive to the end, and firm no later than the scan at which
     every confirmation rule in use (M-of-N with M <= N <= 5) has had its chance."""
     n_objects, n_scans = 12, 15
-    _, measurements = scenario(tracker, n_objects, n_scans, seed=7)
+    # Nominal motion: a manoeuvre can carry a detection out of any gate, which is not what this
+    # check is about.
+    _, measurements = scenario(tracker, n_objects, n_scans, seed=7, switching=False)
     history = tracker.track(measurements, np.random.default_rng(0))
     _assert_valid(history, measurements, "separated objects")
     assert history.n_tracks == n_objects, f"{history.n_tracks} tracks for {n_objects} objects"
@@ -158,7 +180,7 @@ def check_lost_object_dropped(tracker: Tracker) -> None:
     """An object that stops being detected: its track ends after its last detection, and no
     track starts after it."""
     radar = test_radar()
-    states, _ = scenario(tracker, 1, 30, seed=8, radar=radar)
+    states, _ = scenario(tracker, 1, 30, seed=8, radar=radar, switching=False)
     states[:, 10:] = np.nan
     rng = np.random.default_rng(9)
     scan_t_s = np.arange(30) * radar.scan_period_s

@@ -1,0 +1,85 @@
+"""The IMM tracker: reduces to the Kalman tracker where it should, and earns its keep on a turn."""
+
+import numpy as np
+import pytest
+
+from shieldwall.tracking import ConstantVelocity, ImmTracker, KalmanTracker, ospa
+from shieldwall.tracking.testing import scenario, test_radar
+
+
+def _same_history(a, b):
+    assert np.array_equal(a.track, b.track) and np.array_equal(a.firm, b.firm)
+    assert np.array_equal(a.firm_t_s, b.firm_t_s) and np.array_equal(a.end_t_s, b.end_t_s)
+    assert np.allclose(a.mean, b.mean, rtol=1e-9, atol=1e-6)
+    assert np.allclose(a.covariance, b.covariance, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("modes", [1, 3])
+def test_identical_modes_reduce_to_the_kalman_tracker(modes):
+    # Mixing copies of one model changes nothing: the IMM is then the Kalman tracker.
+    kalman = KalmanTracker(ConstantVelocity(2.0))
+    imm = ImmTracker((ConstantVelocity(2.0),) * modes, mode_sojourn_s=10.0)
+    _, measurements = scenario(kalman, 8, 20, seed=21, radar=test_radar(0.9, false_alarms_per_scan=5))
+    a, b = kalman.track(measurements), imm.track(measurements)
+    _same_history(a, b)
+    assert np.allclose(b.mode_probability, 1.0 / modes)
+
+
+def test_switch_matrix_by_hand():
+    # A mode lasting 30 s on average: over 3 s a track stays with probability exp(-0.1) = 0.904837
+    # and moves to each of the two others with (1 - 0.904837) / 2 = 0.047581.
+    imm = ImmTracker((ConstantVelocity(1.0),) * 3, mode_sojourn_s=30.0)
+    matrix = imm.switch_matrix(np.array([3.0]))[0]
+    assert np.allclose(np.diag(matrix), 0.904837, atol=1e-6)
+    assert np.allclose(matrix[~np.eye(3, dtype=bool)], 0.047581, atol=1e-6)
+
+
+def _turning_flight(rng, n_scans=60, period_s=2.0, turn_g=4.0):
+    """Straight at 250 m/s for 40 s, a turn at turn_g for 30 s, straight again."""
+    state = np.array([0.0, 60_000.0, 3_000.0, 250.0, 0.0, 0.0])
+    states = [state.copy()]
+    rate = turn_g * 9.80665 / 250.0  # turn rate of a coordinated turn, rad/s
+    for k in range(1, n_scans):
+        turning = 40.0 <= k * period_s < 70.0
+        if turning:
+            angle = rate * period_s
+            c, s = np.cos(angle), np.sin(angle)
+            ve, vn = state[3], state[4]
+            # Exact motion on the circle over one step (constant speed, constant rate).
+            state[0] += (ve * np.sin(angle) - vn * (1 - np.cos(angle))) / rate
+            state[1] += (vn * np.sin(angle) + ve * (1 - np.cos(angle))) / rate
+            state[3], state[4] = ve * c - vn * s, ve * s + vn * c
+        else:
+            state[:3] += period_s * state[3:]
+        states.append(state.copy())
+    return np.arange(n_scans) * period_s, np.array(states)[None]
+
+
+def test_imm_beats_each_of_its_models_where_the_other_fails():
+    # Position error (one-object OSPA, c = 5 km, p = 2) over 30 runs of a 4 g turn between straight
+    # legs. A quiet constant-velocity filter lags in the turn; a noisy one is loose on the straight;
+    # the IMM of the two follows the quiet one on the straight and the noisy one in the turn.
+    quiet, noisy = ConstantVelocity(0.5), ConstantVelocity(400.0)
+    trackers = {"quiet": KalmanTracker(quiet), "noisy": KalmanTracker(noisy),
+                "imm": ImmTracker((quiet, noisy), mode_sojourn_s=30.0)}
+    radar = test_radar(1.0, range_sigma_m=20.0, bearing_sigma_deg=0.05)
+    errors = {name: {"straight": [], "turn": []} for name in trackers}
+    noisy_mode = {"straight": [], "turn": []}
+    for run in range(30):
+        rng = np.random.default_rng(300 + run)
+        scan_t_s, states = _turning_flight(rng)
+        measurements = radar.measure(scan_t_s, states[..., :3], np.zeros(1, np.int64), rng)
+        for name, tracker in trackers.items():
+            history = tracker.track(measurements)
+            for k, t in enumerate(scan_t_s):
+                phase = "turn" if 44.0 <= t < 74.0 else "straight" if t >= 20.0 else None
+                if phase is None:
+                    continue
+                errors[name][phase].append(ospa(states[:, k, :3], history.at_scan(k)[1][:, :3], 5_000.0, 2))
+                if name == "imm":
+                    rows = (history.scan == k) & history.firm
+                    noisy_mode[phase].append(history.mode_probability[rows, 1].mean())
+    rms = {name: {phase: float(np.sqrt(np.mean(np.square(v)))) for phase, v in e.items()} for name, e in errors.items()}
+    assert rms["imm"]["straight"] < rms["noisy"]["straight"], rms
+    assert rms["imm"]["turn"] < rms["quiet"]["turn"], rms
+    assert np.mean(noisy_mode["turn"]) > 2 * np.mean(noisy_mode["straight"]), noisy_mode
