@@ -25,15 +25,20 @@ def install_command(package: str) -> str:
         requirements = metadata.requires("shieldwall") or []
     except metadata.PackageNotFoundError:  # running from a source tree that was never installed
         requirements = []
+    extras = []
     for requirement in requirements:
         name, _, marker = requirement.partition(";")
         match = re.match(r"\s*([A-Za-z0-9._-]+)", name)
         if match is None or _normalise(match.group(1)) != _normalise(package):
             continue
         extra = re.search(r"""extra\s*==\s*["']([^"']+)["']""", marker)
-        if extra:
-            return f"pip install 'shieldwall[{extra.group(1)}]'"
-        return f"pip install '{name.strip().replace(' ', '')}'"
+        if not extra:
+            return f"pip install '{name.strip().replace(' ', '')}'"
+        extras.append(extra.group(1))
+    if extras:
+        # The extra a user asks for (`ray`), rather than the developers' `test`, which also holds it.
+        chosen = sorted(extras, key=lambda e: (e == "test", e != _normalise(package)))[0]
+        return f"pip install 'shieldwall[{chosen}]'"
     return f"pip install {package}"
 
 

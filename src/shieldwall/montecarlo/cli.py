@@ -39,10 +39,12 @@ def executor_or_fail(backend: str, workers: int, address: str | None):
         return local_executor(workers)
     from shieldwall.montecarlo.distributed import RayExecutor
 
+    from rich.markup import escape
+
     try:
         return RayExecutor(address=address, workers=workers).connect()
     except (MissingDependencyError, ExecutorError) as error:
-        fail(str(error))
+        fail(escape(str(error)))  # the install hint's [ray] is text, not markup
 
 
 @app.command()
