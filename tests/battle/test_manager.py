@@ -256,3 +256,42 @@ def test_a_shot_that_leaves_no_look_does_not_take_a_threat_from_a_deeper_chain(o
     assert set(first) == {"forward"}
     # Four forward shots with looks, then the middle battery's: P(leak) < 0.2^4 x 0.4 = 6.4e-4 a run.
     assert leaked <= 2
+
+
+def _verdicts(results) -> dict[str, set[str]]:
+    decisions = results.tables["decisions"].to_pandas()
+    return {unit: set(rows["verdict"]) for unit, rows in decisions.groupby("unit", observed=True)}
+
+
+def test_each_leaker_keeps_the_last_verdict_of_every_unit_that_could_have_fired(one_drone):
+    from shieldwall.battle.manager import VERDICT_TEXT, Verdict
+
+    # The last-ditch shot taken first (depth not kept): the forward battery, free at that
+    # decision, was outbid; the middle one's window opened and closed while the shot was in
+    # flight, so it never looked; the last-ditch unit's own last word is the shot it fired.
+    data = _last_ditch_and_layers(one_drone)
+    data["doctrine"]["keep_depth"] = False
+    results = shieldwall.run(scenario_from(data), runs=200, seed=11, fidelity="ideal")
+    leakers = results.tables["threats"].to_pandas().query("fate == 'leaked'")
+    decisions = results.tables["decisions"].to_pandas()
+    assert len(leakers) > 0
+    assert len(decisions) == 3 * len(leakers)  # one row per leaker and unit with an allowed shot
+    assert _verdicts(results) == {"forward": {VERDICT_TEXT[Verdict.OUTBID]},
+                                  "middle": {VERDICT_TEXT[Verdict.NOT_LOOKED_AT]},
+                                  "last-ditch": {VERDICT_TEXT[Verdict.FIRED]}}
+    summary = results.summary["leaker_verdicts"]
+    assert summary[VERDICT_TEXT[Verdict.FIRED]]["mean"] == len(leakers) / 200
+
+
+def test_a_unit_holding_its_reserve_says_so_for_the_leakers(one_drone):
+    from shieldwall.battle.manager import VERDICT_TEXT, Verdict
+
+    data = _forward_and_terminal(one_drone)
+    data["fire_units"][0]["magazine"] = 1
+    data["fire_units"][1]["position"] = [31.0, 36.5]
+    data["doctrine"]["interceptors"] = {"forward-missile": {"reserve_rounds": 1}}
+    results = shieldwall.run(scenario_from(data), runs=40, seed=8, fidelity="ideal")
+    verdicts = _verdicts(results)
+    assert verdicts["forward"] == {VERDICT_TEXT[Verdict.HELD_IN_RESERVE]}
+    # The terminal battery fired its one round and missed; looked at again, it had none left.
+    assert verdicts["battery"] == {VERDICT_TEXT[Verdict.NO_ROUNDS]}

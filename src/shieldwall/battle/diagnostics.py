@@ -52,3 +52,14 @@ def missed_with_capacity(plan: Plan, cost_weight: float, leaked: np.ndarray, rea
             busy = np.searchsorted(starts, decide_t_s, side="right") - np.searchsorted(ends, decide_t_s, side="right")
             missed[j] = bool(np.any(busy < plan.channels[u]))
     return missed
+
+
+def leaker_verdicts(plan: Plan, state, leaked: np.ndarray) -> dict[str, np.ndarray]:
+    """Why each leaked threat got through, unit by unit: one row per leaked threat and fire unit
+    that had an allowed opportunity on it, with the unit's last verdict on it
+    (`battle.manager.Verdict`)."""
+    windows = np.flatnonzero(leaked[plan.threat] & (plan.allowed_end > plan.allowed_start))
+    threat, unit = plan.threat[windows], plan.unit[windows]
+    order = np.lexsort((unit, threat))
+    threat, unit = threat[order], unit[order]
+    return {"threat": threat, "unit": unit, "verdict": state.verdict[unit, threat].astype(np.int8)}

@@ -13,6 +13,7 @@ same way the rules are stated; docs/design/performance.md has the measurements b
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import NamedTuple
 
 import numpy as np
@@ -195,6 +196,41 @@ def build_plan(windows, cells: list[tuple[int, list[int]]], n_threats: int, reac
     )
 
 
+class Verdict(IntEnum):
+    """A fire unit's last word on a threat it had an allowed opportunity on: why it fired, or why
+    not. Kept per (unit, threat) and updated at each decision that looks at the pair."""
+
+    NOT_LOOKED_AT = 0
+    FIRED = 1
+    HELD_FOR_LATER_LAYER = 2
+    HELD_FOR_SHORTER_FLY_OUT = 3
+    HELD_IN_RESERVE = 4
+    NO_CHANNEL = 5
+    NO_ROUNDS = 6
+    NOT_WORTH_A_SHOT = 7
+    OUTBID = 8
+    REFUSED = 9
+
+
+VERDICT_TEXT = {
+    Verdict.NOT_LOOKED_AT: "not looked at (not in the unit's picture, or engaged by others, while it could fire)",
+    Verdict.FIRED: "fired",
+    Verdict.HELD_FOR_LATER_LAYER: "held for a later layer (a deeper chain of looks, or a cheaper shot as likely to kill)",
+    Verdict.HELD_FOR_SHORTER_FLY_OUT: "held for a shorter fly-out (its fire channels are needed)",
+    Verdict.HELD_IN_RESERVE: "held in reserve",
+    Verdict.NO_CHANNEL: "no free fire channel",
+    Verdict.NO_ROUNDS: "no rounds left",
+    Verdict.NOT_WORTH_A_SHOT: "not worth a shot (cost above value saved)",
+    Verdict.OUTBID: "outbid (its channel or the threat went to a better engagement)",
+    Verdict.REFUSED: "refused by the coalition rules",
+}
+
+# Plain ints, which compiled code takes as constants.
+_FIRED, _HELD_FOR_LATER_LAYER, _HELD_FOR_SHORTER_FLY_OUT = int(Verdict.FIRED), int(Verdict.HELD_FOR_LATER_LAYER), \
+    int(Verdict.HELD_FOR_SHORTER_FLY_OUT)
+_HELD_IN_RESERVE, _NO_CHANNEL, _NO_ROUNDS = int(Verdict.HELD_IN_RESERVE), int(Verdict.NO_CHANNEL), int(Verdict.NO_ROUNDS)
+_NOT_WORTH_A_SHOT, _OUTBID, _REFUSED = int(Verdict.NOT_WORTH_A_SHOT), int(Verdict.OUTBID), int(Verdict.REFUSED)
+
 # Counters kept in BattleState.counters.
 DEPLETED_UNITS, REFUSALS = range(2)
 
@@ -233,6 +269,7 @@ class BattleState(NamedTuple):
     refusal_threat: np.ndarray
     refusal_reason: np.ndarray
     refusal_airspace: np.ndarray
+    verdict: np.ndarray  # (U, N) each unit's last Verdict on each threat
     # Scratch space for one decision, allocated once per replication: the candidate shots and
     # the shots waiting for a busy channel (up to every option of every threat of a cell), the
     # retries, and one threat's evaluation.
@@ -273,7 +310,7 @@ def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s:
         counters=np.array([np.count_nonzero(magazine <= 0), 0], dtype=np.int64),
         refusal_t_s=np.zeros(rows), refusal_unit=np.zeros(rows, dtype=np.int64),
         refusal_threat=np.zeros(rows, dtype=np.int64), refusal_reason=np.zeros(rows, dtype=np.int64),
-        refusal_airspace=np.zeros(rows, dtype=np.int64),
+        refusal_airspace=np.zeros(rows, dtype=np.int64), verdict=np.zeros((units, n), dtype=np.int8),
         cand_threat=np.zeros(n * m, dtype=np.int64), cand_window=np.zeros(n * m, dtype=np.int64),
         cand_position=np.zeros(n * m, dtype=np.int64), cand_shots=np.zeros(n * m, dtype=np.int64),
         cand_pk=np.zeros(n * m), busy_threat=np.zeros(n * m, dtype=np.int64),
@@ -330,6 +367,7 @@ def decide(t_s, c, threats, plan, doctrine, state, outside):
                 cand_pk[n_cand] = pk
                 n_cand += 1
             else:
+                state.verdict[u, j] = _NO_CHANNEL
                 busy_threat[n_busy] = j
                 busy_window[n_busy] = w
                 busy_gain[n_busy] = _net_gain(plan.value_usd[j], pk, shots, plan.cost_usd[w], weight)
@@ -350,6 +388,8 @@ def decide(t_s, c, threats, plan, doctrine, state, outside):
             gains[i] = -_net_gain(plan.value_usd[cand_threat[e]], cand_pk[e], cand_shots[e],
                                   plan.cost_usd[cand_window[e]], weight)
         chosen = chosen[np.argsort(gains, kind="mergesort")]
+    picked = np.zeros(n_cand, dtype=np.bool_)  # by the assignment; committed or not, its verdict is set
+    picked[chosen] = True
     kept = 0
     for i in range(chosen.size):
         e = chosen[i]
@@ -358,12 +398,14 @@ def decide(t_s, c, threats, plan, doctrine, state, outside):
         shots = min(cand_shots[e], state.magazine[u], doctrine.max_shots_per_threat - state.shots_at[j])
         state.cached[c, j] = False
         if shots <= 0 or state.free[u] <= 0:
+            state.verdict[u, j] = _NO_CHANNEL if state.free[u] <= 0 else _NO_ROUNDS
             retry_threat[n_retry] = j
             retry_t_s[n_retry] = t_s
             n_retry += 1
             continue
         cand_shots[e] = shots
         _commit(u, j, shots, state)
+        state.verdict[u, j] = _FIRED
         state.engaged[c, j] = True
         chosen[kept] = e
         kept += 1
@@ -374,9 +416,12 @@ def decide(t_s, c, threats, plan, doctrine, state, outside):
         _wait(c, busy_threat[e], plan.unit[busy_window[e]], busy_gain[e], state)
     for e in range(n_cand):
         w = cand_window[e]
-        gain = _net_gain(plan.value_usd[cand_threat[e]], cand_pk[e], cand_shots[e], plan.cost_usd[w], weight)
+        j, u = cand_threat[e], plan.unit[w]
+        gain = _net_gain(plan.value_usd[j], cand_pk[e], cand_shots[e], plan.cost_usd[w], weight)
+        if not picked[e]:
+            state.verdict[u, j] = _OUTBID if gain > 0 else _NOT_WORTH_A_SHOT
         if gain > 0:
-            _wait(c, cand_threat[e], plan.unit[w], gain, state)
+            _wait(c, j, u, gain, state)
     kept = 0
     for e in range(n_retry):
         if not state.engaged[c, retry_threat[e]]:
@@ -483,12 +528,14 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
         w = windows[idx]
         u = unit[w]
         if magazine[u] <= 0:
+            state.verdict[u, j] = _NO_ROUNDS
             continue
         if _net_gain(value, plan.kill_probability[w], 1, plan.cost_usd[w], weight) > 0:
             usable[n_usable] = w  # a follow-up look, where this unit would fire
             n_usable += 1
         if magazine[u] <= plan.reserve_rounds[u] and _another_has_later_look(w, first, last, weight, plan, state):
-            continue  # held in reserve for threats no other unit can take
+            state.verdict[u, j] = _HELD_IN_RESERVE  # for threats no other unit can take
+            continue
         reaction, slack, opens = reaction_s[w], slack_s[w], opens_s[w]
         if opens - t_s > slack and last_refused_s[w] - reaction < t_s and remote_ok[w] and not keep_later:
             # Not open yet, nothing refused before it: its first launch is its next chance.
@@ -502,7 +549,10 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
         earliest = ready + reaction
         a0, a1 = allowed_start[w], allowed_end[w]
         if plan.adaptive[w] and plan.homing_s[w] < INF:
+            first_chance = earliest
             earliest = _firing_point(w, u, earliest, last_chance - look_s, plan)
+            if earliest > first_chance:
+                state.verdict[u, j] = _HELD_FOR_SHORTER_FLY_OUT
             ready = max(ready, earliest - reaction)
         if last_refused_s[w] >= earliest:
             if not state.refused[u, j] and earliest > state.refusal_clear_until_s[w]:
@@ -527,7 +577,7 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
             valid_until = min(valid_until, opens - slack)
     if keep_later and n_now and n_later:
         n_now, deferred_to = _hold_for_cheaper(now_window[:n_now], now_position[:n_now], later_window[:n_later],
-                                               later_position[:n_later], usable[:n_usable], look_s, plan)
+                                               later_position[:n_later], usable[:n_usable], look_s, plan, state)
         next_t = min(next_t, deferred_to)
     if doctrine.keep_depth and n_now:
         n_now = _keep_depth(now_window[:n_now], now_position[:n_now], later_window[:n_later],
@@ -602,6 +652,7 @@ def _keep_depth(now_window, now_position, later_window, later_position, usable, 
         w = now_window[e]
         other = second if plan.unit[w] == best_unit else best
         if other > DEPTH_PK_MARGIN and other > _chain_pk(w, now_position[e], look_s, last_chance_s, usable, plan) + DEPTH_PK_MARGIN:
+            state.verdict[plan.unit[w], plan.threat[w]] = _HELD_FOR_LATER_LAYER
             continue
         now_window[kept] = w
         now_position[kept] = now_position[e]
@@ -664,6 +715,7 @@ def _check_refusal(w, u, j, earliest_s, plan, state):
         state.refusal_clear_until_s[w] = plan.allowed_run_end_t_s[first]
         return
     state.refused[u, j] = True
+    state.verdict[u, j] = _REFUSED
     row = state.counters[REFUSALS]
     state.refusal_t_s[row] = plan.launch_t_s[first]
     state.refusal_unit[row] = u
@@ -674,7 +726,7 @@ def _check_refusal(w, u, j, earliest_s, plan, state):
 
 
 @inline_kernel
-def _hold_for_cheaper(now_window, now_position, later_window, later_position, usable, look_s, plan):
+def _hold_for_cheaper(now_window, now_position, later_window, later_position, usable, look_s, plan, state):
     """Drop shots that a cheaper, as-likely later shot can replace while the defence keeps depth:
     after that cheaper shot another fire unit must still have a look. (Waiting for the last layer
     alone would stake everything on its capacity, and saturating the last layer is how raids win.)
@@ -701,6 +753,7 @@ def _hold_for_cheaper(now_window, now_position, later_window, later_position, us
                 alternative = min(alternative, plan.allowed_launch_t_s[a] - plan.reaction_s[w2])
         if alternative < INF:
             deferred_to = min(deferred_to, alternative)
+            state.verdict[plan.unit[w], plan.threat[w]] = _HELD_FOR_LATER_LAYER
         else:
             now_window[kept] = w
             now_position[kept] = k

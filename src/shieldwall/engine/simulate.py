@@ -16,7 +16,7 @@ import numpy as np
 from shieldwall._compiled import inline_kernel, kernel
 
 from shieldwall import geo
-from shieldwall.battle.diagnostics import missed_with_capacity
+from shieldwall.battle.diagnostics import leaker_verdicts, missed_with_capacity
 from shieldwall.battle.manager import (
     REFUSALS,
     channel_release_t_s,
@@ -59,6 +59,7 @@ class Outcome:
     refusals: dict[str, np.ndarray]
     magazine_left: np.ndarray
     missed_with_capacity: np.ndarray | None = None  # leaked while a unit allowed to engage could have fired
+    decisions: dict[str, np.ndarray] | None = None  # per leaker and unit with an allowed shot at it: the unit's last verdict
 
 
 def stream(rng: np.random.Generator, key: str) -> np.random.Generator:
@@ -145,6 +146,7 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
     outcome.missed_with_capacity = missed_with_capacity(
         plan, scenario.doctrine.cost_weight, outcome.fate == LEAKED, unit_track, start, outcome.shots["unit"], outcome.shots["threat"],
         outcome.shots["launch_t_s"], outcome.shots["intercept_t_s"])
+    outcome.decisions = leaker_verdicts(plan, state, outcome.fate == LEAKED)
     return outcome
 
 

@@ -95,6 +95,7 @@ def summarise(tables: dict[str, pa.Table]) -> dict:
         "by_partner": _per_run(shots, "partner", run_position, n),
         "refusals": _per_run(tables["refusals"], "reason", run_position, n),
         "kills": _per_run(threats, "by_partner", run_position, n, _equals(threats["fate"], "intercepted")),
+        "verdicts": _per_run(tables["decisions"], "verdict", run_position, n),
     }
     return _summary(replications, counts)
 
@@ -106,6 +107,7 @@ _COUNTS = (
     ("by_partner", "shots", "partner", ""),
     ("refusals", "refusals", "reason", ""),
     ("kills", "threats", "by_partner", " and fate = 'intercepted'"),
+    ("verdicts", "decisions", "verdict", ""),
 )
 
 
@@ -179,6 +181,8 @@ def _summary(replications: pa.Table, counts: dict[str, dict[str, np.ndarray]]) -
         "refusals_by_reason": {k: count(v) for k, v in counts["refusals"].items()},
         "wasted_shots": count(col["wasted_shots"]),
         "missed_with_capacity": count(col["missed_with_capacity"]),
+        # Per leaker, each unit that had an allowed shot at it: its last word (why it did not fire again).
+        "leaker_verdicts": {k: count(v) for k, v in counts["verdicts"].items()},
         "defence_cost_usd": amount(col["defence_cost_usd"]),
         "attack_cost_usd": amount(col["attack_cost_usd"]),
         "cost_exchange_ratio": asdict(ratio_interval(col["defence_cost_usd"], col["attack_cost_usd"], clusters)),

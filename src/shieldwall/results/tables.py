@@ -11,13 +11,14 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from shieldwall.battle.manager import VERDICT_TEXT, Verdict
 from shieldwall.battle.rules import REASON_TEXT, Reason
 from shieldwall.engine.simulate import FATES, SHOT_RESULTS, Outcome
 from shieldwall.engine.world import World
 from shieldwall.scenario.load import redact
 from shieldwall.scenario.model import THREAT_CLASSES, Scenario
 
-TABLES = ("replications", "threats", "shots", "refusals")
+TABLES = ("replications", "threats", "shots", "refusals", "decisions")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Labels:
     asset: list[str]
     airspace: list[str]
     reason: list[str]
+    verdict: list[str]
 
     @classmethod
     def of(cls, scenario: Scenario) -> "Labels":
@@ -47,6 +49,7 @@ class Labels:
             asset=safe([a.id for a in scenario.assets]),
             airspace=safe([a.id for a in scenario.airspaces]),
             reason=[REASON_TEXT[r] for r in Reason],
+            verdict=[VERDICT_TEXT[v] for v in Verdict],
         )
 
 
@@ -106,6 +109,7 @@ def outcome_columns(world: World, outcome: Outcome, run: int, realisation: int) 
             "run": np.full(shot_unit.size, run), **outcome.shots, "cost_usd": shot_cost,
         },
         "refusals": {"run": np.full(outcome.refusals["unit"].size, run), **outcome.refusals},
+        "decisions": {"run": np.full(outcome.decisions["unit"].size, run), **outcome.decisions},
     }
 
 
@@ -147,11 +151,18 @@ def to_arrow(columns: dict[str, dict[str, np.ndarray]], scenario: Scenario) -> d
     refusals["reason"] = _categorical(refusals["reason"], labels.reason)
     refusals["airspace"] = _categorical(refusals["airspace"], labels.airspace, none="international")
 
+    decisions = dict(columns["decisions"])
+    unit = decisions.pop("unit")
+    decisions["unit"] = _categorical(unit, labels.unit)
+    decisions["partner"] = _categorical(_lookup(unit, labels.unit_partner, labels.partner), labels.partner)
+    decisions["verdict"] = _categorical(decisions["verdict"], labels.verdict)
+
     return {
         "replications": pa.table(columns["replications"]),
         "threats": pa.table(threats),
         "shots": pa.table(shots),
         "refusals": pa.table(refusals),
+        "decisions": pa.table(decisions),
     }
 
 
