@@ -3,7 +3,8 @@
 from shieldwall.tracking.association import gnn
 from shieldwall.tracking.base import FALSE_ALARM, Measurements, Tracker, TrackHistory
 from shieldwall.tracking.confirmation import firm_look
-from shieldwall.tracking.fusion import covariance_intersection
+from shieldwall.tracking.frames import change_frame, enu_rotation
+from shieldwall.tracking.fusion import covariance_intersection, fuse_pictures
 from shieldwall.tracking.imm import ImmTracker
 from shieldwall.tracking.kalman import KalmanTracker
 from shieldwall.tracking.measurements import Radar, radar_from_catalog
@@ -22,8 +23,11 @@ __all__ = [
     "Radar",
     "TrackHistory",
     "Tracker",
+    "change_frame",
     "covariance_intersection",
+    "enu_rotation",
     "firm_look",
+    "fuse_pictures",
     "gnn",
     "nees",
     "ospa",
