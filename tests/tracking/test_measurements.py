@@ -106,3 +106,21 @@ def test_catalog_noise_is_read():
 def test_bad_parameters_are_refused(field, value):
     with pytest.raises(ValueError, match=field):
         _radar(**{field: value})
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"range_m": np.array([1.0, np.nan])}, "finite"),
+    ({"truth": np.array([0])}, "one entry per detection"),
+    ({"first": np.array([0, 1])}, "first"),
+    ({"first": np.array([0, 1, 2])}, "offsets"),
+    ({"noise_sigma": (-1.0, 0.0, 0.0)}, "noise_sigma"),
+    ({"scan_t_s": np.array([2.0, 1.0]), "first": np.array([0, 1, 2])}, "time order"),
+])
+def test_bad_measurement_sets_are_refused(change, message):
+    from shieldwall.tracking import Measurements
+
+    good = dict(scan_t_s=np.array([0.0]), first=np.array([0, 2]), range_m=np.array([1.0, 2.0]),
+                bearing_rad=np.array([0.1, 0.2]), elevation_rad=np.array([0.0, 0.1]),
+                truth=np.array([0, 1]), noise_sigma=(1.0, 0.001, 0.001))
+    with pytest.raises(ValueError, match=message):
+        Measurements(**{**good, **change})

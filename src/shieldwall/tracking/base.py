@@ -45,8 +45,15 @@ class Measurements:
         first = np.asarray(self.first, dtype=np.int64)
         if first.shape != (len(self.scan_t_s) + 1,) or first[0] != 0 or np.any(np.diff(first) < 0):
             raise ValueError("first must hold K + 1 non-decreasing offsets starting at 0")
+        lengths = {len(self.range_m), len(self.bearing_rad), len(self.elevation_rad), len(self.truth)}
+        if len(lengths) != 1:
+            raise ValueError("range_m, bearing_rad, elevation_rad and truth must have one entry per detection")
         if first[-1] != len(self.range_m):
             raise ValueError("first[-1] must equal the number of detections")
+        values = np.concatenate([np.asarray(self.range_m, float), np.asarray(self.bearing_rad, float),
+                                 np.asarray(self.elevation_rad, float), np.asarray(self.scan_t_s, float)])
+        if not np.all(np.isfinite(values)):
+            raise ValueError("detections and scan times must be finite")
         if np.any(np.diff(self.scan_t_s) < 0):
             raise ValueError("scans must be in time order")
         sigma = np.asarray(self.noise_sigma, dtype=float)
