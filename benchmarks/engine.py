@@ -1,6 +1,15 @@
 """Replications per second of a bundled scenario, against baselines measured in the same run.
 
     python benchmarks/engine.py [--scenario april-2024] [--runs 200] [--fidelity radar]
+    python benchmarks/engine.py --whole 1000 20000 [--baseline COMMIT] [--rounds 1]
+
+`--whole`: whole processes at the default settings, as a user runs them: `shieldwall run SCENARIO
+--runs N --workers 2 --out FOLDER` for each N, in this tree and in the baseline commit's (a
+temporary git worktree; default: the commit before the one Monte Carlo runner), alternating so
+that machine load hits both. Each gives wall time from process start to exit, replications per
+second, peak memory of the process tree (driver and workers, proportional set size sampled every
+50 ms from /proc) and
+the size of the results folder. Figures go to benchmarks/results/engine-whole-<scenario>.json.
 
 Reports: the time to load the compiled kernels (not counted in the rates); compile time of one
 raid realisation; replications per second with one worker (the
@@ -44,6 +53,101 @@ def reference_workload_s() -> float:
     return best
 
 
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = "7561595"  # the tree before the one Monte Carlo runner and streamed results
+CLI = "from shieldwall.cli import main; main()"
+
+
+def _tree_memory_bytes(root: int) -> int:
+    """Proportional set size (shared pages split between the processes that share them, so that
+    forked workers are not counted twice) of process `root` and all its descendants (Linux /proc)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    parents[int(entry)] = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier += children
+    total = 0
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as handle:
+                total += sum(int(line.split()[1]) * 1024 for line in handle if line.startswith("Pss:"))
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def whole_process(src: Path, scenario: str, runs: int, workers: int, folder: Path) -> dict:
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.rmtree(folder, ignore_errors=True)
+    env = {"PYTHONPATH": str(src), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/")}
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-c", CLI, "run", scenario, "--runs", str(runs), "--workers",
+                                str(workers), "--out", str(folder)], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, _tree_memory_bytes(process.pid))
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - start
+    if process.returncode != 0:
+        raise RuntimeError(f"{src}: run failed: {process.stderr.read()[-2000:]}")
+    disk = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    shutil.rmtree(folder, ignore_errors=True)
+    return {"wall_s": round(elapsed, 2), "replications_per_s": round(runs / elapsed, 1),
+            "peak_memory_mb": round(peak / 2**20, 1), "disk_mb": round(disk / 2**20, 1)}
+
+
+def whole(args) -> None:
+    import subprocess
+    import tempfile
+
+    commit = subprocess.run(["git", "rev-parse", "--short", args.baseline], cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout.strip()
+    figures = {"scenario": args.scenario, "workers": 2, "baseline": commit, "rounds": args.rounds, "runs": {},
+               "cpus": os.cpu_count(), "python": platform.python_version(),
+               "measured_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    with tempfile.TemporaryDirectory() as scratch:
+        worktree = Path(scratch) / "baseline"
+        subprocess.run(["git", "worktree", "add", "--detach", str(worktree), commit], cwd=ROOT, check=True,
+                       capture_output=True)
+        try:
+            trees = {"baseline": worktree / "src", "candidate": ROOT / "src"}
+            for src in trees.values():  # compile or load the kernels outside the clock
+                subprocess.run([os.sys.executable, "-c", "from shieldwall.engine import load_kernels; load_kernels()"],
+                               env={"PYTHONPATH": str(src), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}, check=True)
+            for runs in args.whole:
+                best: dict[str, dict] = {}
+                for _ in range(args.rounds):
+                    for name, src in trees.items():
+                        result = whole_process(src, args.scenario, runs, 2, Path(scratch) / f"out-{name}")
+                        print(f"{runs} runs, {name}: {result}", flush=True)
+                        if name not in best or result["wall_s"] < best[name]["wall_s"]:
+                            best[name] = result
+                best["speed_ratio"] = round(best["candidate"]["replications_per_s"]
+                                            / best["baseline"]["replications_per_s"], 3)
+                best["memory_ratio"] = round(best["candidate"]["peak_memory_mb"] / best["baseline"]["peak_memory_mb"], 3)
+                figures["runs"][str(runs)] = best
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, capture_output=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"engine-whole-{args.scenario}.json"
+    path.write_text(json.dumps(figures, indent=2) + "\n")
+    print(json.dumps(figures, indent=2))
+    print(f"written to {path}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenario", default="april-2024")
@@ -51,7 +155,13 @@ def main() -> None:
     parser.add_argument("--fidelity", default="radar")
     parser.add_argument("--realisations", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--whole", type=int, nargs="+", help="whole `shieldwall run` processes of these runs")
+    parser.add_argument("--baseline", default=BASELINE, help="commit to compare whole processes against")
+    parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
+    if args.whole:
+        whole(args)
+        return
 
     scenario = load_scenario(args.scenario)
     start = time.perf_counter()

@@ -167,9 +167,10 @@ def shard_range(k: int, n: int, runs: int) -> range:
 _IDENTITY = ("scenario", "scenario_sha256", "runs", "seed", "fidelity", "realisations", "coordination", "assigner")
 
 
-def _identity(scenario: Scenario, runs, seed, fidelity, realisations, coordination, assigner) -> dict:
+def _identity(scenario: Scenario, scenario_yaml: str, runs, seed, fidelity, realisations, coordination,
+              assigner) -> dict:
     return {"scenario": scenario.name,
-            "scenario_sha256": hashlib.sha256(dump_scenario(scenario).encode()).hexdigest(),
+            "scenario_sha256": hashlib.sha256(scenario_yaml.encode()).hexdigest(),
             "runs": runs, "seed": seed, "fidelity": fidelity, "realisations": realisations,
             "coordination": coordination, "assigner": assigner.name}
 
@@ -231,7 +232,8 @@ def run(
     assigner = assigner_named(assigner) if isinstance(assigner, str) else assigner or GreedyAssigner()
     coordination = coordination or scenario.coordination
     started = time.perf_counter()
-    identity = _identity(scenario, runs, seed, fidelity, realisations, coordination, assigner)
+    scenario_yaml = dump_scenario(scenario)  # what the folder holds (anonymous partners redacted)
+    identity = _identity(scenario, scenario_yaml, runs, seed, fidelity, realisations, coordination, assigner)
     identity["shard"] = f"{shard[0]}/{shard[1]}" if shard else None
     only = shard_range(*shard, runs) if shard else None
     width = executor.workers if executor is not None else workers
@@ -247,7 +249,7 @@ def run(
                     for a, b in complete_ranges(folder, clean=True)]
         else:
             prepare_folder(folder, force)
-            (folder / "scenario.yaml").write_text(dump_scenario(scenario), encoding="utf-8")
+            (folder / "scenario.yaml").write_text(scenario_yaml, encoding="utf-8")
             write_manifest(folder, {**identity, "complete": False})
     job = RunJob(scenario, seed, runs, realisations, fidelity, assigner, coordination,
                  folder.resolve() if folder is not None else None)
@@ -285,7 +287,7 @@ def run(
         manifest.pop("shard")
     if folder is None:
         return Results(scenario, join_tables([parts[k] for k in sorted(parts)]), manifest)
-    return _finish(folder, scenario, manifest)
+    return _finish(folder, scenario, manifest, scenario_yaml)
 
 
 def _finish(folder: Path, scenario: Scenario, manifest: dict, scenario_yaml: str | None = None) -> Results:
