@@ -4,12 +4,12 @@
     python benchmarks/engine.py --whole 1000 20000 [--baseline COMMIT] [--rounds 1]
 
 `--whole`: whole processes at the default settings, as a user runs them: `shieldwall run SCENARIO
---runs N --workers 2 --out FOLDER` for each N, in this tree and in the baseline commit's (a
-temporary git worktree; default: the commit before the one Monte Carlo runner), alternating so
-that machine load hits both. Each gives wall time from process start to exit, replications per
-second, peak memory of the process tree (driver and workers, proportional set size sampled every
-50 ms from /proc) and
-the size of the results folder. Figures go to benchmarks/results/engine-whole-<scenario>.json.
+--runs N --workers 2 --out FOLDER` for each N, in the candidate commit's tree (default HEAD) and
+the baseline commit's (default: the commit before the one Monte Carlo runner), each a temporary git
+worktree, alternating so that machine load hits both. Each gives wall time from process start to
+exit, replications per second, peak memory of the process tree (driver and workers, proportional
+set size sampled every 50 ms from /proc) and the size of the results folder. Figures go to
+benchmarks/results/engine-whole-<scenario>.json.
 
 Reports: the time to load the compiled kernels (not counted in the rates); compile time of one
 raid realisation; replications per second with one worker (the
@@ -113,17 +113,21 @@ def whole(args) -> None:
     import subprocess
     import tempfile
 
-    commit = subprocess.run(["git", "rev-parse", "--short", args.baseline], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout.strip()
-    figures = {"scenario": args.scenario, "workers": 2, "baseline": commit, "rounds": args.rounds, "runs": {},
+    def short(ref: str) -> str:
+        return subprocess.run(["git", "rev-parse", "--short", ref], cwd=ROOT, check=True, capture_output=True,
+                              text=True).stdout.strip()
+
+    commits = {"baseline": short(args.baseline), "candidate": short(args.candidate)}
+    figures = {"scenario": args.scenario, "workers": 2, **commits, "rounds": args.rounds, "runs": {},
                "cpus": os.cpu_count(), "python": platform.python_version(),
                "measured_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     with tempfile.TemporaryDirectory() as scratch:
-        worktree = Path(scratch) / "baseline"
-        subprocess.run(["git", "worktree", "add", "--detach", str(worktree), commit], cwd=ROOT, check=True,
-                       capture_output=True)
+        trees = {}
+        for name, commit in commits.items():
+            subprocess.run(["git", "worktree", "add", "--detach", str(Path(scratch) / name), commit], cwd=ROOT,
+                           check=True, capture_output=True)
+            trees[name] = Path(scratch) / name / "src"
         try:
-            trees = {"baseline": worktree / "src", "candidate": ROOT / "src"}
             for src in trees.values():  # compile or load the kernels outside the clock
                 subprocess.run([os.sys.executable, "-c", "from shieldwall.engine import load_kernels; load_kernels()"],
                                env={"PYTHONPATH": str(src), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}, check=True)
@@ -140,7 +144,9 @@ def whole(args) -> None:
                 best["memory_ratio"] = round(best["candidate"]["peak_memory_mb"] / best["baseline"]["peak_memory_mb"], 3)
                 figures["runs"][str(runs)] = best
         finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, capture_output=True)
+            for name in commits:
+                subprocess.run(["git", "worktree", "remove", "--force", str(Path(scratch) / name)], cwd=ROOT,
+                               capture_output=True)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"engine-whole-{args.scenario}.json"
     path.write_text(json.dumps(figures, indent=2) + "\n")
@@ -157,6 +163,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument("--whole", type=int, nargs="+", help="whole `shieldwall run` processes of these runs")
     parser.add_argument("--baseline", default=BASELINE, help="commit to compare whole processes against")
+    parser.add_argument("--candidate", default="HEAD", help="commit whose whole processes are measured")
     parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
     if args.whole:
