@@ -352,3 +352,78 @@ def _print_campaign(r: dict) -> None:
                   f"(median {a['raids_absorbed_median']:g}); mean leakage passes it at repeat "
                   f"{passes if passes else 'none within ' + str(a['max_raids'])}", highlight=False)
     out.print(f"[dim]{r['caution']}[/]", highlight=False)
+
+
+def _problem_line(error) -> str:
+    """A ScenarioError (or any error) as one line: its first problem, with the path it names."""
+    problems = getattr(error, "problems", None)
+    if problems:
+        first = problems[0]
+        return f"{first.path}: {first.message}" if first.path else first.message
+    return str(error)
+
+
+@app.command()
+def size(
+    scenario: str = typer.Argument(..., help="scenario file (YAML) or bundled name"),
+    target: str = typer.Option(..., "--target", help="risk target, e.g. 'P(leakers <= 2) >= 0.95' or "
+                                                    "'E(value_lost_usd) <= 1e9'"),
+    stock: Optional[str] = typer.Option(None, "--stock", help="FIRE_UNIT_OR_INTERCEPTOR_TYPE: the smallest magazine"),
+    raid: Optional[str] = typer.Option(None, "--raid", help="WAVE_OR_CLASS: the largest number of its threats"),
+    low: int = typer.Option(0, min=0, help="smallest value searched"),
+    high: Optional[int] = typer.Option(None, min=1, help="largest value searched (default: doubled from the "
+                                                         "scenario's value until the answer is bracketed)"),
+    runs: int = typer.Option(200, min=2, help="Monte Carlo replications per value tried"),
+    seed: int = SEED, workers: int = WORKERS, fidelity: str = FIDELITY, realisations: int = REALISATIONS,
+    no_cache: bool = NO_CACHE, as_json: bool = JSON,
+) -> None:
+    """The smallest stock (or largest raid) that meets a risk target, with the interval at the answer."""
+    from shieldwall.analysis.parameters import ParameterError
+    from shieldwall.analysis.size import Target, TargetError, raid_knob, stock_knob
+    from shieldwall.analysis.size import size as run_size
+    from shieldwall.scenario import ScenarioError
+
+    try:
+        parsed = Target.parse(target)
+    except TargetError as error:
+        fail(f"--target: {error}")
+    if (stock is None) == (raid is None):
+        fail("give exactly one of --stock FIRE_UNIT_OR_TYPE or --raid WAVE_OR_CLASS")
+    loaded = load_or_fail(scenario)
+    settings = _settings(runs, seed, fidelity, realisations)
+    try:
+        knob = stock_knob(loaded, stock) if stock is not None else raid_knob(loaded, raid)
+    except ParameterError as error:
+        fail(f"--{'stock' if stock is not None else 'raid'}: {error}")
+    if high is not None and high <= low:
+        fail(f"--high {high}: must exceed --low {low}")
+    try:
+        with _progress(f"{loaded.name}: sizing") as progress:
+            report = run_size(loaded, knob, parsed, settings, low=low, high=high, workers=workers,
+                              cache=not no_cache, progress=progress)
+    except (ScenarioError, ParameterError) as error:
+        fail(f"--{'stock' if stock is not None else 'raid'}: {_problem_line(error)}")
+    _deliver(report, None, as_json, _print_size)
+
+
+def _print_size(r: dict) -> None:
+    word = "probability" if r["target"].lstrip().startswith("P") else "mean"
+    table = Table(title=f"{r['scenario']}: {r['knob']['label']} for {r['target']}",
+                  caption=f"{r['runs']} runs per value, seed {r['seed']} (common random numbers), "
+                          f"{r['fidelity']} fidelity; {_caption(r)}")
+    for column in ("value", word, "meets the target"):
+        table.add_column(column, justify="right")
+    for e in r["evaluated"]:
+        style = "bold" if e["value"] == r["answer"] else None
+        table.add_row(str(e["value"]), _est(e["estimate"], 3), "yes" if e["met"] else "no", style=style)
+    out.print(table)
+    if r["answer"] is None:
+        out.print(f"no value searched meets {r['target']}", highlight=False)
+        return
+    line = f"answer: {r['knob']['label']} = {r['answer']} (the scenario has {r['knob']['scenario_value']})"
+    if r["at_answer"]:
+        line += f"; {word} there {_est(r['at_answer']['estimate'], 3)}"
+    if r["at_neighbour"]:
+        line += f", at {r['at_neighbour']['value']} {_est(r['at_neighbour']['estimate'], 3)}"
+    out.print(line, highlight=False)
+    out.print(f"[dim]{r['note']}[/]", highlight=False)

@@ -1,0 +1,197 @@
+"""Sizing: the smallest stock, or the largest raid, that meets a risk target.
+
+A target is a statement about the per-replication measures of `analysis.evaluate`:
+`P(leakers <= 2) >= 0.95` (a share of replications) or `E(value_lost_usd) <= 1e9` (a mean).
+The search varies one whole number, a fire unit's magazine (every unit of an interceptor type
+when a type is named) or the threats of a wave or class, and bisects on it, assuming the target
+holds from the answer on (more rounds) or up to it (fewer threats).
+
+Every point is flown under common random numbers (the same replication seeds, `evaluate`), so
+replication i sees the same threats, detections and kill draws at every stock: a threat that the
+i-th draw kills with n rounds is killed with n + 1 too, and the estimated risk falls with the stock
+replication by replication, not only on average. The decision at each point is on the estimate;
+the report gives the interval of the estimate at the answer and at its neighbour (the last point
+that fails), so that a reader sees how close the call was.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from shieldwall.analysis import _stats
+from shieldwall.analysis.evaluate import MEASURES, Settings, evaluate
+from shieldwall.analysis.parameters import ParameterError, with_values
+from shieldwall.analysis.variants import Variant, base_variant
+from shieldwall.scenario import Scenario
+from shieldwall.scenario.model import MAX_MAGAZINE, THREAT_CLASSES
+
+ALIASES = {"leakers": "leaked", "leaker": "leaked", "value_lost": "value_lost_usd", "interceptors": "shots",
+           "cost": "defence_cost_usd", "defence_cost": "defence_cost_usd"}
+_OPS: dict[str, Callable] = {"<=": np.less_equal, "<": np.less, ">=": np.greater_equal, ">": np.greater,
+                             "==": np.equal}
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_PROBABILITY = re.compile(rf"^\s*P\s*\(\s*(\w+)\s*(<=|<|>=|>|==)\s*({_NUMBER})\s*\)\s*(>=|>)\s*({_NUMBER})\s*$")
+_MEAN = re.compile(rf"^\s*(?:E|mean)\s*[\(\[]\s*(\w+)\s*[\)\]]\s*(<=|<)\s*({_NUMBER})\s*$")
+MAX_WAVE_COUNT = 100_000
+
+
+class TargetError(ValueError):
+    """A target that cannot be read."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """`P(measure op threshold) level_op level` or `E(measure) level_op level`."""
+
+    text: str
+    measure: str
+    kind: str  # "probability" | "mean"
+    op: str | None
+    threshold: float | None
+    level_op: str
+    level: float
+
+    @classmethod
+    def parse(cls, text: str) -> "Target":
+        match = _PROBABILITY.match(text)
+        if match:
+            measure, op, threshold, level_op, level = match.groups()
+            kind = "probability"
+            if not 0 <= float(level) <= 1:
+                raise TargetError(f"{text!r}: a probability lies in [0, 1], got {level}")
+        else:
+            match = _MEAN.match(text)
+            if not match:
+                raise TargetError(f"cannot read {text!r}: expected e.g. 'P(leakers <= 2) >= 0.95' or "
+                                  "'E(value_lost_usd) <= 1e9'")
+            (measure, level_op, level), op, threshold, kind = match.groups(), None, None, "mean"
+        measure = ALIASES.get(measure, measure)
+        if measure not in MEASURES:
+            raise TargetError(f"{text!r}: unknown measure {measure!r} (measures: leakers, {', '.join(MEASURES)})")
+        return cls(text.strip(), measure, kind, op, None if threshold is None else float(threshold),
+                   level_op, float(level))
+
+    def estimate(self, values: np.ndarray, groups: np.ndarray) -> dict:
+        """The probability (or mean) the target is about, with its 95 % interval."""
+        if self.kind == "probability":
+            return _stats.proportion(_OPS[self.op](values, self.threshold), groups)
+        return _stats.count(values, groups) if self.measure != "value_lost_usd" else _stats.amount(values, groups)
+
+    def met(self, estimate: dict) -> bool:
+        return bool(_OPS[self.level_op](estimate["mean"], self.level))
+
+
+@dataclass(frozen=True)
+class Knob:
+    """The whole number the search varies: a stock (`kind` "stock": more helps) or a raid size
+    (`kind` "raid": more hurts), and how a value of it makes a scenario."""
+
+    kind: str
+    label: str
+    path: str
+    base: int
+    upper: int
+
+    def scenario(self, scenario: Scenario, n: int) -> Scenario:
+        if self.kind == "stock":
+            units = self.path.split(",")
+            return with_values(scenario, {f"fire_units.{u}.magazine": n for u in units}, "sized")
+        return with_values(scenario, {self.path: n}, "sized")
+
+
+def stock_knob(scenario: Scenario, unit_or_type: str) -> Knob:
+    """The magazine of fire unit `unit_or_type`, or of every unit firing that interceptor type."""
+    units = [u for u in scenario.fire_units if unit_or_type in (u.id, u.interceptor)]
+    if not units:
+        known = ", ".join(u.id for u in scenario.fire_units)
+        raise ParameterError(f"no fire unit or interceptor type {unit_or_type!r} (units: {known})")
+    return Knob("stock", f"magazine of {unit_or_type}" + (f" (each of {len(units)} units)" if len(units) > 1 else ""),
+                ",".join(u.id for u in units), units[0].magazine, MAX_MAGAZINE)
+
+
+def raid_knob(scenario: Scenario, wave_or_class: str) -> Knob:
+    """The threats of wave `wave_or_class`, or of every wave of that threat class."""
+    if wave_or_class in THREAT_CLASSES:
+        path = f"raid.class.{wave_or_class}.count"
+        classes = [scenario.catalog.threats[w.threat].threat_class for w in scenario.raid.waves]
+        count = sum(w.count for w, c in zip(scenario.raid.waves, classes) if c == wave_or_class)
+        if not count and wave_or_class not in classes:
+            raise ParameterError(f"no wave of {wave_or_class} threats in the raid")
+        return Knob("raid", f"{wave_or_class} threats", path, count, MAX_WAVE_COUNT)
+    for wave in scenario.raid.waves:
+        if wave.id == wave_or_class:
+            return Knob("raid", f"threats of wave {wave.id}", f"raid.waves.{wave.id}.count", wave.count, MAX_WAVE_COUNT)
+    known = ", ".join([w.id for w in scenario.raid.waves] + list(THREAT_CLASSES))
+    raise ParameterError(f"no wave or threat class {wave_or_class!r} (waves and classes: {known})")
+
+
+def size(scenario: Scenario, knob: Knob, target: Target, settings: Settings, *, low: int = 0,
+         high: int | None = None, workers: int = 1, cache: Path | None | bool = True,
+         progress: Callable[[int, int], None] | None = None) -> dict:
+    """The smallest stock (knob kind "stock") or largest raid (kind "raid") in [low, high] that meets
+    `target`, by bisection; `high` defaults to a bracket found by doubling from the scenario's own
+    value up to the schema's bound. Returns a JSON-ready report (`answer` None when no value in the
+    range meets the target)."""
+    groups = _stats.clusters(settings.runs, settings.realisations)
+    seen: dict[int, dict] = {}
+
+    def point(n: int) -> dict:
+        if n not in seen:
+            variant_scenario = knob.scenario(scenario, n)
+            if knob.kind == "stock":  # the raid is unchanged: flown as a variant of the scenario
+                base, variants = scenario, [Variant(f"{knob.label} = {n}", variant_scenario, scenario.coordination)]
+            else:
+                base, variants = variant_scenario, [base_variant(variant_scenario)]
+            measured = evaluate(base, variants, settings, workers, cache, progress)[0]
+            estimate = target.estimate(measured[target.measure], groups)
+            seen[n] = {"value": n, "estimate": estimate, "met": target.met(estimate)}
+        return seen[n]
+
+    rising = knob.kind == "stock"  # met from the answer up (stock) or up to it (raid)
+    good = (lambda n: point(n)["met"]) if rising else (lambda n: not point(n)["met"])
+    # `good` is monotone non-decreasing in n: find the first n in [low, high] where it holds.
+    if high is None:
+        high = max(low + 1, knob.base, 1)
+        while not good(high) and high < knob.upper:
+            low, high = high, min(2 * high, knob.upper)
+    if good(low):
+        first: int | None = low
+    elif not good(high):
+        first = None
+    else:
+        lo, hi = low, high  # good(lo) False, good(hi) True
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if good(mid):
+                hi = mid
+            else:
+                lo = mid
+        first = hi
+    if rising:  # the first stock that meets the target; its neighbour the last that fails
+        answer = first
+        neighbour = None if first is None or first == 0 else first - 1
+    elif first is None:  # every raid size up to `high` meets the target
+        answer, neighbour = high, None
+    else:  # the last raid size that meets the target; its neighbour the first that fails
+        answer = first - 1 if first > low else None
+        neighbour = first
+    if answer is not None and neighbour is not None:
+        point(neighbour)
+    return {
+        "scenario": scenario.name, "knob": {"kind": knob.kind, "label": knob.label, "path": knob.path,
+                                            "scenario_value": knob.base},
+        "target": target.text, "measure": target.measure,
+        "answer": answer, "scale": (answer / knob.base if answer is not None and knob.base else None),
+        "at_answer": seen.get(answer) if answer is not None else None,
+        "at_neighbour": seen.get(neighbour) if answer is not None and neighbour is not None else None,
+        "evaluated": [seen[n] for n in sorted(seen)],
+        "runs": settings.runs, "seed": settings.seed, "fidelity": settings.fidelity,
+        "realisations": settings.realisations, "coordination": scenario.coordination,
+        "note": ("bisection assumes the target holds from the answer on; the evaluated points show whether it did. "
+                 "Each point is decided on its estimate; the intervals show how close the call was."),
+    }

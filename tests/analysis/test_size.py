@@ -1,0 +1,106 @@
+"""`size`: the smallest stock or largest raid meeting a risk target, against closed forms."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from shieldwall.analysis.cli import app
+from shieldwall.analysis.evaluate import Settings
+from shieldwall.analysis.size import Target, TargetError, raid_knob, size, stock_knob
+
+from .conftest import one_drone_data, scenario_of
+
+runner = CliRunner()
+
+
+def one_drone(kill_probability: float, magazine: int = 3):
+    """One drone, one battery firing shoot-look-shoot with time for every round it has: each
+    round is an independent shot of kill probability p, so P(leak | n rounds) = (1 - p)^n."""
+    data = one_drone_data()
+    data["catalog"]["interceptors"]["test-missile"]["kill_probability"]["drone"]["value"] = kill_probability
+    data["fire_units"][0]["magazine"] = magazine
+    return scenario_of(data)
+
+
+def smallest_stock(p: float, x: float) -> int:
+    """The smallest n with (1 - p)^n <= x, by counting up."""
+    n = 0
+    while (1 - p) ** n > x:
+        n += 1
+    return n
+
+
+# (p, x) chosen so that (1 - p)^n is at least three standard errors of 1,000 runs from x on both sides
+# of the answer: the search must find the closed form's n, not a neighbour.
+@pytest.mark.parametrize("p, x", [(0.6, 0.1), (0.5, 0.3), (0.25, 0.5)])
+def test_smallest_stock_is_the_closed_form(p, x):
+    scenario = one_drone(p)
+    target = Target.parse(f"P(leakers <= 0) >= {1 - x}")
+    report = size(scenario, stock_knob(scenario, "battery"), target,
+                  Settings(runs=1000, seed=3, fidelity="ideal", realisations=10), cache=False)
+    n = smallest_stock(p, x)
+    assert report["answer"] == n
+    at, below = report["at_answer"], report["at_neighbour"]
+    assert at["value"] == n and below["value"] == n - 1
+    assert at["met"] and not below["met"]
+    for point, rounds in ((at, n), (below, n - 1)):
+        exact = 1 - (1 - p) ** rounds
+        assert point["estimate"]["low"] <= exact <= point["estimate"]["high"]
+
+
+def test_largest_raid_without_interceptors_is_the_threshold():
+    """With no rounds and reliable drones every threat leaks: the largest raid with at most k
+    leakers has k threats, whatever the Monte Carlo draws."""
+    scenario = one_drone(0.9, magazine=0)
+    report = size(scenario, raid_knob(scenario, "drone"), Target.parse("P(leakers <= 5) >= 0.9"),
+                  Settings(runs=10, seed=0, fidelity="ideal", realisations=2), cache=False)
+    assert report["answer"] == 5
+    assert report["at_answer"]["estimate"]["mean"] == 1.0
+    assert report["at_neighbour"]["value"] == 6 and report["at_neighbour"]["estimate"]["mean"] == 0.0
+
+
+def test_unreachable_target_has_no_answer():
+    scenario = one_drone(0.5)
+    report = size(scenario, stock_knob(scenario, "battery"), Target.parse("P(leakers <= 0) >= 0.999"),
+                  Settings(runs=20, seed=0, fidelity="ideal", realisations=2), high=4, cache=False)
+    assert report["answer"] is None
+
+
+@pytest.mark.parametrize("text", ["P(leakers <= x) >= 0.95", "P(leakers <= 2) >= 1.5", "P(nothing <= 2) >= 0.5",
+                                  "leakers <= 2", ""])
+def test_unreadable_targets(text):
+    with pytest.raises(TargetError):
+        Target.parse(text)
+
+
+def test_target_forms():
+    t = Target.parse("P(leakers <= 2) >= 0.95")
+    assert (t.measure, t.op, t.threshold, t.level_op, t.level) == ("leaked", "<=", 2.0, ">=", 0.95)
+    m = Target.parse("E(value_lost_usd) <= 1e9")
+    assert (m.kind, m.measure, m.level) == ("mean", "value_lost_usd", 1e9)
+
+
+def test_cli_answer_and_bad_input(tmp_path):
+    path = tmp_path / "one.yaml"
+    data = one_drone_data()
+    data["catalog"]["interceptors"]["test-missile"]["kill_probability"]["drone"]["value"] = 0.6
+    path.write_text(yaml.safe_dump(data))
+    result = runner.invoke(app, ["size", str(path), "--target", "P(leakers <= 0) >= 0.9", "--stock", "test-missile",
+                                 "--runs", "400", "--fidelity", "ideal", "--no-cache", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["answer"] == smallest_stock(0.6, 0.1)
+    for args, named in ((["--target", "P(leakers <= two) >= 0.9", "--stock", "battery"], "--target"),
+                        (["--target", "P(leakers <= 0) >= 0.9", "--stock", "nowhere"], "--stock"),
+                        (["--target", "P(leakers <= 0) >= 0.9", "--raid", "w9"], "--raid")):
+        result = runner.invoke(app, ["size", str(path), *args, "--runs", "4"])
+        assert result.exit_code == 2
+        assert named in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_closed_form_helper():
+    assert smallest_stock(0.6, 0.1) == 3 == math.ceil(math.log(0.1) / math.log(0.4))
