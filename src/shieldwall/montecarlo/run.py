@@ -64,6 +64,10 @@ class RunJob(Job):
     """The replications of one scenario under one seed and settings; tasks return Arrow tables, or
     write them to `folder` as parts and return their replication count."""
 
+    # Tasks come realisation by realisation, so a worker needs one World at a time; april-2024's
+    # takes about 140 MB, and keeping eight of them made memory grow with the number of runs.
+    worlds_kept = 2
+
     def __init__(self, scenario: Scenario, seed: int, runs: int, realisations: int, fidelity: str,
                  assigner: Assigner, coordination: str, folder: Path | None = None):
         super().__init__()
