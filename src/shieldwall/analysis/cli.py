@@ -427,3 +427,94 @@ def _print_size(r: dict) -> None:
         line += f", at {r['at_neighbour']['value']} {_est(r['at_neighbour']['estimate'], 3)}"
     out.print(line, highlight=False)
     out.print(f"[dim]{r['note']}[/]", highlight=False)
+
+
+@app.command()
+def sweep(
+    scenario: str = typer.Argument(..., help="scenario file (YAML) or bundled name"),
+    set_: list[str] = typer.Option([], "--set", help="PATH=LOW:HIGH[:N] or PATH=V1,V2,...; values may be multiples "
+                                                    "of the scenario's (0.5x), e.g. raid.waves.w1.count=0.5x:3x:6, "
+                                                    "raid.class.ballistic.count=0.5x:3x:6, "
+                                                    "catalog.interceptors.stunner.kill_probability.drone=0.5:0.95:4 "
+                                                    "(repeatable)"),
+    design: str = typer.Option("grid", help="grid | lhs | sobol | oat (tornado) | saltelli (Sobol indices)"),
+    points: int = typer.Option(5, min=1, help="grid: points per range without :N; lhs, sobol: points; "
+                                              "saltelli: base sample N (N (D + 2) points, a power of 2)"),
+    runs: int = typer.Option(100, min=2, help="Monte Carlo replications per point"),
+    seed: int = SEED, workers: int = WORKERS, fidelity: str = FIDELITY, realisations: int = REALISATIONS,
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="folder for sweep.parquet, sweep.json and the figures "
+                                                               "(default: results/<scenario>-sweep)"),
+    no_plots: bool = typer.Option(False, "--no-plots", help="write the table only"),
+    no_cache: bool = NO_CACHE, as_json: bool = JSON,
+) -> None:
+    """Fly a scenario over ranges of its parameters under common random numbers: a tidy table, a
+    saturation curve, a tornado chart or Sobol indices."""
+    from shieldwall.analysis.parameters import ParameterError, parse_setting
+    from shieldwall.analysis.sweep import DESIGNS, table
+    from shieldwall.analysis.sweep import sweep as run_sweep
+    from shieldwall.scenario import ScenarioError
+
+    if design not in DESIGNS:
+        fail(f"--design must be one of {', '.join(DESIGNS)}, got {design!r}")
+    if not set_:
+        fail("--set: give at least one PATH=RANGE, e.g. fire_units.UNIT.magazine=4:40:5")
+    loaded = load_or_fail(scenario)
+    settings = _settings(runs, seed, fidelity, realisations)
+    ranges = []
+    for text in set_:
+        try:
+            ranges.append(parse_setting(loaded, text))
+        except (ParameterError, ScenarioError) as error:
+            fail(f"--set {text}: {_problem_line(error)}")
+    paths = [r.path for r in ranges]
+    if len(set(paths)) != len(paths):
+        fail("--set: a path is given twice")
+    if design in ("oat", "saltelli") and any(r.low == r.high for r in ranges):
+        fail(f"--design {design}: every --set needs a range with two different ends")
+    folder = out_dir if out_dir is not None else Path("results") / f"{loaded.name}-sweep"
+    if folder.exists() and not folder.is_dir():
+        fail(f"--out {folder}: not a folder")
+    with _progress(f"{loaded.name}: sweep") as progress:
+        report = run_sweep(loaded, ranges, design, points, settings, workers=workers, cache=not no_cache,
+                           progress=progress)
+    folder.mkdir(parents=True, exist_ok=True)
+    table(report).to_parquet(folder / "sweep.parquet", index=False)
+    if not no_plots:
+        from shieldwall.report.sweep import figures
+
+        report["figures"] = [p.name for p in figures(report, folder)]
+    _deliver({k: v for k, v in report.items() if k != "rows"}, folder / "sweep.json", as_json, _print_sweep)
+    err.print(f"sweep written to [bold]{folder}[/] ({report['elapsed_s']:.0f} s)", highlight=False)
+
+
+def _print_sweep(r: dict) -> None:
+    paths = [p["path"] for p in r["parameters"]]
+    table = Table(title=f"{r['scenario']}: {r['design']} sweep, {r['points']} points",
+                  caption=f"{r['runs']} runs per point, seed {r['seed']} (common random numbers), "
+                          f"{r['fidelity']} fidelity; {_caption(r)}")
+    for path in paths:
+        table.add_column(path, justify="right", overflow="fold")
+    for column in ("leakers", "P(no leaker)", "value lost (USD M)", "interceptors"):
+        table.add_column(column, justify="right")
+    for p in r["results"][:40]:
+        m = p["measures"]
+        table.add_row(*(f"{p['values'][path]:g}" for path in paths), _est(m["leaked"], 2),
+                      _est(m["p_no_leaker"], 3), _est(m["value_lost_usd"], 1, 1e6), _est(m["shots"], 1))
+    out.print(table)
+    if len(r["results"]) > 40:
+        out.print(f"[dim]{len(r['results']) - 40} more points in sweep.parquet[/]", highlight=False)
+    if "tornado" in r:
+        table = Table(title="one at a time: change in leakers against the scenario (paired)")
+        for column in ("parameter", "low .. high", "at low", "at high"):
+            table.add_column(column, justify="left" if column == "parameter" else "right")
+        for row in r["tornado"]:
+            table.add_row(row["path"], f"{row['low']:g} .. {row['high']:g}", _signed(row["leaked"]["at_low"], 2),
+                          _signed(row["leaked"]["at_high"], 2))
+        out.print(table)
+    if r.get("sobol", {}).get("leaked"):
+        table = Table(title="Sobol indices of mean leakers (SALib, bootstrap 95 % half-widths)")
+        for column in ("parameter", "S1", "ST"):
+            table.add_column(column, justify="left" if column == "parameter" else "right")
+        for path, s in sorted(r["sobol"]["leaked"].items(), key=lambda kv: -kv[1]["ST"]):
+            table.add_row(path, f"{s['S1']:.2f} ± {s['S1_conf']:.2f}", f"{s['ST']:.2f} ± {s['ST_conf']:.2f}")
+        out.print(table)
