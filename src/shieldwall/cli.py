@@ -90,10 +90,17 @@ def scenarios(as_json: bool = typer.Option(False, "--json", help="print as one J
 
 
 @app.command()
-def catalog(as_json: bool = typer.Option(False, "--json", help="print as one JSON document")) -> None:
+def catalog(
+    as_json: bool = typer.Option(False, "--json", help="print as one JSON document"),
+    scenario: Optional[str] = typer.Option(None, "--scenario", help="list instead the provenance of a scenario's "
+                                           "magazines, fire channels, reaction times and asset values"),
+) -> None:
     """Show the bundled parameter catalog with the provenance of every value."""
     from shieldwall.scenario import bundled_catalog
 
+    if scenario is not None:
+        _scenario_numbers(load_or_fail(scenario), as_json)
+        return
     data = bundled_catalog().model_dump(mode="json", by_alias=True, exclude_none=True)
     if as_json:
         emit_json(data)
@@ -106,6 +113,21 @@ def catalog(as_json: bool = typer.Option(False, "--json", help="print as one JSO
             for name, value in _flatten(fields):
                 table.add_row(type_id, name, *value)
         out.print(table)
+
+
+def _scenario_numbers(loaded, as_json: bool) -> None:
+    from shieldwall.scenario.provenance import scenario_numbers
+
+    rows = scenario_numbers(loaded)
+    if as_json:
+        emit_json({"scenario": loaded.name, "numbers": rows})
+        return
+    table = Table(title=f"{loaded.name}: numbers of the scenario file")
+    for column in ("path", "value", "provenance"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row["path"], f"{row['value']:g}", row["provenance"])
+    out.print(table)
 
 
 def _flatten(fields: dict, prefix: str = ""):

@@ -132,6 +132,8 @@ def with_values(scenario: Scenario, values: Mapping[str, float], note: str = "se
             node[last] = {"value": number, "notional": f"{note} ({path})"}
         else:
             node[last] = number
+        if path in data.get("provenance", {}):  # a scenario number's note no longer describes it
+            data["provenance"][path] = {"notional": f"{note} ({path})"}
     return _validated(data, ", ".join(values))
 
 

@@ -261,6 +261,32 @@ class Catalog(Strict):
         )
 
 
+class Note(Strict):
+    """Where a number of the scenario file comes from, without the number: a public source (and
+    date) or a notional reason. The number stays where the engine reads it (`Scenario.provenance`)."""
+
+    source: str | None = Field(None, description="public source, e.g. 'US DoD 2024'")
+    date: str | None = Field(None, description="date or year of the source")
+    notional: str | None = Field(None, description="why a notional value was chosen")
+
+    @model_validator(mode="after")
+    def _has_provenance(self):
+        if not self.source and not self.notional:
+            raise ValueError("needs a 'source' or a 'notional' reason")
+        return self
+
+    @property
+    def provenance(self) -> str:
+        if self.notional:
+            return f"notional: {self.notional}"
+        return f"{self.source} ({self.date})" if self.date else str(self.source)
+
+
+# Numbers of a scenario file that decide outcomes and carry provenance like the catalog's, by list
+# and field: `fire_units.<id>.magazine`, `assets.<id>.value_usd` ...
+PROVENANCE_FIELDS = {"fire_units": ("magazine", "fire_channels", "reaction_time_s"), "assets": ("value_usd",)}
+
+
 # --------------------------------------------------------------------------- scenario parts
 
 
@@ -500,3 +526,43 @@ class Scenario(Strict):
     coordination: Literal["coordinated", "independent"] = "coordinated"
     catalog: Catalog = Field(Catalog(), description="types added to (or replacing) the bundled catalog")
     sources: list[str] = Field([], description="where the scenario's figures come from")
+    provenance: dict[str, Note] = Field(
+        {}, description="where each number in PROVENANCE_FIELDS comes from, by path (fire_units.<id>.magazine, "
+        "assets.<id>.value_usd): a public source or a notional reason. Such a number may also be written in place as "
+        "{value, source | notional}, like a catalog value; one with neither is recorded as given in the scenario file"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lift_sourced_numbers(cls, data):
+        """`magazine: {value: 8, source: ...}` in place: the number stays where the engine reads it
+        and its note joins `provenance` under the number's path."""
+        if not isinstance(data, dict):
+            return data
+        notes, out = dict(data.get("provenance") or {}), dict(data)
+        for section, names in PROVENANCE_FIELDS.items():
+            items = data.get(section)
+            if not isinstance(items, list):
+                continue
+            out[section] = []
+            for item in items:
+                if isinstance(item, dict):
+                    for name in names:
+                        given = item.get(name)
+                        if isinstance(given, dict) and "value" in given:
+                            notes[f"{section}.{item.get('id')}.{name}"] = {k: v for k, v in given.items() if k != "value"}
+                            item = {**item, name: given["value"]}
+                out[section].append(item)
+        if notes:
+            out["provenance"] = notes
+        return out
+
+    @model_validator(mode="after")
+    def _provenance_names_numbers(self):
+        known = {f"{section}.{item.id}.{name}" for section, names in PROVENANCE_FIELDS.items()
+                 for item in getattr(self, section) for name in names}
+        unknown = sorted(set(self.provenance) - known)
+        if unknown:
+            raise ValueError(f"provenance for no number of the scenario: {', '.join(unknown)} (paths are "
+                             "fire_units.<id>.magazine, .fire_channels, .reaction_time_s and assets.<id>.value_usd)")
+        return self
