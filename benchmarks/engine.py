@@ -111,6 +111,7 @@ def whole_process(src: Path, scenario: str, runs: int, workers: int, folder: Pat
 
 def whole(args) -> None:
     import subprocess
+    import sys
     import tempfile
 
     def short(ref: str) -> str:
@@ -121,6 +122,9 @@ def whole(args) -> None:
     figures = {"scenario": args.scenario, "workers": 2, **commits, "rounds": args.rounds, "runs": {},
                "cpus": os.cpu_count(), "python": platform.python_version(),
                "measured_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the worktrees are removed
     with tempfile.TemporaryDirectory() as scratch:
         trees = {}
         for name, commit in commits.items():
