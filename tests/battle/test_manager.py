@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 import shieldwall
@@ -295,3 +297,50 @@ def test_a_unit_holding_its_reserve_says_so_for_the_leakers(one_drone):
     assert verdicts["forward"] == {VERDICT_TEXT[Verdict.HELD_IN_RESERVE]}
     # The terminal battery fired its one round and missed; looked at again, it had none left.
     assert verdicts["battery"] == {VERDICT_TEXT[Verdict.NO_ROUNDS]}
+
+
+def _patrol_against_a_stream(one_drone: dict, turnaround_s: float | None) -> dict:
+    """One aircraft on patrol over the base, two missiles a load, eight drones ten minutes apart
+    (each drone's window on the patrol lasts about 20 minutes: 59 km at 50 m/s)."""
+    one_drone["catalog"]["interceptors"]["test-missile"]["kill_probability"]["drone"]["value"] = 1.0
+    one_drone["raid"]["waves"] = [
+        dict(one_drone["raid"]["waves"][0], id=f"w{k}", launch_window_s=[600.0 * k, 600.0 * k]) for k in range(8)]
+    unit = one_drone["fire_units"][0]
+    unit.update(platform="fighter-patrol", magazine=6, fire_channels=1)
+    if turnaround_s is not None:
+        unit["patrol"] = {"missiles_per_aircraft": {"value": 2, "notional": "test"},
+                          "rearm_turnaround_s": {"value": turnaround_s, "notional": "test"}}
+    return one_drone
+
+
+def test_a_patrol_aircraft_that_has_fired_its_load_leaves_and_returns_rearmed(one_drone):
+    from shieldwall.battle.manager import VERDICT_TEXT, Verdict
+
+    def fly(turnaround_s):
+        data = _patrol_against_a_stream(copy.deepcopy(one_drone), turnaround_s)
+        results = shieldwall.run(scenario_from(data), runs=1, seed=0, fidelity="ideal")
+        shots = results.tables["shots"].to_pandas().sort_values("launch_t_s")
+        leaked = int((results.tables["threats"].to_pandas()["fate"] == "leaked").sum())
+        return shots["launch_t_s"].to_numpy(), shots["intercept_t_s"].to_numpy(), leaked, results
+
+    # Each drone's window on the patrol opens about 42 minutes after its launch and lasts 40
+    # (the radar's 100 km to impact): a drone every 10 minutes. Command guidance holds the
+    # aircraft to intercept; after the second missile of its load it leaves and is back a
+    # turnaround later with the next two. Away 50 minutes, it misses the next three drones.
+    launch, intercept, leaked, results = fly(3000.0)
+    assert launch.size == 4 and leaked == 4  # every missile fired kills (Pk 1)
+    assert launch[1] - launch[0] < 700.0  # the first load fired in stride
+    assert launch[2] >= intercept[1] + 3000.0 - 1e-6  # nothing while away
+    assert launch[3] - launch[2] < 700.0
+    # Drones that went by while the aircraft was away: no free fire channel, as the unit's last word.
+    assert set(results.tables["decisions"].to_pandas()["verdict"]) == {VERDICT_TEXT[Verdict.NO_CHANNEL]}
+    # A quicker turnaround misses fewer drones and spends the whole stock.
+    launch, intercept, quicker_leaked, _ = fly(600.0)
+    assert launch.size == 6 and quicker_leaked == 2
+
+
+def test_a_patrol_without_aircraft_loads_fires_from_one_shared_magazine(one_drone):
+    results = shieldwall.run(scenario_from(_patrol_against_a_stream(one_drone, None)), runs=1, seed=0,
+                             fidelity="ideal")
+    assert results.tables["shots"].num_rows == 6  # never away: the whole stock, as fast as drones come
+    assert (results.tables["threats"]["fate"].to_numpy(zero_copy_only=False) == "leaked").sum() == 2

@@ -265,10 +265,14 @@ def test_fighter_stations_are_permitted(scenario):
 
 
 def test_fighter_magazines_follow_the_reported_load(april):
-    """An F-15E carries 8 air-to-air missiles (CNN 2024): magazine = 8 x aircraft on station."""
+    """An F-15E carries 8 air-to-air missiles (CNN 2024); crews re-armed and flew back out: each
+    aircraft on station has a second load at the base."""
     for unit in april.fire_units:
         if "f-15e" in unit.id:
-            assert unit.magazine == 8 * unit.fire_channels
+            assert unit.patrol.missiles_per_aircraft.value == 8
+            assert unit.magazine == 2 * 8 * unit.fire_channels
+        elif unit.platform == "fighter-patrol":  # no stock beyond the loads on station
+            assert unit.magazine == unit.patrol.missiles_per_aircraft.value * unit.fire_channels
 
 
 # --------------------------------------------------------------------------- values against costs

@@ -9,7 +9,8 @@ from shieldwall.battle.manager import Plan
 
 def missed_with_capacity(plan: Plan, cost_weight: float, leaked: np.ndarray, ready_t_s: np.ndarray,
                          start_magazine: np.ndarray, shot_unit: np.ndarray, shot_threat: np.ndarray,
-                         shot_launch_t_s: np.ndarray, shot_intercept_t_s: np.ndarray) -> np.ndarray:
+                         shot_launch_t_s: np.ndarray, shot_intercept_t_s: np.ndarray,
+                         away: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """(N,) bool: threats that leaked while a unit allowed to engage them could have fired.
 
     A leaked threat counts when some fire unit had an allowed launch at it, with the threat in
@@ -18,8 +19,9 @@ def missed_with_capacity(plan: Plan, cost_weight: float, leaked: np.ndarray, rea
     and a round that it never fired, where one shot was worth its cost (value at risk times kill
     probability above `cost_weight` times the interceptor's cost, the assignment's own test). Channels are held from decision to release (guidance;
     `channel_release_t_s`). A round spent later on another threat does not count: that is a
-    trade-off of magazine depth, not idle capacity. A manager that uses its capacity leaves this
-    at zero.
+    trade-off of magazine depth, not idle capacity. A patrol aircraft away re-arming (`away`:
+    unit, from, until per departure) holds its channel as an engagement does. A manager that uses
+    its capacity leaves this at zero.
     """
     missed = np.zeros(leaked.size, dtype=bool)
     if not leaked.any():
@@ -35,6 +37,8 @@ def missed_with_capacity(plan: Plan, cost_weight: float, leaked: np.ndarray, rea
     e_unit = shot_unit[first]
     e_start = shot_launch_t_s[first] - reaction_of_unit[e_unit]
     e_end = np.maximum(shot_launch_t_s[first], shot_intercept_t_s[first] - homing_of_unit[e_unit])
+    if away is not None:
+        e_unit, e_start, e_end = (np.concatenate(pair) for pair in zip((e_unit, e_start, e_end), away))
     never_fired = start_magazine - np.bincount(shot_unit, minlength=start_magazine.size) > 0
     worth = plan.value_usd[plan.threat] * plan.kill_probability > cost_weight * plan.cost_usd
     windows = np.flatnonzero(leaked[plan.threat] & (plan.allowed_end > plan.allowed_start) & worth)

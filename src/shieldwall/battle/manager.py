@@ -62,7 +62,9 @@ class Plan(NamedTuple):
     salvo_size: np.ndarray
     adaptive: np.ndarray
     reserve_rounds: np.ndarray  # (U,)
-    channels: np.ndarray  # (U,) fire channels of each unit
+    channels: np.ndarray  # (U,) fire channels of each unit (a fighter patrol's: its aircraft on station)
+    aircraft_load: np.ndarray  # (U,) a fighter patrol's missiles per aircraft (0: not a patrol with aircraft)
+    rearm_s: np.ndarray  # (U,) a patrol aircraft's turnaround from leaving with empty rails to back on station
     demand_start: np.ndarray  # (U + 1,) unit u's windows: demand_close_s[demand_start[u]:demand_start[u + 1]]
     demand_close_s: np.ndarray  # last allowed launch of each of the unit's windows, sorted
     last_refused_launch_s: np.ndarray  # last refused opportunity (-inf: none)
@@ -128,7 +130,8 @@ def unit_doctrine(doctrine, interceptors: list[str]) -> UnitDoctrine:
 
 def build_plan(windows, cells: list[tuple[int, list[int]]], n_threats: int, reaction_s: np.ndarray,
                cost_usd: np.ndarray, remote_ok: np.ndarray, sample_period_s: np.ndarray,
-               value_usd: np.ndarray, channels: np.ndarray, homing_s: np.ndarray, doctrine: UnitDoctrine) -> Plan:
+               value_usd: np.ndarray, channels: np.ndarray, homing_s: np.ndarray, doctrine: UnitDoctrine,
+               aircraft_load: np.ndarray | None = None, rearm_s: np.ndarray | None = None) -> Plan:
     """Digest the engagement windows (engine.world.Windows) for the battle manager, vectorised."""
     unit, threat = windows.unit, windows.threat
     n_windows = unit.size
@@ -186,6 +189,8 @@ def build_plan(windows, cells: list[tuple[int, list[int]]], n_threats: int, reac
         shoot_look_shoot=doctrine.shoot_look_shoot[unit], salvo_size=doctrine.salvo_size[unit],
         adaptive=doctrine.adaptive[unit], reserve_rounds=doctrine.reserve_rounds,
         channels=np.asarray(channels, dtype=np.int64),
+        aircraft_load=np.zeros(units, np.int64) if aircraft_load is None else np.asarray(aircraft_load, dtype=np.int64),
+        rearm_s=np.zeros(units) if rearm_s is None else np.asarray(rearm_s, dtype=float),
         demand_start=demand_start, demand_close_s=demand_close, last_refused_launch_s=last_refused,
         start=windows.start, end=windows.end, allowed_start=allowed_start, allowed_end=allowed_end,
         launch_t_s=launch, allowed_run_end_t_s=run_end_t_s, sample=windows.sample, reason=windows.reason,
@@ -232,7 +237,7 @@ _HELD_IN_RESERVE, _NO_CHANNEL, _NO_ROUNDS = int(Verdict.HELD_IN_RESERVE), int(Ve
 _NOT_WORTH_A_SHOT, _OUTBID, _REFUSED = int(Verdict.NOT_WORTH_A_SHOT), int(Verdict.OUTBID), int(Verdict.REFUSED)
 
 # Counters kept in BattleState.counters.
-DEPLETED_UNITS, REFUSALS = range(2)
+DEPLETED_UNITS, REFUSALS, AWAY = range(3)
 
 
 class BattleState(NamedTuple):
@@ -270,6 +275,11 @@ class BattleState(NamedTuple):
     refusal_reason: np.ndarray
     refusal_airspace: np.ndarray
     verdict: np.ndarray  # (U, N) each unit's last Verdict on each threat
+    aircraft_rounds: np.ndarray  # (U, K) missiles on each patrol aircraft (K: most channels of a unit)
+    aircraft_busy: np.ndarray  # (U, K) guiding a shot
+    away_unit: np.ndarray  # one row per patrol aircraft that left the station to re-arm
+    away_from_s: np.ndarray
+    away_until_s: np.ndarray
     # Scratch space for one decision, allocated once per replication: the candidate shots and
     # the shots waiting for a busy channel (up to every option of every threat of a cell), the
     # retries, and one threat's evaluation.
@@ -278,6 +288,7 @@ class BattleState(NamedTuple):
     cand_position: np.ndarray
     cand_shots: np.ndarray
     cand_pk: np.ndarray
+    cand_aircraft: np.ndarray  # the patrol aircraft an engagement took (-1: not a patrol)
     busy_threat: np.ndarray
     busy_window: np.ndarray
     busy_gain: np.ndarray
@@ -295,9 +306,23 @@ def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s:
     units = magazine.size
     m = plan.max_options
     rows = plan.unit.size
+    # Patrol aircraft take their loads from the unit's stock in turn; one with none stays away.
+    aircraft_rounds = np.zeros((units, max(int(plan.channels.max(initial=0)), 1)), dtype=np.int64)
+    free = free.astype(np.int64).copy()
+    patrols = np.flatnonzero(plan.aircraft_load > 0)
+    for u in patrols:
+        stock = int(max(magazine[u], 0))
+        for k in range(plan.channels[u]):
+            aircraft_rounds[u, k] = min(int(plan.aircraft_load[u]), stock)
+            stock -= aircraft_rounds[u, k]
+        free[u] = int(np.count_nonzero(aircraft_rounds[u, :plan.channels[u]] > 0))
+    # Aircraft never on station (no load for them), then one row per departure, which follows a
+    # missile fired since the aircraft's last load: bounded by the stock.
+    never = [u for u in patrols for k in range(plan.channels[u]) if aircraft_rounds[u, k] == 0]
+    departures = len(never) + int(np.maximum(magazine[patrols], 0).sum())
     return BattleState(
         magazine=magazine.astype(np.int64), ran_out_at=np.zeros(magazine.size, dtype=np.int64),
-        free=free.astype(np.int64), shots_at=np.zeros(n, dtype=np.int64), own_track_t_s=own_track_t_s,
+        free=free, shots_at=np.zeros(n, dtype=np.int64), own_track_t_s=own_track_t_s,
         engaged=np.zeros((cells, n), dtype=bool), refused=np.zeros((units, n), dtype=bool),
         refusal_clear_until_s=np.full(rows, -INF),
         waiting_gain=np.full((cells, units, n), np.nan), waiting_threats=np.zeros((cells, units, n), dtype=np.int64),
@@ -307,13 +332,17 @@ def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s:
         cache_count=np.zeros((cells, n), dtype=np.int64), cache_window=np.zeros((cells, n, m), dtype=np.int64),
         cache_position=np.zeros((cells, n, m), dtype=np.int64), cache_shots=np.zeros((cells, n, m), dtype=np.int64),
         cache_pk=np.zeros((cells, n, m)),
-        counters=np.array([np.count_nonzero(magazine <= 0), 0], dtype=np.int64),
+        counters=np.array([np.count_nonzero(magazine <= 0), 0, len(never)], dtype=np.int64),
         refusal_t_s=np.zeros(rows), refusal_unit=np.zeros(rows, dtype=np.int64),
         refusal_threat=np.zeros(rows, dtype=np.int64), refusal_reason=np.zeros(rows, dtype=np.int64),
         refusal_airspace=np.zeros(rows, dtype=np.int64), verdict=np.zeros((units, n), dtype=np.int8),
+        aircraft_rounds=aircraft_rounds, aircraft_busy=np.zeros(aircraft_rounds.shape, dtype=bool),
+        away_unit=np.array(never + [0] * (departures - len(never)), dtype=np.int64),
+        away_from_s=np.concatenate([np.full(len(never), -INF), np.zeros(departures - len(never))]),
+        away_until_s=np.concatenate([np.full(len(never), INF), np.zeros(departures - len(never))]),
         cand_threat=np.zeros(n * m, dtype=np.int64), cand_window=np.zeros(n * m, dtype=np.int64),
         cand_position=np.zeros(n * m, dtype=np.int64), cand_shots=np.zeros(n * m, dtype=np.int64),
-        cand_pk=np.zeros(n * m), busy_threat=np.zeros(n * m, dtype=np.int64),
+        cand_pk=np.zeros(n * m), cand_aircraft=np.full(n * m, -1, dtype=np.int64), busy_threat=np.zeros(n * m, dtype=np.int64),
         busy_window=np.zeros(n * m, dtype=np.int64), busy_gain=np.zeros(n * m),
         retry_threat=np.zeros(n, dtype=np.int64), retry_t_s=np.zeros(n),
         now_window=np.zeros(m, dtype=np.int64), now_position=np.zeros(m, dtype=np.int64),
@@ -357,8 +386,9 @@ def decide(t_s, c, threats, plan, doctrine, state, outside):
             shots = state.cache_shots[c, j, e]
             pk = state.cache_pk[c, j, e]
             if state.free[u] > 0:
-                if state.magazine[u] < shots:
-                    shots = state.magazine[u]
+                ready = _rounds_ready(u, plan, state)
+                if ready < shots:
+                    shots = ready
                     pk = 1.0 - (1.0 - plan.kill_probability[w]) ** shots
                 cand_threat[n_cand] = j
                 cand_window[n_cand] = w
@@ -395,7 +425,7 @@ def decide(t_s, c, threats, plan, doctrine, state, outside):
         e = chosen[i]
         j, w = cand_threat[e], cand_window[e]
         u = plan.unit[w]
-        shots = min(cand_shots[e], state.magazine[u], doctrine.max_shots_per_threat - state.shots_at[j])
+        shots = min(cand_shots[e], _rounds_ready(u, plan, state), doctrine.max_shots_per_threat - state.shots_at[j])
         state.cached[c, j] = False
         if shots <= 0 or state.free[u] <= 0:
             state.verdict[u, j] = _NO_CHANNEL if state.free[u] <= 0 else _NO_ROUNDS
@@ -404,7 +434,7 @@ def decide(t_s, c, threats, plan, doctrine, state, outside):
             n_retry += 1
             continue
         cand_shots[e] = shots
-        _commit(u, j, shots, state)
+        state.cand_aircraft[e] = _commit(u, j, shots, plan, state)
         state.verdict[u, j] = _FIRED
         state.engaged[c, j] = True
         chosen[kept] = e
@@ -431,15 +461,40 @@ def decide(t_s, c, threats, plan, doctrine, state, outside):
 
 
 @inline_kernel
-def _commit(u, j, shots, state):
+def _rounds_ready(u, plan, state):
+    """The most rounds one engagement of unit u can take now: its magazine, or for a fighter
+    patrol the missiles of its best-loaded aircraft that is on station and not guiding a shot."""
+    if plan.aircraft_load[u] == 0:
+        return state.magazine[u]
+    ready = 0
+    for k in range(plan.channels[u]):
+        if not state.aircraft_busy[u, k]:
+            ready = max(ready, state.aircraft_rounds[u, k])
+    return ready
+
+
+@inline_kernel
+def _commit(u, j, shots, plan, state):
     """Start an engagement of threat j by unit u with `shots` interceptors: a fire channel and
-    the rounds are taken until `release_channel`."""
+    the rounds are taken until `release_channel`. Returns the patrol aircraft that fires (-1 for
+    other units): the one with the fewest missiles that still holds the salvo, so that aircraft
+    empty, and re-arm, one at a time rather than all together."""
     state.magazine[u] -= shots
     state.free[u] -= 1
     state.shots_at[j] += shots
     if state.magazine[u] <= 0:
         state.counters[DEPLETED_UNITS] += 1
         state.ran_out_at[u] = state.counters[DEPLETED_UNITS]
+    if plan.aircraft_load[u] == 0:
+        return -1
+    pick = -1
+    for k in range(plan.channels[u]):
+        rounds = state.aircraft_rounds[u, k]
+        if not state.aircraft_busy[u, k] and rounds >= shots and (pick < 0 or rounds < state.aircraft_rounds[u, pick]):
+            pick = k
+    state.aircraft_rounds[u, pick] -= shots
+    state.aircraft_busy[u, pick] = True
+    return pick
 
 
 @inline_kernel
@@ -450,9 +505,38 @@ def channel_release_t_s(w, launch_t_s, intercept_t_s, plan):
 
 
 @inline_kernel
-def release_channel(u, state):
-    """An engagement of unit u has ended: its fire channel is free again."""
+def release_channel(u, k, t_s, plan, state):
+    """An engagement of unit u (by its patrol aircraft k, -1 if none) has ended: its fire channel
+    is free again. A patrol aircraft with empty rails leaves the station instead, while the
+    unit's stock holds a missile for it; returns when it is back (inf: it is not leaving)."""
+    if k < 0:
+        state.free[u] += 1
+        return INF
+    state.aircraft_busy[u, k] = False
+    if state.aircraft_rounds[u, k] > 0:
+        state.free[u] += 1
+        return INF
+    # With nothing left at the base it stays off station for good.
+    restock = state.magazine[u] - state.aircraft_rounds[u, :plan.channels[u]].sum() > 0
+    back_t_s = t_s + plan.rearm_s[u] if restock else INF
+    row = state.counters[AWAY]
+    state.away_unit[row] = u
+    state.away_from_s[row] = t_s
+    state.away_until_s[row] = back_t_s
+    state.counters[AWAY] = row + 1
+    return back_t_s
+
+
+@inline_kernel
+def aircraft_back(u, k, plan, state):
+    """Patrol aircraft k of unit u is back on station, loaded from the unit's stock; returns
+    whether it has a missile (without one it stays away)."""
+    stock = state.magazine[u] - state.aircraft_rounds[u, :plan.channels[u]].sum()
+    state.aircraft_rounds[u, k] = min(plan.aircraft_load[u], stock)
+    if state.aircraft_rounds[u, k] <= 0:
+        return False
     state.free[u] += 1
+    return True
 
 
 @inline_kernel

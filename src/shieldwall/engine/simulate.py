@@ -18,7 +18,9 @@ from shieldwall._compiled import inline_kernel, kernel
 from shieldwall import geo
 from shieldwall.battle.diagnostics import leaker_verdicts, missed_with_capacity
 from shieldwall.battle.manager import (
+    AWAY,
     REFUSALS,
+    aircraft_back,
     channel_release_t_s,
     decide,
     doctrine_values,
@@ -145,7 +147,9 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
     unit_track[~remote] = np.maximum(unit_track[~remote], state.own_track_t_s[~remote])
     outcome.missed_with_capacity = missed_with_capacity(
         plan, scenario.doctrine.cost_weight, outcome.fate == LEAKED, unit_track, start, outcome.shots["unit"], outcome.shots["threat"],
-        outcome.shots["launch_t_s"], outcome.shots["intercept_t_s"])
+        outcome.shots["launch_t_s"], outcome.shots["intercept_t_s"],
+        away=(state.away_unit[:state.counters[AWAY]], state.away_from_s[:state.counters[AWAY]],
+              state.away_until_s[:state.counters[AWAY]]))
     outcome.decisions = leaker_verdicts(plan, state, outcome.fate == LEAKED)
     return outcome
 
@@ -168,7 +172,7 @@ class Shots(NamedTuple):
 
 
 # Event kinds, in processing order at equal times.
-_FAIL, _INTERCEPT, _RELEASE, _ASSESS, _TRACK, _EVALUATE = range(6)
+_FAIL, _INTERCEPT, _RELEASE, _RETURN, _ASSESS, _TRACK, _EVALUATE = range(7)
 
 
 @kernel
@@ -224,9 +228,17 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
                     fate[j], fate_t[j] = FAILED, t
                     # The next trajectory sample (failures fall between samples).
                     fate_sample[j] = min(np.searchsorted(sample_t_s[j, :n_samples[j]], t), n_samples[j] - 1)
-            elif kind == _RELEASE:
-                release_channel(u, state)
-                if not is_freed[u]:
+            elif kind == _RELEASE or kind == _RETURN:
+                # A released channel frees now; a patrol aircraft leaving to re-arm frees it on return.
+                if kind == _RELEASE:
+                    back_t = release_channel(u, row, t, plan, state)
+                    freed_now = back_t == INF and (row < 0 or state.aircraft_rounds[u, row] > 0)
+                    if back_t < INF:
+                        seq += 1
+                        heapq.heappush(events, (back_t, _RETURN, seq, c, u, j, row, 0))
+                else:
+                    freed_now = aircraft_back(u, row, plan, state)
+                if freed_now and not is_freed[u]:
                     is_freed[u] = True
                     freed[freed_count] = u
                     freed_count += 1
@@ -282,7 +294,7 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
                     heapq.heappush(events, (plan.allowed_intercept_t_s[a], _INTERCEPT, seq, c, u, j, n_shots, fired))
                     seq += 1
                     release_t = channel_release_t_s(w, plan.allowed_launch_t_s[a], plan.allowed_intercept_t_s[a], plan)
-                    heapq.heappush(events, (release_t, _RELEASE, seq, c, u, j, 0, 0))
+                    heapq.heappush(events, (release_t, _RELEASE, seq, c, u, j, state.cand_aircraft[e], 0))
                     n_shots += fired
                 for e in range(retry_threat.size):
                     j = retry_threat[e]

@@ -406,6 +406,22 @@ class Sensor(Strict):
         return self
 
 
+def _whole(parameter: Sourced) -> Sourced:
+    if parameter.value != int(parameter.value):
+        raise ValueError(f"must be a whole number (got {parameter.value:g})")
+    return parameter
+
+
+class Patrol(Strict):
+    """The aircraft of a combat air patrol: each carries its own missiles; one that has fired its
+    last leaves the station and is back, re-armed, after the turnaround (while the unit's stock,
+    its `magazine`, lasts). The unit's `fire_channels` are its aircraft on station."""
+
+    missiles_per_aircraft: Annotated[sourced(1, 64, "missiles"), AfterValidator(_whole)]
+    rearm_turnaround_s: SourcedDelay = Field(
+        description="from leaving the station with empty rails to being back on it with a full load")
+
+
 class FireUnit(Strict):
     id: Identifier
     owner: Identifier
@@ -421,7 +437,16 @@ class FireUnit(Strict):
     )
     available_from_s: TimeS = 0.0
     available_until_s: TimeS | None = None
+    patrol: Patrol | None = Field(
+        None, description="fighter patrols: missiles per aircraft and re-arm turnaround (without it, one shared "
+        "magazine on a fixed station)")
     source: str | None = None
+
+    @model_validator(mode="after")
+    def _patrol_is_for_aircraft(self):
+        if self.patrol is not None and self.platform != "fighter-patrol":
+            raise ValueError("'patrol' is for platform fighter-patrol only")
+        return self
 
 
 class LaunchArea(Strict):
