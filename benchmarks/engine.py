@@ -95,11 +95,15 @@ def whole_process(src: Path, scenario: str, runs: int, workers: int, folder: Pat
     start = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-c", CLI, "run", scenario, "--runs", str(runs), "--workers",
                                 str(workers), "--out", str(folder)], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
     peak = 0
-    while process.poll() is None:
-        peak = max(peak, _tree_memory_bytes(process.pid))
-        time.sleep(0.05)
+    try:
+        while process.poll() is None:
+            peak = max(peak, _tree_memory_bytes(process.pid))
+            time.sleep(0.05)
+    except BaseException:
+        os.killpg(process.pid, 9)  # the run and its workers
+        raise
     elapsed = time.perf_counter() - start
     if process.returncode != 0:
         raise RuntimeError(f"{src}: run failed: {process.stderr.read()[-2000:]}")
