@@ -6,17 +6,24 @@ import pytest
 from shieldwall.engine import compile_world, simulate
 from shieldwall.engine.simulate import stream
 from shieldwall.scenario import load_scenario
-from shieldwall.sensors import RadarSensing, TrackedSensing
+from shieldwall.scenario.model import THREAT_CLASSES
+from shieldwall.sensors import RadarSensing, TrackedSensing, launch_warning
 from shieldwall.sensors import tracked as tracked_module
 
 
-def _world(name="april-2024", pd=None, seed=3):
+def _world(name="april-2024", pd=None, seed=3, cued=True, warning_pd=None):
+    """The bundled scenario with every sensor's Pd set to `pd`, without cueing unless `cued`, and
+    with the launch warning sensors' Pd set to `warning_pd`."""
     scenario = load_scenario(name)
-    if pd is not None:
-        sensors = {k: v.model_copy(update={"detection_probability": v.detection_probability.model_copy(
-            update={"value": pd})}) for k, v in scenario.catalog.sensors.items()}
-        catalog = scenario.catalog.model_copy(update={"sensors": sensors})
-        scenario = scenario.model_copy(update={"catalog": catalog})
+    sensors = {}
+    for k, v in scenario.catalog.sensors.items():
+        update = {} if cued else {"cued_confirm_detections": None}
+        value = warning_pd if v.kind == "space-launch-warning" and warning_pd is not None else pd
+        if value is not None:
+            update["detection_probability"] = v.detection_probability.model_copy(update={"value": value})
+        sensors[k] = v.model_copy(update=update)
+    catalog = scenario.catalog.model_copy(update={"sensors": sensors})
+    scenario = scenario.model_copy(update={"catalog": catalog})
     return compile_world(scenario, np.random.default_rng(seed))
 
 
@@ -40,7 +47,7 @@ def test_one_of_one_reproduces_radar_detection_times(pd):
 def test_certain_detection_is_firm_m_minus_one_scans_later(confirm):
     # Pd = 1, no noise and no false alarms: every look detects, so the M-th detection comes M - 1
     # scan periods after the radar fidelity's first, if the coverage interval lasts that long.
-    world = _world(pd=1.0)
+    world = _world(pd=1.0, cued=False)
     m_needed = confirm[0]
     cov = world.coverage
     period = np.array([world.scenario.catalog.sensors[s.type].scan_period_s.value for s in world.scenario.sensors])
@@ -75,3 +82,86 @@ def test_tracked_runs_in_the_engine_and_matches_radar_with_one_of_one(monkeypatc
     seen = np.isfinite(radar.track_t_s)
     assert np.all(later.track_t_s[seen] >= radar.track_t_s[seen])
     assert np.any(later.track_t_s[seen] > radar.track_t_s[seen])
+
+
+def _cued_pairs(world, warned_t, radar):
+    """(sensor, threat) pairs whose radar detection lies in a coverage interval that began at or
+    after the threat's launch warning, on a sensor type that can be cued."""
+    cov = world.coverage
+    kinds = [world.scenario.catalog.sensors[s.type] for s in world.scenario.sensors]
+    can = np.array([k.cued_confirm_detections is not None for k in kinds])
+    cued = np.zeros(radar.shape, dtype=bool)
+    for k in range(cov.sensor.size):
+        s, j = cov.sensor[k], cov.threat[k]
+        t = radar[s, j]
+        if can[s] and warned_t[j] <= cov.start_t_s[k] <= t <= cov.end_t_s[k]:
+            cued[s, j] = True
+    return cued
+
+
+def test_kth_detection_look_is_negative_binomial():
+    # Looks up to the k-th detection with Pd per look: k / Pd on average (negative binomial), so
+    # the k-th detection's look index (0 = first look) averages k / Pd - 1.
+    rng = np.random.default_rng(5)
+    for pd, k in [(0.9, 1), (0.5, 2), (0.3, 3)]:
+        n = 200_000
+        look = tracked_module.kth_detection_look(rng.random((n, 8)), np.full(n, pd), np.full(n, k))
+        sd = np.sqrt(k * (1 - pd)) / pd / np.sqrt(n)
+        assert abs(look.mean() - (k / pd - 1)) < 5 * sd
+    assert np.array_equal(tracked_module.kth_detection_look(rng.random((3, 8)), np.ones(3), np.array([1, 2, 4])),
+                          [0, 1, 3])
+
+
+def test_launch_warning_cue_makes_the_first_detection_firm():
+    # Pd = 1 everywhere: uncued, a 2-of-3 track is firm one scan period after the first detection;
+    # a fire-control radar cued by a warning that came before the threat entered its cover holds
+    # a firm track at the first detection itself.
+    cued_world = _world(pd=1.0)
+    plain_world = _world(pd=1.0, cued=False)
+    rngs = _sensor_rngs(cued_world, 7)
+    radar = RadarSensing().detect(cued_world, rngs)
+    warned_t = launch_warning(cued_world, rngs)
+    cued = _cued_pairs(cued_world, warned_t, radar)
+    with_cue = TrackedSensing(confirm=(2, 3)).detect(cued_world, _sensor_rngs(cued_world, 7))
+    without = TrackedSensing(confirm=(2, 3)).detect(plain_world, _sensor_rngs(plain_world, 7))
+    assert cued.sum() >= 20
+    assert np.array_equal(with_cue[cued], radar[cued])
+    period = np.array([cued_world.scenario.catalog.sensors[s.type].scan_period_s.value
+                       for s in cued_world.scenario.sensors])
+    sensor, threat = np.nonzero(cued)
+    assert np.allclose(without[cued], radar[cued] + period[sensor], rtol=0, atol=1e-9)
+    # Pairs not cued keep the uncued firm track (a cue found in a later interval can only help).
+    assert np.all(with_cue <= without)
+    other = ~cued & np.isfinite(without)
+    assert np.mean(with_cue[other] == without[other]) > 0.99
+    # Only ballistic threats are warned.
+    ballistic = cued_world.threats.threat_class == THREAT_CLASSES.index("ballistic")
+    assert np.all(ballistic[threat])
+
+
+def test_no_warning_no_cue():
+    # Without launch warnings (the warning satellites never see a launch) the cue-capable catalog
+    # gives exactly the firm tracks of a catalog without cueing.
+    quiet = _world(warning_pd=0.0)
+    plain = _world(cued=False, warning_pd=0.0)
+    for seed in range(3):
+        assert np.all(np.isinf(launch_warning(quiet, _sensor_rngs(quiet, seed))))
+        a = TrackedSensing().detect(quiet, _sensor_rngs(quiet, seed))
+        b = TrackedSensing().detect(plain, _sensor_rngs(plain, seed))
+        assert np.array_equal(a, b)
+
+
+def test_cueing_in_the_engine_uses_the_reported_warning():
+    # The warning the sensing reads ahead is the one the replication reports; cueing brings the
+    # coordinator's picture of warned ballistic threats earlier and leaves the rest alone.
+    cued_world, plain_world = _world(), _world(cued=False)
+    with_cue = simulate(cued_world, np.random.default_rng(11), "tracked")
+    without = simulate(plain_world, np.random.default_rng(11), "tracked")
+    radar = simulate(cued_world, np.random.default_rng(11), "radar")
+    assert np.array_equal(with_cue.warned_t_s, radar.warned_t_s)
+    assert np.array_equal(with_cue.warned_t_s, without.warned_t_s)
+    warned = np.isfinite(with_cue.warned_t_s)
+    assert warned.sum() > 10
+    assert np.all(with_cue.track_t_s <= without.track_t_s)
+    assert np.any(with_cue.track_t_s[warned] < without.track_t_s[warned])
+    assert np.array_equal(with_cue.track_t_s[~warned], without.track_t_s[~warned])

@@ -243,6 +243,15 @@ class SensorType(Strict):
     warning_delay_s: SourcedDelay | None = Field(
         None, description="space-launch-warning only: delay from launch to the warning"
     )
+    cued_confirm_detections: sourced(1, 8, "detections") | None = Field(
+        None, description="`tracked` fidelity: detections that make a firm track on a ballistic threat whose launch "
+        "warning came before the threat entered cover (a cued search); absent: the radar is not cued"
+    )
+
+    @field_validator("cued_confirm_detections")
+    @classmethod
+    def _whole_detections(cls, parameter):
+        return parameter if parameter is None else _whole(parameter)
 
 
 class Catalog(Strict):

@@ -7,13 +7,22 @@ look detects it with the sensor's probability of detection. A track is firm by t
 the `radar` fidelity's detection time, draw for draw. Association errors, false tracks and track
 accuracy are not modelled here (the trackers in `tracking` measure them offline; see
 docs/design/tracking.md).
+
+Cueing: a ballistic threat whose space-based launch warning comes before it enters a radar's cover
+is searched for in the cued sector. A radar type with `cued_confirm_detections` = k then holds a
+firm track at its k-th detection of the threat, however many looks it misses in between (the cue,
+not the M-of-N window, keeps the track open), which is never later than the M-of-N rule with
+M = k on the same detections; with k = 1 the firm track is the `radar` fidelity's detection.
 """
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from shieldwall.sensors.base import MAX_INTERVALS, Sensing
+from shieldwall.sensors.radar import launch_warning
 from shieldwall.tracking.confirmation import firm_look
 
 MAX_ATTEMPTS = 8
@@ -60,7 +69,33 @@ class TrackedSensing(Sensing):
         gap_u = more[:, :, 0].copy()
         gap_u[:, 0] = draws[cov.sensor, cov.threat, rank, 1]
         look = firm_look(gap_u, more[:, :, 1:], pd, (m_needed, n_window))
+        cued_k = np.array([kind.cued_confirm_detections.value if kind.cued_confirm_detections else 0
+                           for kind in kinds], dtype=np.int64)[cov.sensor]
+        if cued_k.any() and world.launch_warning_sensors.size:
+            # The warning this replication reports: `simulate` draws it from these streams right
+            # after sensing, so copies of them give its numbers without moving the streams.
+            peek = list(rngs)
+            for s in world.launch_warning_sensors:
+                peek[s] = copy.deepcopy(rngs[s])
+            warned_t = launch_warning(world, peek)
+            cued = (cued_k > 0) & (warned_t[cov.threat] <= cov.start_t_s)
+            look = np.where(cued, kth_detection_look(gap_u, pd, cued_k), look)
         t = cov.start_t_s + period * (phase_u + look)
         hit = np.isfinite(t) & (t <= cov.end_t_s) & (pd > 0.0)
         np.minimum.at(firm_t, (cov.sensor[hit], cov.threat[hit]), t[hit])
         return firm_t
+
+
+def kth_detection_look(gap_u: np.ndarray, detection_probability: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """(C,) look index of each sequence's k-th detection (k >= 1; 0 where k is 0): the looks missed
+    before each detection are geometric, drawn from gap_u's columns in turn, as `firm_look` draws
+    the gaps before its attempts, so the first detection is the same look."""
+    pd = np.asarray(detection_probability, dtype=float)
+    certain = pd >= 1.0
+    never = pd <= 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_miss = np.log1p(-np.where(certain | never, 0.5, pd))
+        gaps = np.where(certain[:, None], 0.0, np.floor(np.log1p(-gap_u) / log_miss[:, None]))
+    taken = np.arange(gap_u.shape[1])[None, :] < k[:, None]
+    look = np.sum(np.where(taken, gaps, 0.0), axis=1) + np.maximum(k - 1, 0)
+    return np.where(never, np.inf, look)
