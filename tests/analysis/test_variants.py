@@ -129,3 +129,18 @@ def test_overlay_errors_name_the_file_and_the_path(april, tmp_path):
         apply_overlay(april, Overlay(name="x", add_fire_units=[
             {"id": "x", "owner": "USA", "interceptor": "nope", "platform": "ground", "position": [31, 35],
              "magazine": 1, "fire_channels": 1, "reaction_time_s": 1}]))
+
+
+def test_removing_a_unit_removes_the_provenance_of_its_numbers():
+    from shieldwall.analysis import Overlay, apply_overlay
+    from shieldwall.scenario import load_scenario
+
+    base = load_scenario("april-2024")
+    assert "fire_units.isr-arrow-2-south.magazine" in base.provenance
+    for overlay in (Overlay(name="without a unit", remove_fire_units=["isr-arrow-2-south"]),
+                    Overlay(name="without a partner", remove_partners=["ISR"])):
+        variant = apply_overlay(base, overlay, "test").scenario
+        units = {u.id for u in variant.fire_units}
+        assert "isr-arrow-2-south" not in units
+        assert not [path for path in variant.provenance if path.split(".")[1] not in units | {a.id for a in variant.assets}]
+        assert {u.id for u in base.fire_units if u.id in units} == units

@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from shieldwall.scenario import Problem, Scenario, ScenarioError
+from shieldwall.scenario.model import PROVENANCE_FIELDS
 from shieldwall.scenario.load import (
     _line_of,
     _problems_from,
@@ -265,9 +266,13 @@ def apply_overlay(base: Scenario, overlay: Overlay, file: str | None = None) -> 
     if problems:
         raise ScenarioError(file, problems)
 
+    # The provenance of numbers that leave with a removed unit leaves with them.
+    kept = {f"fire_units.{u.id}.{name}" for u in units for name in PROVENANCE_FIELDS["fire_units"]}
+    kept |= {f"assets.{a.id}.{name}" for a in scenario.assets for name in PROVENANCE_FIELDS["assets"]}
     variant = scenario.model_copy(update={
         "fire_units": units, "agreements": agreements, "airspaces": airspaces, "sensors": sensors,
         "coordination": coordination, "name": f"{base.name}+{overlay.name}",
+        "provenance": {path: note for path, note in scenario.provenance.items() if path in kept},
     })
     # Re-validate: added parts must resolve like a scenario file's.
     try:
