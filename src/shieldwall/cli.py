@@ -168,8 +168,14 @@ def run(
     backend: str = typer.Option("local", help="local (process pool of --workers) | ray"),
     address: Optional[str] = typer.Option(None, help="Ray cluster to join (with --backend ray; default: start one here)"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as one JSON document"),
+    uncertainty: Optional[int] = typer.Option(
+        None, "--uncertainty", min=2, help="N: draw N parameter sets from the ranges the catalog and scenario "
+        "declare and report the answer over them, parameter spread beside Monte Carlo spread (--runs per set)"),
 ) -> None:
     """Run Monte Carlo replications of a scenario; print a summary and write a results folder."""
+    if uncertainty is not None:
+        _run_uncertainty(scenario, uncertainty, runs, seed, workers, fidelity, realisations, out_dir, as_json)
+        return
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -237,6 +243,53 @@ def run(
         return
     print_summary(summary, loaded.name, results.manifest)
     err.print(f"results written to [bold]{folder}[/]", highlight=False)
+
+
+def _run_uncertainty(scenario: str, sets: int, runs: int, seed: int, workers: int, fidelity: str, realisations: int,
+                     out_dir: Optional[Path], as_json: bool) -> None:
+    """`run --uncertainty N`: the answer over N parameter sets (analysis.uncertainty)."""
+    from shieldwall.analysis.cli import _progress, _settings
+    from shieldwall.analysis.uncertainty import uncertainty as run_uncertainty
+    from shieldwall.scenario import ScenarioError
+
+    if fidelity not in ("ideal", "radar"):
+        fail(f"--fidelity with --uncertainty must be ideal or radar, got {fidelity!r}")
+    loaded = load_or_fail(scenario)
+    settings = _settings(max(runs, 2), seed, fidelity, realisations)
+    try:
+        with _progress(f"{loaded.name}: parameter sets") as progress:
+            report = run_uncertainty(loaded, sets, settings, workers=workers, progress=progress)
+    except (ValueError, ScenarioError) as error:
+        fail(f"--uncertainty: {error}")
+    if out_dir is not None:
+        from shieldwall._json import dumps
+
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "uncertainty.json").write_text(dumps(report), encoding="utf-8")
+    if as_json:
+        emit_json(report)
+        return
+    table = Table(title=f"{loaded.name}: the answer over {sets} parameter sets",
+                  caption=f"{report['runs']} runs per set, seed {seed} (common random numbers), {fidelity} fidelity; "
+                          f"{report['note']}")
+    for column in ("measure", "mean over sets", "5 % .. 95 % of sets", "parameter spread (sd)", "Monte Carlo (sd)"):
+        table.add_column(column, justify="left" if column == "measure" else "right")
+    for m in report["measures"].values():
+        scale, digits = (1e6, 1) if "USD" in m["label"] else (1.0, 3 if m["label"].startswith("P(") else 2)
+        label = m["label"].replace("(USD)", "(USD M)")
+
+        def f(x):
+            return "?" if x is None else f"{x / scale:,.{digits}f}"
+
+        table.add_row(label, f(m["mean_over_sets"]), f"{f(m['p05_over_sets'])} .. {f(m['p95_over_sets'])}",
+                      f(m["parameter_sd"]), f(m["monte_carlo_sd"]))
+    out.print(table)
+    ranges = Table(title="parameters drawn (uniform in each declared range)")
+    for column in ("parameter", "value", "range"):
+        ranges.add_column(column)
+    for p in report["parameters"]:
+        ranges.add_row(p["path"], f"{p['value']:g}", f"{p['low']:g} .. {p['high']:g}")
+    out.print(ranges)
 
 
 def print_summary(summary: dict, name: str, manifest: dict) -> None:

@@ -78,13 +78,10 @@ def _group_key(scenario: Scenario) -> str:
         scenario.catalog.model_dump_json(include={"threats"})
 
 
-def sweep(scenario: Scenario, ranges: Sequence[Setting], kind: str, points: int, settings: Settings, *,
-          workers: int = 1, cache: Path | None | bool = True,
-          progress: Callable[[int, int], None] | None = None) -> dict:
-    """Fly every point of the design; return the report (JSON-ready, with `rows`: one per point and
-    measure) and, for the designs that give them, one-at-a-time effects and Sobol indices."""
-    started = time.perf_counter()
-    values = design(ranges, kind, points, settings.seed)
+def fly(scenario: Scenario, values: Sequence[dict[str, float]], settings: Settings, *, workers: int = 1,
+        cache: Path | None | bool = True, progress: Callable[[int, int], None] | None = None) -> tuple[list, int]:
+    """Per-replication measures (`evaluate`) of `scenario` with each point's values set, and the
+    number of bases flown. Points that share a raid, assets and threat types share a base."""
     scenarios = [with_values(scenario, v) for v in values]
     groups: dict[str, list[int]] = {}
     for k, s in enumerate(scenarios):
@@ -103,6 +100,17 @@ def sweep(scenario: Scenario, ranges: Sequence[Setting], kind: str, points: int,
         for k, m in zip(members, evaluate(base, variants, settings, workers, cache, tick)):
             measured[k] = m
         done_before += len(members) * settings.runs
+    return measured, len(groups)
+
+
+def sweep(scenario: Scenario, ranges: Sequence[Setting], kind: str, points: int, settings: Settings, *,
+          workers: int = 1, cache: Path | None | bool = True,
+          progress: Callable[[int, int], None] | None = None) -> dict:
+    """Fly every point of the design; return the report (JSON-ready, with `rows`: one per point and
+    measure) and, for the designs that give them, one-at-a-time effects and Sobol indices."""
+    started = time.perf_counter()
+    values = design(ranges, kind, points, settings.seed)
+    measured, bases = fly(scenario, values, settings, workers=workers, cache=cache, progress=progress)
     clusters = _stats.clusters(settings.runs, settings.realisations)
     rows, points_out = [], []
     for k, (point, m) in enumerate(zip(values, measured)):
@@ -121,7 +129,7 @@ def sweep(scenario: Scenario, ranges: Sequence[Setting], kind: str, points: int,
                         "integer": r.parameter.integer} for r in ranges],
         "runs": settings.runs, "seed": settings.seed, "fidelity": settings.fidelity,
         "realisations": settings.realisations, "coordination": scenario.coordination,
-        "bases": len(groups), "results": points_out, "rows": rows,
+        "bases": bases, "results": points_out, "rows": rows,
     }
     if kind == "oat":
         report["tornado"] = _tornado(ranges, values, measured, clusters)

@@ -71,10 +71,12 @@ def tornado(report: dict, path: Path, measure: str = "leaked") -> Path:
     scale = _SCALE.get(measure, 1.0)
     fig, ax = plt.subplots(figsize=(8.5, 0.45 * len(rows) + 1.6))
     for k, row in enumerate(rows):
-        for end, colour in (("at_low", "tab:blue"), ("at_high", "tab:orange")):
+        ends = (("at_low", "tab:blue"), ("at_high", "tab:orange"))
+        # The longer bar first, so that a shorter one on the same side stays visible over it.
+        for end, colour in sorted(ends, key=lambda ec: -abs(row[measure][ec[0]]["mean"])):
             e = row[measure][end]
             ax.barh(k, e["mean"] / scale, color=colour, alpha=0.8,
-                    label=("parameter at its low end" if end == "at_low" else "at its high end") if k == 0 else None)
+                    label=("parameter at its low end" if end == "at_low" else "at its high end") if k == len(rows) - 1 else None)
             ax.plot([e["low"] / scale, e["high"] / scale], [k, k], color="black", linewidth=1)
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([f"{r['path']}  [{r['low']:g} .. {r['high']:g}]" for r in rows], fontsize=7)

@@ -83,6 +83,9 @@ class Sourced(Strict):
     source: str | None = Field(None, description="public source, e.g. 'Haaretz 2011; Reuters'")
     date: str | None = Field(None, description="date or year of the source")
     notional: str | None = Field(None, description="why a notional value was chosen")
+    range: tuple[float, float] | None = Field(
+        None, description="plausible [low, high] of an uncertain value, around `value`; `run --uncertainty N` draws "
+        "from it (uniformly). Its provenance is the value's: say in the note why the range is plausible")
 
     @model_validator(mode="before")
     @classmethod
@@ -100,6 +103,8 @@ class Sourced(Strict):
     def _has_provenance(self):
         if not self.source and not self.notional:
             raise ValueError("needs a 'source' or a 'notional' reason")
+        if self.range is not None and not self.range[0] <= self.value <= self.range[1]:
+            raise ValueError(f"range [{self.range[0]:g}, {self.range[1]:g}] must hold the value {self.value:g}")
         return self
 
     @property
@@ -115,9 +120,9 @@ def sourced(low: float, high: float, unit: str = "", *, low_open: bool = False):
     expected = f"{bracket}{low:g}, {high:g}]" + (f" {unit}" if unit else "")
 
     def check(parameter: Sourced) -> Sourced:
-        value = parameter.value
-        if not ((value > low if low_open else value >= low) and value <= high):
-            raise ValueError(f"value must lie in {expected} (got {value:g})")
+        for value in (parameter.value, *(parameter.range or ())):
+            if not ((value > low if low_open else value >= low) and value <= high):
+                raise ValueError(f"value must lie in {expected} (got {value:g})")
         return parameter
 
     # Editors see the bounds beside the reference to Sourced in the JSON Schema.
