@@ -59,7 +59,10 @@ def test_only_what_the_scenario_fixes_has_a_zero_width_interval(drone_results):
     failed = summary["threats"]["drone"]["failed"]  # reliability 1: no drone ever fails
     assert failed["mean"] == 0.0 and failed["low"] == 0.0 and failed["high"] > 0.0
     exact = {path for path, e in estimates(summary) if e["low"] == e["high"]}
-    assert exact == {"/threats/drone/launched", "/threats/all/launched", "/attack_cost_usd"}
+    # The `ideal` fidelity with no latency puts a threat in the picture at its first detection:
+    # the time between them is 0 in every replication, as the scenario fixes it.
+    assert summary["detection_to_picture_s"]["mean"] == 0.0
+    assert exact == {"/threats/drone/launched", "/threats/all/launched", "/attack_cost_usd", "/detection_to_picture_s"}
     for path, e in estimates(summary):
         assert e["low"] <= e["mean"] <= e["high"], path
         assert e["low"] >= 0.0, path
@@ -117,3 +120,24 @@ def test_strict_json_helpers():
     assert strict_loads(text) == {"a": None, "b": [None, 3, True], "c": {"x": None}}
     back = _json.loads(_json.dumps({"e": {"mean": 1.0, "low": None, "high": 2.0}, "other": None}))
     assert math.isnan(back["e"]["low"]) and back["other"] is None
+
+
+@pytest.mark.parametrize("fidelity, confirm_s", [("radar", 0.0), ("tracked", 10.0)])
+def test_time_from_first_detection_to_the_picture(tmp_path, fidelity, confirm_s):
+    # One radar with Pd 1 and a 10 s scan: the `tracked` fidelity's 2-of-3 track is firm on the
+    # second look, one scan after the first detection; the picture adds the 7 s latency.
+    import copy
+
+    from shieldwall.results import summarise_folder
+    from tests.conftest import FIXTURES
+
+    data = copy.deepcopy(yaml.safe_load((FIXTURES / "one-drone.yaml").read_text()))
+    data["doctrine"]["track_latency_s"] = 7
+    results = shieldwall.run(scenario_from(data), runs=6, seed=1, fidelity=fidelity, realisations=3)
+    threats = results.tables["threats"]
+    first, track = threats["first_detect_t_s"].to_numpy(), threats["track_t_s"].to_numpy()
+    assert np.all(np.isfinite(first)) and np.all(first > 0)
+    assert np.allclose(track - first, 7.0 + confirm_s, rtol=0, atol=1e-9)
+    assert results.summary["detection_to_picture_s"]["mean"] == pytest.approx(7.0 + confirm_s)
+    folder = results.write(tmp_path / fidelity)
+    assert summarise_folder(folder)["detection_to_picture_s"]["mean"] == pytest.approx(7.0 + confirm_s)

@@ -62,6 +62,7 @@ class Outcome:
     magazine_left: np.ndarray
     missed_with_capacity: np.ndarray | None = None  # leaked while a unit allowed to engage could have fired
     decisions: dict[str, np.ndarray] | None = None  # per leaker and unit with an allowed shot at it: the unit's last verdict
+    first_detect_t_s: np.ndarray | None = None  # first detection by any sensor, before confirmation and release
 
 
 def stream(rng: np.random.Generator, key: str) -> np.random.Generator:
@@ -101,7 +102,7 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
     coordination = coordination or scenario.coordination
     assigner = assigner or GreedyAssigner()
     sensor_rngs = [stream(rng, f"sensor:{s.id}") for s in scenario.sensors]
-    detect_t = SENSING[fidelity]().detect(world, sensor_rngs)
+    first_detect_t, detect_t = SENSING[fidelity]().detect_and_confirm(world, sensor_rngs)
     warned_t = launch_warning(world, sensor_rngs)
     latency = scenario.doctrine.track_latency_s
     picture = release_tracks(detect_t, *world.release_spans_s, latency)
@@ -138,6 +139,7 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
         loop = _replicate(plan, doctrine_values(scenario.doctrine), state, shots, fail_t,
                           threats.impact_t_s.astype(float), threats.t_s, threats.n_samples, cell_track, kill_u, outside)
     outcome = _outcome(world, state, scatter, track_t, warned_t, shots, *loop)
+    outcome.first_detect_t_s = first_detect_t.min(axis=0) if scenario.sensors else np.full(n, np.inf)
     # From when each unit could decide on each threat: its cell's picture, and its own partner's
     # where it may not engage on remote tracks.
     unit_track = np.full((len(units), n), np.inf)

@@ -97,7 +97,15 @@ def summarise(tables: dict[str, pa.Table]) -> dict:
         "kills": _per_run(threats, "by_partner", run_position, n, _equals(threats["fate"], "intercepted")),
         "verdicts": _per_run(tables["decisions"], "verdict", run_position, n),
     }
-    return _summary(replications, counts)
+    to_track = None
+    if "first_detect_t_s" in threats.column_names:
+        track, first = threats["track_t_s"].to_numpy(), threats["first_detect_t_s"].to_numpy()
+        both = np.isfinite(track) & np.isfinite(first)
+        position = run_position[threats["run"].to_numpy()[both]]
+        total = np.bincount(position, weights=(track - first)[both], minlength=n)
+        held = np.bincount(position, minlength=n)
+        to_track = np.where(held > 0, total / np.maximum(held, 1), np.nan)
+    return _summary(replications, counts, to_track)
 
 
 # (name, table, column, condition): the per-replication counts by label that the summary needs.
@@ -140,12 +148,24 @@ def summarise_folder(folder) -> dict:
                 values[run_position[rows["run"][mine]]] = rows["n"][mine]
                 found[str(label)] = values
             counts[key] = found
+        glob = table_glob(folder, "threats").replace("'", "''")
+        to_track = None
+        if "first_detect_t_s" in [d[0] for d in con.execute(f"describe select * from read_parquet('{glob}')").fetchall()]:
+            rows = con.execute(
+                f"select run, avg(track_t_s - first_detect_t_s) as d from read_parquet('{glob}') "
+                "where isfinite(track_t_s) and isfinite(first_detect_t_s) group by run").fetchnumpy()
+            to_track = np.full(n, np.nan)
+            to_track[run_position[rows["run"]]] = rows["d"]
     finally:
         con.close()
-    return _summary(replications, counts)
+    return _summary(replications, counts, to_track)
 
 
-def _summary(replications: pa.Table, counts: dict[str, dict[str, np.ndarray]]) -> dict:
+def _summary(replications: pa.Table, counts: dict[str, dict[str, np.ndarray]],
+             detect_to_track_s: np.ndarray | None = None) -> dict:
+    """`detect_to_track_s`: per replication, the mean over threats in the picture of the time from
+    a threat's first detection by any sensor to its entry into the picture (firm track, release
+    and latency); NaN where no threat entered it."""
     clusters = replications["realisation"].to_numpy()
     n = clusters.size
     realisations = int(np.unique(clusters).size)
@@ -187,6 +207,9 @@ def _summary(replications: pa.Table, counts: dict[str, dict[str, np.ndarray]]) -
         "attack_cost_usd": amount(col["attack_cost_usd"]),
         "cost_exchange_ratio": asdict(ratio_interval(col["defence_cost_usd"], col["attack_cost_usd"], clusters)),
         "value_lost_usd": amount(col["value_lost_usd"]),
+        "detection_to_picture_s": None if detect_to_track_s is None or not np.isfinite(detect_to_track_s).any()
+        else asdict(mean_interval(detect_to_track_s[np.isfinite(detect_to_track_s)],
+                                  clusters[np.isfinite(detect_to_track_s)])),
     }
 
 

@@ -25,6 +25,12 @@ class Sensing(ABC):
     @abstractmethod
     def detect(self, world: "World", rngs: list[np.random.Generator]) -> np.ndarray: ...
 
+    def detect_and_confirm(self, world: "World", rngs: list[np.random.Generator]) -> tuple[np.ndarray, np.ndarray]:
+        """(first detection, entry into the picture), each (sensors, threats), from the same draws
+        as `detect`, whose result is the second. Without confirmation they are the same array."""
+        detect_t = self.detect(world, rngs)
+        return detect_t, detect_t
+
 
 def release_tracks(detect_t_s: np.ndarray, release_from_s: np.ndarray, release_until_s: np.ndarray,
                    latency_s: float) -> np.ndarray:

@@ -43,6 +43,11 @@ class TrackedSensing(Sensing):
         self.confirm = confirm
 
     def detect(self, world, rngs):
+        return self.detect_and_confirm(world, rngs)[1]
+
+    def detect_and_confirm(self, world, rngs):
+        """(first detection, first firm track) per (sensor, threat); the first detections are the
+        `radar` fidelity's, draw for draw."""
         return self._detect(world, rngs, self.confirm or DEFAULT_CONFIRM)
 
     def _detect(self, world, rngs, confirm):
@@ -50,8 +55,9 @@ class TrackedSensing(Sensing):
         cov = world.coverage
         n_threats = world.threats.count
         firm_t = np.full((len(scenario.sensors), n_threats), np.inf)
+        first_t = firm_t.copy()
         if not scenario.sensors:
-            return firm_t
+            return first_t, firm_t
         m_needed, n_window = confirm
         # The radar fidelity's draws, in the same shape, so that both fidelities look at the same
         # times and the first attempt's first detection is the radar fidelity's. This fidelity's
@@ -83,7 +89,10 @@ class TrackedSensing(Sensing):
         t = cov.start_t_s + period * (phase_u + look)
         hit = np.isfinite(t) & (t <= cov.end_t_s) & (pd > 0.0)
         np.minimum.at(firm_t, (cov.sensor[hit], cov.threat[hit]), t[hit])
-        return firm_t
+        first = cov.start_t_s + period * (phase_u + kth_detection_look(gap_u, pd, np.ones_like(cov.sensor)))
+        seen = np.isfinite(first) & (first <= cov.end_t_s) & (pd > 0.0)
+        np.minimum.at(first_t, (cov.sensor[seen], cov.threat[seen]), first[seen])
+        return first_t, firm_t
 
 
 def kth_detection_look(gap_u: np.ndarray, detection_probability: np.ndarray, k: np.ndarray) -> np.ndarray:
