@@ -76,3 +76,17 @@ def test_campaign_json(tmp_path):
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert document["format"] == "shieldwall.campaign/1" and len(document["raids"]) == 2
+
+
+def test_tracked_fidelity_in_value_compare_and_campaign(tmp_path):
+    path = twins_file(tmp_path)
+    (tmp_path / "drone.yaml").write_text(yaml.safe_dump(one_drone_data()))
+    (tmp_path / "c.yaml").write_text("name: c\nraids:\n  - {scenario: drone.yaml}\n")
+    for args in (["value", path, "--runs", "4"],
+                 ["compare", path, "--without", "BBB", "--runs", "4"],
+                 ["campaign", str(tmp_path / "c.yaml"), "--runs", "3"]):
+        result = runner.invoke(app, [*args, "--fidelity", "tracked", "--json"])
+        assert result.exit_code == 0, (args, result.output)
+        assert json.loads(result.stdout)["fidelity"] == "tracked", args
+        wrong = runner.invoke(app, [*args, "--fidelity", "tracks"])
+        assert wrong.exit_code == 2 and "tracked" in wrong.stderr, (args, wrong.output)

@@ -95,7 +95,7 @@ def _caption(r: dict) -> str:
 RUNS = typer.Option(1000, min=2, help="Monte Carlo replications per variant or coalition")
 SEED = typer.Option(0, min=0, help="root seed (common random numbers across variants)")
 WORKERS = typer.Option(1, min=1, help="worker processes (results do not depend on it)")
-FIDELITY = typer.Option("radar", help="ideal | radar")
+FIDELITY = typer.Option("radar", help="ideal | radar | tracked")
 REALISATIONS = typer.Option(10, min=1, help="raid realisations")
 NO_CACHE = typer.Option(False, "--no-cache", help="do not read or write the results cache")
 JSON = typer.Option(False, "--json", help="print the figures as one JSON document")
@@ -288,8 +288,10 @@ def campaign(
     from shieldwall.analysis.campaign import Absorb, load_campaign, run_campaign
     from shieldwall.scenario import ScenarioError
 
-    if fidelity not in ("ideal", "radar"):
-        fail(f"--fidelity must be ideal or radar, got {fidelity!r}")
+    from shieldwall.sensors import SENSING
+
+    if fidelity not in SENSING:
+        fail(f"--fidelity must be one of {', '.join(SENSING)}, got {fidelity!r}")
     try:
         loaded = load_campaign(file)
         spec = loaded.absorb

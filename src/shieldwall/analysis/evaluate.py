@@ -32,6 +32,7 @@ from shieldwall.engine import simulate
 from shieldwall.engine.simulate import FAILED, INTERCEPTED, LEAKED, TARGET_GONE
 from shieldwall.montecarlo import Executor, Job, Task, execute, plan, replication_rng
 from shieldwall.scenario import Scenario
+from shieldwall.sensors import SENSING
 
 MEASURES = (
     "value_lost_usd", "launched", "leaked", "intercepted", "failed", "shots", "defence_cost_usd",
@@ -58,8 +59,8 @@ class Settings:
     def __post_init__(self):
         if self.runs < 2:
             raise ValueError("runs must be at least 2 (intervals need two replications)")
-        if self.fidelity not in ("ideal", "radar"):
-            raise ValueError("fidelity must be 'ideal' or 'radar'")
+        if self.fidelity not in SENSING:
+            raise ValueError(f"fidelity must be one of {', '.join(SENSING)}")
         object.__setattr__(self, "realisations", max(1, min(self.runs, self.realisations)))
 
 
