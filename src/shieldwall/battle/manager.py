@@ -708,11 +708,15 @@ def _keep_depth(now_window, now_position, later_window, later_position, usable, 
 
     Only units with a free channel now, and a shot worth its cost, count as the better layer:
     whether a busy one frees in time is not known here, and passing up a shot for it could lose
-    both. Keeps the shots it
-    does not drop at the front of `now_*`; returns how many."""
+    both. Keeps the shots it does not drop at the front of `now_*`; returns how many."""
     n_now, n_later = now_window.size, later_window.size
     if n_now + n_later < 2:
         return n_now
+    now_chain = np.empty(n_now)
+    for e in range(n_now):
+        now_chain[e] = _chain_pk(now_window[e], now_position[e], look_s, last_chance_s, usable, plan)
+    if now_chain.min() >= 1.0 - DEPTH_PK_MARGIN:
+        return n_now  # no chain can beat any of these by the margin (most drones, with looks to spare)
     # The best chain of a unit free now, and the best of any other unit than that one's.
     best, best_unit, second = -1.0, -1, -1.0
     for f in range(n_now + n_later):
@@ -721,8 +725,8 @@ def _keep_depth(now_window, now_position, later_window, later_position, usable, 
         if (state.free[u] <= 0 or state.magazine[u] <= plan.reserve_rounds[u]
                 or _net_gain(plan.value_usd[plan.threat[w]], plan.kill_probability[w], 1, plan.cost_usd[w], weight) <= 0):
             continue
-        position = now_position[f] if f < n_now else later_position[f - n_now]
-        chain = _chain_pk(w, position, look_s, last_chance_s, usable, plan)
+        chain = now_chain[f] if f < n_now else _chain_pk(w, later_position[f - n_now], look_s, last_chance_s, usable,
+                                                          plan)
         if u == best_unit:
             best = max(best, chain)
         elif chain > best:
@@ -735,7 +739,7 @@ def _keep_depth(now_window, now_position, later_window, later_position, usable, 
     for e in range(n_now):
         w = now_window[e]
         other = second if plan.unit[w] == best_unit else best
-        if other > DEPTH_PK_MARGIN and other > _chain_pk(w, now_position[e], look_s, last_chance_s, usable, plan) + DEPTH_PK_MARGIN:
+        if other > DEPTH_PK_MARGIN and other > now_chain[e] + DEPTH_PK_MARGIN:
             state.verdict[plan.unit[w], plan.threat[w]] = _HELD_FOR_LATER_LAYER
             continue
         now_window[kept] = w
