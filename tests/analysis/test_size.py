@@ -91,9 +91,11 @@ def test_cli_answer_and_bad_input(tmp_path):
     data["catalog"]["interceptors"]["test-missile"]["kill_probability"]["drone"]["value"] = 0.6
     path.write_text(yaml.safe_dump(data))
     result = runner.invoke(app, ["size", str(path), "--target", "P(leakers <= 0) >= 0.9", "--stock", "test-missile",
-                                 "--runs", "400", "--fidelity", "ideal", "--no-cache", "--json"])
+                                 "--runs", "400", "--fidelity", "ideal", "--no-cache", "--json",
+                                 "--plot", str(tmp_path / "risk.png")])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["answer"] == smallest_stock(0.6, 0.1)
+    assert (tmp_path / "risk.png").stat().st_size > 0
     for args, named in ((["--target", "P(leakers <= two) >= 0.9", "--stock", "battery"], "--target"),
                         (["--target", "P(leakers <= 0) >= 0.9", "--stock", "nowhere"], "--stock"),
                         (["--target", "P(leakers <= 0) >= 0.9", "--raid", "w9"], "--raid")):

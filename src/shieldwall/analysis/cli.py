@@ -377,6 +377,7 @@ def size(
                                                          "scenario's value until the answer is bracketed)"),
     runs: int = typer.Option(200, min=2, help="Monte Carlo replications per value tried"),
     seed: int = SEED, workers: int = WORKERS, fidelity: str = FIDELITY, realisations: int = REALISATIONS,
+    plot: Optional[Path] = typer.Option(None, "--plot", help="write the risk against the values tried (PNG)"),
     no_cache: bool = NO_CACHE, as_json: bool = JSON,
 ) -> None:
     """The smallest stock (or largest raid) that meets a risk target, with the interval at the answer."""
@@ -405,6 +406,10 @@ def size(
                               cache=not no_cache, progress=progress)
     except (ScenarioError, ParameterError) as error:
         fail(f"--{'stock' if stock is not None else 'raid'}: {_problem_line(error)}")
+    if plot is not None:
+        from shieldwall.report.sweep import risk_against_stock
+
+        risk_against_stock(report, plot)
     _deliver(report, None, as_json, _print_size)
 
 

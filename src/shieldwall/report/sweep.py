@@ -119,3 +119,30 @@ def figures(report: dict, folder: Path) -> list[Path]:
     if report.get("sobol", {}).get("leaked"):
         made.append(sobol(report, folder / "sobol.png"))
     return made
+
+
+def risk_against_stock(report: dict, path: Path) -> Path:
+    """`size`: the estimate at every value tried, with its interval, the target level and the answer."""
+    plt = _pyplot()
+    points = report["evaluated"]
+    x = [p["value"] for p in points]
+    mean = [p["estimate"]["mean"] for p in points]
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    ax.errorbar(x, mean, yerr=[[m - p["estimate"]["low"] for m, p in zip(mean, points)],
+                               [p["estimate"]["high"] - m for m, p in zip(mean, points)]],
+                fmt="o", color="tab:blue", capsize=3, label="estimate, 95 % interval")
+    for p in points:
+        if p["met"]:
+            ax.plot(p["value"], p["estimate"]["mean"], "o", color="tab:green", zorder=5)
+    level = float(report["target"].replace(" ", "").rsplit("=", 1)[-1].lstrip("<>")) if "=" in report["target"] else None
+    if level is not None:
+        ax.axhline(level, color="grey", linestyle="--", label=f"target {report['target']}")
+    if report["answer"] is not None:
+        ax.axvline(report["answer"], color="tab:green", linestyle=":", label=f"answer {report['answer']}")
+    ax.axvline(report["knob"]["scenario_value"], color="black", linewidth=0.6, linestyle=":", label="scenario")
+    ax.set_xlabel(report["knob"]["label"])
+    ax.set_ylabel(report["target"].split(")")[0] + ")" if report["target"].startswith("P") else report["measure"])
+    ax.set_title(f"{report['scenario']}: {report['target']}", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="best")
+    return _save(fig, path)
