@@ -101,3 +101,15 @@ def test_catalog_lists_a_scenarios_numbers():
     assert all(row["explicit"] for row in document["numbers"])
     result = CliRunner().invoke(app, ["catalog", "--scenario", "no-such-scenario"])
     assert result.exit_code == 2
+
+
+def test_a_magazine_set_by_an_overlay_loses_its_old_note():
+    from shieldwall.analysis.variants import apply_overlay, overlay_from_flags
+
+    october = load_scenario("october-2024")
+    overlay = overlay_from_flags(october, "deeper", [], [], [], [], [], ["arrow-3=10"], None, None)
+    variant = apply_overlay(october, overlay, "command line").scenario
+    for unit in ("isr-arrow-3-central", "isr-arrow-3-south"):
+        assert variant.provenance[f"fire_units.{unit}.magazine"].notional == "set by overlay 'deeper'"
+    assert variant.provenance["fire_units.isr-arrow-2-central.magazine"] == october.provenance[
+        "fire_units.isr-arrow-2-central.magazine"]

@@ -26,7 +26,6 @@ from pydantic import (
 )
 
 from shieldwall.scenario import Problem, Scenario, ScenarioError
-from shieldwall.scenario.model import PROVENANCE_FIELDS
 from shieldwall.scenario.load import (
     _line_of,
     _problems_from,
@@ -34,7 +33,7 @@ from shieldwall.scenario.load import (
     cross_reference_problems,
     redact,
 )
-from shieldwall.scenario.model import Agreement, FireUnit, Sensor
+from shieldwall.scenario.model import PROVENANCE_FIELDS, Agreement, FireUnit, Note, Sensor
 
 Coordination = Literal["coordinated", "independent"]
 
@@ -253,12 +252,14 @@ def apply_overlay(base: Scenario, overlay: Overlay, file: str | None = None) -> 
             })
 
     interceptors = {u.interceptor for u in base.fire_units}
+    reset: set[str] = set()  # numbers the overlay sets: their notes no longer describe them
     for i, change in enumerate(overlay.magazines):
         hit = [k for k, u in enumerate(units) if change.unit in (u.id, u.interceptor)]
         if not hit and change.unit not in unit_ids and change.unit not in interceptors:
             problem(f"magazines.{i}.unit", f"no fire unit or interceptor type {change.unit!r} in the scenario")
         for k in hit:
             units[k] = units[k].model_copy(update={"magazine": change.magazine})
+            reset.add(f"fire_units.{units[k].id}.magazine")
 
     agreements += list(overlay.add_agreements)
     sensors = list(scenario.sensors) + list(overlay.add_sensors)
@@ -272,7 +273,8 @@ def apply_overlay(base: Scenario, overlay: Overlay, file: str | None = None) -> 
     variant = scenario.model_copy(update={
         "fire_units": units, "agreements": agreements, "airspaces": airspaces, "sensors": sensors,
         "coordination": coordination, "name": f"{base.name}+{overlay.name}",
-        "provenance": {path: note for path, note in scenario.provenance.items() if path in kept},
+        "provenance": {path: (Note(notional=f"set by overlay {overlay.name!r}") if path in reset else note)
+                       for path, note in scenario.provenance.items() if path in kept},
     })
     # Re-validate: added parts must resolve like a scenario file's.
     try:
