@@ -72,7 +72,29 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-class Sourced(Strict):
+class Note(Strict):
+    """Where a number comes from: a public source (and date) or a notional reason. Standing alone
+    it notes a number of the scenario file that stays where the engine reads it
+    (`Scenario.provenance`); `Sourced` carries its number with it."""
+
+    source: str | None = Field(None, description="public source, e.g. 'Haaretz 2011; Reuters'")
+    date: str | None = Field(None, description="date or year of the source")
+    notional: str | None = Field(None, description="why a notional value was chosen")
+
+    @model_validator(mode="after")
+    def _has_provenance(self):
+        if not self.source and not self.notional:
+            raise ValueError("needs a 'source' or a 'notional' reason")
+        return self
+
+    @property
+    def provenance(self) -> str:
+        if self.notional:
+            return f"notional: {self.notional}"
+        return f"{self.source} ({self.date})" if self.date else str(self.source)
+
+
+class Sourced(Note):
     """A parameter value with its provenance: a public source (and date) or a notional reason.
 
     A bare number is accepted where a Sourced value is expected; it is recorded as given in the
@@ -80,9 +102,6 @@ class Sourced(Strict):
     """
 
     value: float
-    source: str | None = Field(None, description="public source, e.g. 'Haaretz 2011; Reuters'")
-    date: str | None = Field(None, description="date or year of the source")
-    notional: str | None = Field(None, description="why a notional value was chosen")
     range: tuple[float, float] | None = Field(
         None, description="plausible [low, high] of an uncertain value, around `value`; `run --uncertainty N` draws "
         "from it (uniformly). Its provenance is the value's: say in the note why the range is plausible")
@@ -100,18 +119,10 @@ class Sourced(Strict):
         return {"value": data, "source": "given in scenario file"}
 
     @model_validator(mode="after")
-    def _has_provenance(self):
-        if not self.source and not self.notional:
-            raise ValueError("needs a 'source' or a 'notional' reason")
+    def _range_holds_the_value(self):
         if self.range is not None and not self.range[0] <= self.value <= self.range[1]:
             raise ValueError(f"range [{self.range[0]:g}, {self.range[1]:g}] must hold the value {self.value:g}")
         return self
-
-    @property
-    def provenance(self) -> str:
-        if self.notional:
-            return f"notional: {self.notional}"
-        return f"{self.source} ({self.date})" if self.date else str(self.source)
 
 
 def sourced(low: float, high: float, unit: str = "", *, low_open: bool = False):
@@ -273,27 +284,6 @@ class Catalog(Strict):
             threats={**self.threats, **other.threats},
             sensors={**self.sensors, **other.sensors},
         )
-
-
-class Note(Strict):
-    """Where a number of the scenario file comes from, without the number: a public source (and
-    date) or a notional reason. The number stays where the engine reads it (`Scenario.provenance`)."""
-
-    source: str | None = Field(None, description="public source, e.g. 'US DoD 2024'")
-    date: str | None = Field(None, description="date or year of the source")
-    notional: str | None = Field(None, description="why a notional value was chosen")
-
-    @model_validator(mode="after")
-    def _has_provenance(self):
-        if not self.source and not self.notional:
-            raise ValueError("needs a 'source' or a 'notional' reason")
-        return self
-
-    @property
-    def provenance(self) -> str:
-        if self.notional:
-            return f"notional: {self.notional}"
-        return f"{self.source} ({self.date})" if self.date else str(self.source)
 
 
 # Numbers of a scenario file that decide outcomes and carry provenance like the catalog's, by list
