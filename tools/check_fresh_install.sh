@@ -147,6 +147,11 @@ step "export --czml --geojson" \
 step "compare --mode independent" "shieldwall compare april-2024 --mode independent --runs 4 --realisations 2"
 # README default --runs 100; shrunk.
 step "campaign april-then-october" "shieldwall campaign april-then-october --runs 2 --realisations 1"
+step "sweep (saturation curve)" \
+    "shieldwall sweep october-2024 --set raid.class.ballistic.count=0.5x:3x:3 --runs 2 --realisations 1 --out sweep-oct && test -s sweep-oct/sweep.parquet"
+step "size for a risk target" \
+    "shieldwall size october-2024 --stock arrow-3 --target 'P(leakers <= 20) >= 0.9' --runs 2 --realisations 1"
+step "catalog --scenario" "shieldwall catalog --scenario april-2024 | grep -q magazine"
 # README generates 100 weapons x 200 targets; a small instance keeps the exact solve to seconds.
 step "wta generate" "shieldwall wta generate --family C --weapons 6 --targets 12 --seed 1 > inst.txt"
 step "wta solve --method exact" "shieldwall wta solve inst.txt --method exact --time-limit 60"
