@@ -77,8 +77,10 @@ step "run april-2024 (quick start)" "shieldwall run april-2024 --runs 20 --worke
 step "results folder holds every file the README lists" "python - <<'EOF'
 from pathlib import Path
 folder = Path('results/april-2024')
-for name in ('threats.parquet', 'shots.parquet', 'refusals.parquet', 'replications.parquet',
-             'results.duckdb', 'scenario.yaml', 'summary.json', 'manifest.json'):
+# Each table is a folder of Parquet parts; the rest are files.
+for name in ('threats.parquet', 'shots.parquet', 'refusals.parquet', 'decisions.parquet', 'replications.parquet'):
+    assert (folder / name).is_dir() and any((folder / name).glob('*.parquet')), name
+for name in ('results.duckdb', 'scenario.yaml', 'summary.json', 'manifest.json'):
     assert (folder / name).is_file(), name
 EOF"
 step "run --json prints one JSON document" \
