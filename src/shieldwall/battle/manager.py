@@ -508,14 +508,13 @@ def channel_release_t_s(w, launch_t_s, intercept_t_s, plan):
 def release_channel(u, k, t_s, plan, state):
     """An engagement of unit u (by its patrol aircraft k, -1 if none) has ended: its fire channel
     is free again. A patrol aircraft with empty rails leaves the station instead, while the
-    unit's stock holds a missile for it; returns when it is back (inf: it is not leaving)."""
-    if k < 0:
+    unit's stock holds a missile for it. Returns whether a channel freed, and when the aircraft
+    is back (inf: not leaving, or leaving for good)."""
+    if k >= 0:
+        state.aircraft_busy[u, k] = False
+    if k < 0 or state.aircraft_rounds[u, k] > 0:
         state.free[u] += 1
-        return INF
-    state.aircraft_busy[u, k] = False
-    if state.aircraft_rounds[u, k] > 0:
-        state.free[u] += 1
-        return INF
+        return True, INF
     # With nothing left at the base it stays off station for good.
     restock = state.magazine[u] - state.aircraft_rounds[u, :plan.channels[u]].sum() > 0
     back_t_s = t_s + plan.rearm_s[u] if restock else INF
@@ -524,7 +523,7 @@ def release_channel(u, k, t_s, plan, state):
     state.away_from_s[row] = t_s
     state.away_until_s[row] = back_t_s
     state.counters[AWAY] = row + 1
-    return back_t_s
+    return False, back_t_s
 
 
 @inline_kernel

@@ -233,8 +233,7 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
             elif kind == _RELEASE or kind == _RETURN:
                 # A released channel frees now; a patrol aircraft leaving to re-arm frees it on return.
                 if kind == _RELEASE:
-                    back_t = release_channel(u, row, t, plan, state)
-                    freed_now = back_t == INF and (row < 0 or state.aircraft_rounds[u, row] > 0)
+                    freed_now, back_t = release_channel(u, row, t, plan, state)
                     if back_t < INF:
                         seq += 1
                         heapq.heappush(events, (back_t, _RETURN, seq, c, u, j, row, 0))
