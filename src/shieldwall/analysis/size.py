@@ -130,35 +130,39 @@ def raid_knob(scenario: Scenario, wave_or_class: str) -> Knob:
     raise ParameterError(f"no wave or threat class {wave_or_class!r} (waves and classes: {known})")
 
 
-def size(scenario: Scenario, knob: Knob, target: Target, settings: Settings, *, low: int = 0,
-         high: int | None = None, workers: int = 1, cache: Path | None | bool = True,
-         progress: Callable[[int, int], None] | None = None) -> dict:
-    """The smallest stock (knob kind "stock") or largest raid (kind "raid") in [low, high] that meets
-    `target`, by bisection; `high` defaults to a bracket found by doubling from the scenario's own
-    value up to the schema's bound. Returns a JSON-ready report (`answer` None when no value in the
-    range meets the target)."""
-    groups = _stats.clusters(settings.runs, settings.realisations)
+@dataclass(frozen=True)
+class Search:
+    """What `search` found: `answer` (None when no value in the range meets the target), its
+    `neighbour` (the last value that fails: the answer - 1 for a stock, + 1 for a raid), the range's
+    upper end and every value evaluated, {value: {"value", "estimate", "met"}}."""
+
+    answer: int | None
+    neighbour: int | None
+    high: int
+    seen: dict[int, dict]
+
+
+def search(measure: Callable[[int], np.ndarray], target: Target, groups: np.ndarray, *, rising: bool,
+           start: int, upper: int, low: int = 0, high: int | None = None) -> Search:
+    """The smallest whole number in [low, high] at which the target is met (`rising`: more helps,
+    as a stock or a resupply rate), or the largest at which it is (not `rising`: more hurts, as a
+    raid). `measure(n)` returns the per-replication values the target is about, flown under common
+    random numbers at every n. `high` defaults to a bracket found by doubling from `start` up to
+    `upper`; then bisection, which assumes the target holds from the answer on (or up to it)."""
     seen: dict[int, dict] = {}
 
     def point(n: int) -> dict:
         if n not in seen:
-            variant_scenario = knob.scenario(scenario, n)
-            if knob.kind == "stock":  # the raid is unchanged: flown as a variant of the scenario
-                base, variants = scenario, [Variant(f"{knob.label} = {n}", variant_scenario, scenario.coordination)]
-            else:
-                base, variants = variant_scenario, [base_variant(variant_scenario)]
-            measured = evaluate(base, variants, settings, workers, cache, progress)[0]
-            estimate = target.estimate(measured[target.measure], groups)
+            estimate = target.estimate(measure(n), groups)
             seen[n] = {"value": n, "estimate": estimate, "met": target.met(estimate)}
         return seen[n]
 
-    rising = knob.kind == "stock"  # met from the answer up (stock) or up to it (raid)
     good = (lambda n: point(n)["met"]) if rising else (lambda n: not point(n)["met"])
     # `good` is monotone non-decreasing in n: find the first n in [low, high] where it holds.
     if high is None:
-        high = max(low + 1, knob.base, 1)
-        while not good(high) and high < knob.upper:
-            low, high = high, min(2 * high, knob.upper)
+        high = max(low + 1, start, 1)
+        while not good(high) and high < upper:
+            low, high = high, min(2 * high, upper)
     if good(low):
         first: int | None = low
     elif not good(high):
@@ -172,7 +176,7 @@ def size(scenario: Scenario, knob: Knob, target: Target, settings: Settings, *, 
             else:
                 lo = mid
         first = hi
-    if rising:  # the first stock that meets the target; its neighbour the last that fails
+    if rising:  # the first value that meets the target; its neighbour the last that fails
         answer = first
         neighbour = None if first is None or first == 0 else first - 1
     elif first is None:  # every raid size up to `high` meets the target
@@ -182,16 +186,44 @@ def size(scenario: Scenario, knob: Knob, target: Target, settings: Settings, *, 
         neighbour = first
     if answer is not None and neighbour is not None:
         point(neighbour)
+    return Search(answer, neighbour, high, seen)
+
+
+def _report(name: str, knob: dict, target: Target, found: Search, settings: Settings) -> dict:
+    answer, neighbour, seen = found.answer, found.neighbour, found.seen
+    base = knob["scenario_value"]
     return {
-        "scenario": scenario.name, "knob": {"kind": knob.kind, "label": knob.label, "path": knob.path,
-                                            "scenario_value": knob.base},
-        "target": target.text, "measure": target.measure,
-        "answer": answer, "scale": (answer / knob.base if answer is not None and knob.base else None),
+        "scenario": name, "knob": knob, "target": target.text, "measure": target.measure,
+        "answer": answer, "scale": (answer / base if answer is not None and base else None),
         "at_answer": seen.get(answer) if answer is not None else None,
         "at_neighbour": seen.get(neighbour) if answer is not None and neighbour is not None else None,
         "evaluated": [seen[n] for n in sorted(seen)],
         "runs": settings.runs, "seed": settings.seed, "fidelity": settings.fidelity,
-        "realisations": settings.realisations, "coordination": scenario.coordination,
+        "realisations": settings.realisations,
         "note": ("bisection assumes the target holds from the answer on; the evaluated points show whether it did. "
                  "Each point is decided on its estimate; the intervals show how close the call was."),
     }
+
+
+def size(scenario: Scenario, knob: Knob, target: Target, settings: Settings, *, low: int = 0,
+         high: int | None = None, workers: int = 1, cache: Path | None | bool = True,
+         progress: Callable[[int, int], None] | None = None) -> dict:
+    """The smallest stock (knob kind "stock") or largest raid (kind "raid") in [low, high] that meets
+    `target`, by bisection; `high` defaults to a bracket found by doubling from the scenario's own
+    value up to the schema's bound. Returns a JSON-ready report (`answer` None when no value in the
+    range meets the target)."""
+
+    def measure(n: int) -> np.ndarray:
+        variant_scenario = knob.scenario(scenario, n)
+        if knob.kind == "stock":  # the raid is unchanged: flown as a variant of the scenario
+            base, variants = scenario, [Variant(f"{knob.label} = {n}", variant_scenario, scenario.coordination)]
+        else:
+            base, variants = variant_scenario, [base_variant(variant_scenario)]
+        return evaluate(base, variants, settings, workers, cache, progress)[0][target.measure]
+
+    found = search(measure, target, _stats.clusters(settings.runs, settings.realisations),
+                   rising=knob.kind == "stock", start=knob.base, upper=knob.upper, low=low, high=high)
+    report = _report(scenario.name, {"kind": knob.kind, "label": knob.label, "path": knob.path,
+                                     "scenario_value": knob.base}, target, found, settings)
+    report["coordination"] = scenario.coordination
+    return report
