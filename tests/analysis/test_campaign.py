@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import yaml
 
@@ -68,3 +70,74 @@ def test_bundled_campaign_loads():
     campaign = load_campaign("april-then-october")
     assert campaign.raids[1].after_s == 171 * 86400
     assert len(campaign.raids) == 15
+
+
+def drones_campaign(tmp_path, magazine, drones, per_day, max_raids, every="1d", second_unit=False):
+    """`drones` drones a raid against one battery of `magazine` rounds with Pk 1 and one round a
+    shot: each raid costs exactly `drones` rounds while the battery has them."""
+    data = one_drone_data()
+    data["catalog"]["interceptors"]["test-missile"]["kill_probability"]["drone"]["value"] = 1.0
+    data["raid"]["waves"][0]["count"] = drones
+    data["fire_units"][0]["magazine"] = magazine
+    if second_unit:  # an empty battery of another partner in the same layer: it never receives rounds
+        data["partners"].append({"id": "BBB", "name": "Neighbour"})
+        data["fire_units"].append({**data["fire_units"][0], "id": "battery-b", "owner": "BBB", "magazine": 0})
+    (tmp_path / "drones.yaml").write_text(yaml.safe_dump(data))
+    campaign = {"name": "hand", "raids": [{"scenario": "drones.yaml"}],
+                "absorb": {"scenario": "drones.yaml", "every_s": every, "max_raids": max_raids,
+                           "leakage_threshold": 0.5}}
+    if per_day:
+        campaign["resupply"] = [{"interceptor": "test-missile", "per_day": per_day}]
+    (tmp_path / "campaign.yaml").write_text(yaml.safe_dump(campaign))
+    return load_campaign(tmp_path / "campaign.yaml")
+
+
+def raids_until_dry_by_hand(magazine: int, rounds_per_raid: int, per_day: int) -> float:
+    """Raid j starts with M - (j - 1)(k - r) rounds (r < k: the capacity M never binds after the
+    first raid) and ends dry when it starts with k or fewer: n = 1 + ceil((M - k) / (k - r))."""
+    if per_day >= rounds_per_raid:
+        return math.inf
+    return 1 + math.ceil((magazine - rounds_per_raid) / (rounds_per_raid - per_day))
+
+
+@pytest.mark.parametrize("magazine, drones, per_day", [(10, 3, 1), (12, 4, 2), (7, 2, 0), (3, 3, 0), (6, 2, 2)])
+def test_raids_until_dry_by_hand(tmp_path, magazine, drones, per_day):
+    max_raids = 8
+    report = run_campaign(drones_campaign(tmp_path, magazine, drones, per_day, max_raids), runs=4,
+                          fidelity="ideal", realisations=2)
+    (layer,), (stock,) = report["absorb"]["layers"], report["absorb"]["magazines"]
+    n = raids_until_dry_by_hand(magazine, drones, per_day)
+    assert layer["layer"] == 3 and layer["interceptors"] == ["test-missile"]
+    for row in (layer, stock):
+        if n > max_raids:  # censored: recorded as max_raids, flagged, the mean a lower bound
+            assert row["per_replication"] == [max_raids] * 4 and all(row["censored"])
+            assert row["median_censored"] and row["mean_is_lower_bound"] and row["p_never_dry"]["mean"] == 1
+        else:
+            assert row["per_replication"] == [n] * 4 and not any(row["censored"])
+            assert row["raids_until_dry"]["mean"] == n and row["raids_until_dry_median"] == n
+            assert not row["median_censored"] and not row["mean_is_lower_bound"]
+
+
+def test_layer_runs_dry_when_every_stock_of_it_is_empty(tmp_path):
+    # The neighbour's battery is empty from the start (dry after raid 1); the layer only when the
+    # first battery is too, after 1 + ceil((10 - 3) / 3) = 4 raids.
+    report = run_campaign(drones_campaign(tmp_path, 10, 3, 0, 6, second_unit=True), runs=2, fidelity="ideal",
+                          realisations=1)
+    (layer,) = report["absorb"]["layers"]
+    stocks = {m["partner"]: m["per_replication"] for m in report["absorb"]["magazines"]}
+    assert stocks == {"AAA": [4, 4], "BBB": [1, 1]}
+    assert layer["per_replication"] == [4, 4] and layer["stocks"] == ["AAA test-missile", "BBB test-missile"]
+
+
+def test_absorb_magazines_are_the_repeated_scenarios_units(tmp_path):
+    # The campaign's raids fly a battery the repeated scenario does not have: it is not in the
+    # absorb answer, where it would otherwise sit full forever.
+    campaign = drones_campaign(tmp_path, 10, 3, 0, 3)
+    data = yaml.safe_load((tmp_path / "drones.yaml").read_text())
+    data["fire_units"].append({**data["fire_units"][0], "id": "elsewhere", "magazine": 5})
+    (tmp_path / "other.yaml").write_text(yaml.safe_dump(data))
+    (tmp_path / "campaign.yaml").write_text(yaml.safe_dump(
+        {**yaml.safe_load((tmp_path / "campaign.yaml").read_text()), "raids": [{"scenario": "other.yaml"}]}))
+    report = run_campaign(load_campaign(tmp_path / "campaign.yaml"), runs=2, fidelity="ideal", realisations=1)
+    assert report["magazines"][0]["capacity"] == 15
+    assert report["absorb"]["magazines"][0]["capacity"] == 10 == report["absorb"]["layers"][0]["capacity"]

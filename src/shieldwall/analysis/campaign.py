@@ -15,7 +15,19 @@ unit of that type with the largest shortfall against capacity (ties: the unit se
 the depot has less than one or every such unit is full; what cannot be placed stays in the depot.
 
 `absorb` asks how many raids of one size the coalition can take in a row, from full magazines and
-with the same resupply, before the share of launched threats that leak passes a threshold.
+with the same resupply, before the share of launched threats that leak passes a threshold. The
+coalition there is the repeated scenario's: its fire units, each starting at its scenario magazine
+and holding at most its capacity.
+
+It also asks when each layer runs dry. A layer (the catalog's `layer`: 1 uppermost, then lower
+tiers) runs dry at the end of a repeated raid when every fire unit of the repeated scenario whose
+interceptor type is of that layer has no round left; a stock (a partner's units of one interceptor
+type) runs dry when all its units are empty. Its raids until dry, in replication i, is the number
+n (1, 2, ...) of the first raid at whose end it is dry: it fought n raids, the last of them with
+its last rounds. A layer still holding rounds after all `max_raids` is censored: its count is
+recorded as `max_raids` and flagged, shown as "12+", and a mean over replications with any
+censored count is a lower bound. A layer that resupply refills after running dry still counts
+from its first time dry: a raid that finds it empty is a raid it could not fight.
 """
 
 from __future__ import annotations
@@ -29,6 +41,7 @@ from pathlib import Path
 from typing import Annotated
 
 import numpy as np
+import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -126,6 +139,25 @@ def _resolve_scenario(campaign: Campaign, name: str, path: str) -> Scenario:
         return load_scenario(name)
     raise ScenarioError(path, [Problem("", f"{name!r} is neither a file next to the campaign "
                                            f"nor a bundled scenario ({', '.join(BUNDLED_SCENARIOS)})")])
+
+
+def campaign_scenario(campaign: Campaign, name: str) -> Scenario:
+    """The scenario a campaign names (a file next to it, else a bundled name), as its raids and its
+    absorb section resolve it."""
+    return _resolve_scenario(campaign, name, "absorb.scenario")
+
+
+def is_campaign(source: str) -> bool:
+    """Whether `source` names a campaign (a bundled campaign, or a file whose top level has
+    `raids:`) rather than a scenario (`raid:`), so that one argument can take either."""
+    path = Path(source)
+    if not path.is_file():
+        return source in BUNDLED_CAMPAIGNS
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and "raids" in data
 
 
 def _raid_scenarios(campaign: Campaign) -> list[Scenario]:
@@ -313,12 +345,49 @@ def run_campaign(campaign: Campaign, runs: int = 100, seed: int = 0, fidelity: s
         "caution": COST_CAUTION,
     }
     if absorb:
-        sequence = [(0, absorb_scenario, absorb.every_s) for _ in range(absorb.max_raids)]
-        repeat = _simulate_sequence([absorb_scenario], sequence, ledger, list(campaign.resupply), runs,
-                                    seed + 10_000, fidelity, realisations, workers, progress, runs, total)
-        report["absorb"] = _absorb_rows(repeat, absorb, absorb_scenario.name, ledger, groups)
+        repeat, absorb_ledger = _fly_absorb(campaign, absorb, absorb_scenario, list(campaign.resupply), runs, seed,
+                                            fidelity, realisations, workers, progress, runs, total)
+        report["absorb"] = _absorb_rows(repeat, absorb, absorb_scenario.name, absorb_ledger, groups)
     report["elapsed_s"] = round(time.perf_counter() - started, 3)
     return report
+
+
+def _fly_absorb(campaign: Campaign, absorb: Absorb, scenario: Scenario, rules: list[Resupply], runs: int, seed: int,
+                fidelity: str, realisations: int, workers: int, progress, offset: int = 0,
+                total: int | None = None) -> tuple[dict, Ledger]:
+    """The repeated raids of `absorb`, from the scenario's magazines, with `rules` for resupply: the
+    per-replication columns and the ledger of the scenario's own units. The seeds are those of
+    `run_campaign` (`seed + 10000`), so that a resupply rate sized here is the rate the campaign
+    reports on."""
+    ledger = Ledger.of([scenario], campaign.capacity)
+    sequence = [(0, scenario, absorb.every_s) for _ in range(absorb.max_raids)]
+    columns = _simulate_sequence([scenario], sequence, ledger, rules, runs, seed + 10_000, fidelity, realisations,
+                                 workers, progress, offset, total)
+    return columns, ledger
+
+
+def absorb_measures(campaign: Campaign, runs: int, seed: int = 0, fidelity: str = "radar", realisations: int = 10,
+                    workers: int = 1, absorb: Absorb | None = None, resupply: list[Resupply] | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> dict[str, np.ndarray]:
+    """Per-replication measures of the absorb answer, for targets on it (`shieldwall size CAMPAIGN`):
+    "raids_absorbed" (raids before the leak share passes the threshold) and
+    "raids_until_dry_layer_<L>" for each layer L of the repeated scenario's fire units (censored
+    counts recorded as `max_raids`, see the module docstring). `resupply` replaces the campaign's
+    rules. Replication i flies the same seeds as in `run_campaign`, whatever the rules."""
+    if runs < 2:
+        raise ValueError("runs must be at least 2")
+    absorb = absorb or campaign.absorb
+    if absorb is None:
+        raise ValueError(f"campaign {campaign.name!r} has no absorb section: give one to ask how many raids it absorbs")
+    realisations = max(1, min(runs, realisations))
+    scenario = _resolve_scenario(campaign, absorb.scenario, "absorb.scenario")
+    rules = list(campaign.resupply) if resupply is None else resupply
+    columns, ledger = _fly_absorb(campaign, absorb, scenario, rules, runs, seed, fidelity, realisations, workers,
+                                  progress)
+    out = {"raids_absorbed": _raids_absorbed(columns, absorb)}
+    for layer, units in _layer_units(ledger).items():
+        out[f"raids_until_dry_layer_{layer}"] = until_dry(columns["end_levels"][:, :, units] <= 0)[0]
+    return out
 
 
 def _check_resupply(campaign: Campaign, ledger: Ledger) -> None:
@@ -377,13 +446,65 @@ def _magazine_rows(c: dict, ledger: Ledger, labels: list[str], groups: np.ndarra
     return rows
 
 
+def until_dry(empty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(raids until dry, censored) per replication, from `empty` (runs, K, units): whether each unit
+    has no round left at the end of each raid. Raids until dry is the number (1..K) of the first raid
+    at whose end every unit is empty; K, with censored True, when that never happens."""
+    dry = empty.all(axis=2)
+    ever = dry.any(axis=1)
+    return np.where(ever, dry.argmax(axis=1) + 1, dry.shape[1]), ~ever
+
+
+def _until_dry_block(empty: np.ndarray, groups: np.ndarray) -> dict:
+    """Raids until dry of one layer or stock: the mean with its 95 % interval (clusters by raid
+    realisation), the median, and each replication's count with its censoring flag."""
+    raids, censored = until_dry(empty)
+    K = empty.shape[1]
+    # The median of a right-censored sample: a censored count ranks above every count of K or less.
+    median = float(np.median(np.where(censored, K + 1, raids)))
+    return {
+        "raids_until_dry": _stats.count(raids, groups),
+        "raids_until_dry_median": min(median, float(K)),
+        "median_censored": median > K,
+        "mean_is_lower_bound": bool(censored.any()),
+        "p_never_dry": _stats.proportion(censored, groups),
+        "per_replication": [int(n) for n in raids],
+        "censored": [bool(c) for c in censored],
+    }
+
+
+def _layer_units(ledger: Ledger) -> dict[int, list[int]]:
+    """Unit positions by layer, uppermost layer first."""
+    layers: dict[int, list[int]] = {}
+    for u, interceptor in enumerate(ledger.interceptor):
+        layers.setdefault(ledger.layer[interceptor], []).append(u)
+    return dict(sorted(layers.items()))
+
+
+def _raids_absorbed(c: dict, absorb: Absorb) -> np.ndarray:
+    share = c["leaked"] / np.maximum(c["launched"], 1)  # (runs, R)
+    over = share > absorb.leakage_threshold
+    return np.where(over.any(axis=1), over.argmax(axis=1), share.shape[1])
+
+
 def _absorb_rows(c: dict, absorb: Absorb, name: str, ledger: Ledger, groups: np.ndarray) -> dict:
     launched = np.maximum(c["launched"], 1)
     share = c["leaked"] / launched  # (runs, R)
-    over = share > absorb.leakage_threshold
-    absorbed = np.where(over.any(axis=1), over.argmax(axis=1), share.shape[1])
+    absorbed = _raids_absorbed(c, absorb)
     means = share.mean(axis=0)
     first_mean = np.flatnonzero(means > absorb.leakage_threshold)
+    empty = c["end_levels"] <= 0  # (runs, R, U)
+    magazines = _magazine_rows(c, ledger, [f"{name} #{k + 1}" for k in range(share.shape[1])], groups)
+    for row, stock in zip(magazines, ledger.stocks):
+        units = [u for u, s in enumerate(ledger.stock) if s == stock]
+        row.update(_until_dry_block(empty[:, :, units], groups))
+    layers = []
+    for layer, units in _layer_units(ledger).items():
+        stocks = list(dict.fromkeys(ledger.stock[u] for u in units))
+        layers.append({"layer": layer, "interceptors": sorted({ledger.interceptor[u] for u in units}),
+                       "stocks": [f"{partner} {interceptor}" for partner, interceptor in stocks],
+                       "capacity": float(ledger.capacity[units].sum()),
+                       **_until_dry_block(empty[:, :, units], groups)})
     return {
         "scenario": name, "every_days": absorb.every_s / 86400.0, "max_raids": absorb.max_raids,
         "leakage_threshold": absorb.leakage_threshold,
@@ -391,5 +512,6 @@ def _absorb_rows(c: dict, absorb: Absorb, name: str, ledger: Ledger, groups: np.
         "raids_absorbed": _stats.count(absorbed, groups),
         "raids_absorbed_median": float(np.median(absorbed)),
         "mean_passes_threshold_at_raid": int(first_mean[0]) + 1 if first_mean.size else None,
-        "magazines": _magazine_rows(c, ledger, [f"{name} #{k + 1}" for k in range(share.shape[1])], groups),
+        "layers": layers,
+        "magazines": magazines,
     }
