@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 import yaml
 from typer.testing import CliRunner
 
+from shieldwall.analysis.campaign import load_campaign
 from shieldwall.analysis.cli import app
 from shieldwall.analysis.evaluate import Settings
-from shieldwall.analysis.size import Target, TargetError, raid_knob, size, stock_knob
+from shieldwall.analysis.size import (
+    CAMPAIGN_MEASURES,
+    Target,
+    TargetError,
+    raid_knob,
+    size,
+    size_resupply,
+    stock_knob,
+)
 
 from .conftest import one_drone_data, scenario_of
 
@@ -106,3 +116,85 @@ def test_cli_answer_and_bad_input(tmp_path):
 
 def test_closed_form_helper():
     assert smallest_stock(0.6, 0.1) == 3 == math.ceil(math.log(0.1) / math.log(0.4))
+
+
+def drones_campaign(tmp_path, magazine: int, drones: int, max_raids: int) -> Path:
+    """`drones` drones a day against one battery of `magazine` rounds (Pk 1, one round a shot): every
+    raid costs exactly `drones` rounds while the battery has them; no resupply in the file."""
+    data = one_drone_data()
+    data["catalog"]["interceptors"]["test-missile"]["kill_probability"]["drone"]["value"] = 1.0
+    data["raid"]["waves"][0]["count"] = drones
+    data["fire_units"][0]["magazine"] = magazine
+    (tmp_path / "drones.yaml").write_text(yaml.safe_dump(data))
+    path = tmp_path / "campaign.yaml"
+    path.write_text(yaml.safe_dump({"name": "hand", "raids": [{"scenario": "drones.yaml"}],
+                                    "absorb": {"scenario": "drones.yaml", "every_s": "1d", "max_raids": max_raids}}))
+    return path
+
+
+def smallest_resupply(magazine: int, drones: int, raids: int) -> int:
+    """The smallest R (interceptors per 30 days) with which the battery fights `raids` daily raids
+    before it is empty. R / 30 a day arrive; before raid j the depot has handed out
+    floor((j - 1) R / 30) rounds, so raid j starts with M - (j - 1) k + floor((j - 1) R / 30) (R < 30 k:
+    the battery never refills to its magazine after the first raid, and the start falls from raid to
+    raid). The battery is dry after raid j when raid j starts with k or fewer, so it fights N raids
+    when raid N - 1 starts with more than k: floor((N - 2) R / 30) >= (N - 1) k - M + 1."""
+    need = (raids - 1) * drones - magazine + 1
+    return max(0, math.ceil(30 * need / (raids - 2)))
+
+
+@pytest.mark.parametrize("magazine, drones, raids, target", [
+    (10, 3, 8, "P(raids_until_dry >= 8) >= 1"),
+    (9, 2, 6, "E(raids_until_dry_layer_3) >= 6"),
+    (20, 3, 6, "E(raids_until_dry) >= 6"),
+])
+def test_smallest_resupply_is_the_closed_form(tmp_path, magazine, drones, raids, target):
+    campaign = load_campaign(drones_campaign(tmp_path, magazine, drones, raids))
+    report = size_resupply(campaign, "test-missile", Target.parse(target, CAMPAIGN_MEASURES),
+                           Settings(runs=4, seed=0, fidelity="ideal", realisations=2))
+    r = smallest_resupply(magazine, drones, raids)
+    assert report["answer"] == r
+    assert report["at_answer"]["met"]
+    if r > 0:
+        assert report["at_neighbour"]["value"] == r - 1 and not report["at_neighbour"]["met"]
+
+
+def test_resupply_closed_form_helper():
+    # M = 10, k = 3: at 2 a day raid j starts with 10 - j + 1 and raid 8 is the first to start with 3.
+    assert smallest_resupply(10, 3, 8) == 60
+    assert smallest_resupply(9, 2, 6) == 15 and math.floor(4 * 14 / 30) < 2 <= math.floor(4 * 15 / 30)
+    assert smallest_resupply(20, 3, 6) == 0  # 20 rounds cover five raids of 3 and part of the sixth
+
+
+def test_campaign_targets():
+    t = Target.parse("E(raids_absorbed) >= 5", CAMPAIGN_MEASURES)
+    assert (t.kind, t.measure, t.level_op, t.level) == ("mean", "raids_absorbed", ">=", 5.0)
+    p = Target.parse("P(raids_until_dry_layer_1 >= 10) >= 0.9", CAMPAIGN_MEASURES)
+    assert (p.measure, p.op, p.threshold, p.level) == ("raids_until_dry_layer_1", ">=", 10.0, 0.9)
+    for text in ("P(leakers <= 2) >= 0.9", "E(raids_until_dry_layer_0) >= 1", "E(raids) >= 2"):
+        with pytest.raises(TargetError):
+            Target.parse(text, CAMPAIGN_MEASURES)
+    with pytest.raises(TargetError):
+        Target.parse("E(raids_absorbed) >= 5")  # a scenario's measures
+
+
+def test_cli_resupply_answer_and_bad_input(tmp_path):
+    path = drones_campaign(tmp_path, 10, 3, 8)
+    result = runner.invoke(app, ["size", str(path), "--resupply", "test-missile", "--target",
+                                 "P(raids_until_dry >= 8) >= 1", "--runs", "4", "--realisations", "2",
+                                 "--fidelity", "ideal", "--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["answer"] == 60 and document["knob"]["kind"] == "resupply"
+    scenario = tmp_path / "drones.yaml"
+    for args, named in (([str(scenario), "--resupply", "test-missile", "--target", "P(leakers <= 0) >= 0.9"],
+                         "--resupply"),
+                        ([str(path), "--stock", "battery", "--target", "E(raids_absorbed) >= 5"], "--resupply"),
+                        ([str(path), "--target", "E(raids_absorbed) >= 5"], "--resupply"),
+                        ([str(path), "--resupply", "test-missile", "--target", "P(leakers <= 2) >= 0.9"], "--target"),
+                        ([str(path), "--resupply", "arrow-3", "--target", "E(raids_absorbed) >= 5"], "--resupply"),
+                        ([str(path), "--resupply", "test-missile", "--target", "E(raids_until_dry_layer_1) >= 5"],
+                         "--resupply")):
+        result = runner.invoke(app, ["size", *args, "--runs", "4", "--fidelity", "ideal"])
+        assert result.exit_code == 2, result.output
+        assert named in result.output and len(result.output.strip().splitlines()) == 1, result.output

@@ -353,7 +353,30 @@ def _print_campaign(r: dict) -> None:
         out.print(f"raids absorbed before leakage passes the threshold: {_est(a['raids_absorbed'], 2)} "
                   f"(median {a['raids_absorbed_median']:g}); mean leakage passes it at repeat "
                   f"{passes if passes else 'none within ' + str(a['max_raids'])}", highlight=False)
+        _print_until_dry(a)
     out.print(f"[dim]{r['caution']}[/]", highlight=False)
+
+
+def _print_until_dry(a: dict) -> None:
+    """Raids until each layer, then each stock, runs dry (every unit of it empty after a raid)."""
+    K = a["max_raids"]
+    table = Table(title="raids until dry: the repeat after which every unit of the layer (or stock) is empty",
+                  caption=f"{K}+: still holding rounds after all {K} repeats (censored); a mean with any censored "
+                          f"replication counts them as {K} and is a lower bound (>=)")
+    for column in ("layer / stock", "capacity", "raids until dry [95 % CI]", "median", f"never dry in {K}"):
+        table.add_column(column, justify="left" if column == "layer / stock" else "right")
+
+    def cells(row: dict) -> tuple[str, str, str]:
+        mean = ("\u2265 " if row["mean_is_lower_bound"] else "") + _est(row["raids_until_dry"], 1)
+        median = f"{row['raids_until_dry_median']:g}" + ("+" if row["median_censored"] else "")
+        return mean, median, f"{row['p_never_dry']['mean']:.2f}"
+
+    for layer in a["layers"]:
+        table.add_row(f"layer {layer['layer']}: {', '.join(layer['interceptors'])}", f"{layer['capacity']:.0f}",
+                      *cells(layer), style="bold")
+    for m in a["magazines"]:
+        table.add_row(f"  {m['partner']} {m['interceptor']} ({m['layer']})", f"{m['capacity']:.0f}", *cells(m))
+    out.print(table)
 
 
 def _problem_line(error) -> str:
@@ -367,10 +390,13 @@ def _problem_line(error) -> str:
 
 @app.command()
 def size(
-    scenario: str = typer.Argument(..., help="scenario file (YAML) or bundled name"),
+    scenario: str = typer.Argument(..., help="scenario file (YAML) or bundled name; or a campaign (with --resupply)"),
     target: str = typer.Option(..., "--target", help="risk target, e.g. 'P(leakers <= 2) >= 0.95' or "
-                                                    "'E(value_lost_usd) <= 1e9'"),
+                                                    "'E(value_lost_usd) <= 1e9'; for a campaign 'E(raids_absorbed) "
+                                                    ">= 5' or 'P(raids_until_dry >= 10) >= 0.9'"),
     stock: Optional[str] = typer.Option(None, "--stock", help="FIRE_UNIT_OR_INTERCEPTOR_TYPE: the smallest magazine"),
+    resupply: Optional[str] = typer.Option(None, "--resupply", help="INTERCEPTOR: the smallest resupply per 30 days "
+                                                                   "(a campaign's absorb answer)"),
     raid: Optional[str] = typer.Option(None, "--raid", help="WAVE_OR_CLASS: the largest number of its threats"),
     low: int = typer.Option(0, min=0, help="smallest value searched"),
     high: Optional[int] = typer.Option(None, min=1, help="largest value searched (default: doubled from the "
@@ -380,12 +406,17 @@ def size(
     plot: Optional[Path] = typer.Option(None, "--plot", help="write the risk against the values tried (PNG)"),
     no_cache: bool = NO_CACHE, as_json: bool = JSON,
 ) -> None:
-    """The smallest stock (or largest raid) that meets a risk target, with the interval at the answer."""
+    """The smallest stock (or largest raid) that meets a risk target, with the interval at the answer;
+    for a campaign, the smallest resupply rate."""
+    from shieldwall.analysis.campaign import is_campaign
     from shieldwall.analysis.parameters import ParameterError
     from shieldwall.analysis.size import Target, TargetError, raid_knob, stock_knob
     from shieldwall.analysis.size import size as run_size
     from shieldwall.scenario import ScenarioError
 
+    if is_campaign(scenario) or resupply is not None:
+        return _size_campaign(scenario, target, resupply, stock or raid, low, high, runs, seed, workers, fidelity,
+                              realisations, plot, as_json)
     try:
         parsed = Target.parse(target)
     except TargetError as error:
@@ -413,6 +444,44 @@ def size(
     _deliver(report, None, as_json, _print_size)
 
 
+def _size_campaign(source: str, target: str, interceptor: Optional[str], scenario_knob: Optional[str], low: int,
+                   high: Optional[int], runs: int, seed: int, workers: int, fidelity: str, realisations: int,
+                   plot: Optional[Path], as_json: bool) -> None:
+    """`size CAMPAIGN --resupply INTERCEPTOR`: the smallest resupply per 30 days meeting a target on
+    the campaign's absorb answer."""
+    from shieldwall.analysis.campaign import is_campaign, load_campaign
+    from shieldwall.analysis.parameters import ParameterError
+    from shieldwall.analysis.size import CAMPAIGN_MEASURES, Target, TargetError, size_resupply
+    from shieldwall.scenario import ScenarioError
+    from shieldwall.sensors import SENSING
+
+    if not is_campaign(source):
+        fail(f"--resupply: {source} is not a campaign (a scenario is sized with --stock or --raid)")
+    if interceptor is None or scenario_knob is not None:
+        fail(f"{source} is a campaign: give --resupply INTERCEPTOR (--stock and --raid size a scenario)")
+    try:
+        parsed = Target.parse(target, CAMPAIGN_MEASURES)
+    except TargetError as error:
+        fail(f"--target: {error}")
+    if fidelity not in SENSING:
+        fail(f"--fidelity must be one of {', '.join(SENSING)}, got {fidelity!r}")
+    if high is not None and high <= low:
+        fail(f"--high {high}: must exceed --low {low}")
+    settings = _settings(runs, seed, fidelity, realisations)
+    try:
+        loaded = load_campaign(source)
+        with _progress(f"{loaded.name}: sizing resupply") as progress:
+            report = size_resupply(loaded, interceptor, parsed, settings, low=low, high=high, workers=workers,
+                                   progress=progress)
+    except (ScenarioError, ParameterError) as error:
+        fail(f"--resupply: {_problem_line(error)}")
+    if plot is not None:
+        from shieldwall.report.sweep import risk_against_stock
+
+        risk_against_stock(report, plot)
+    _deliver(report, None, as_json, _print_size)
+
+
 def _print_size(r: dict) -> None:
     word = "probability" if r["target"].lstrip().startswith("P") else "mean"
     table = Table(title=f"{r['scenario']}: {r['knob']['label']} for {r['target']}",
@@ -427,7 +496,8 @@ def _print_size(r: dict) -> None:
     if r["answer"] is None:
         out.print(f"no value searched meets {r['target']}", highlight=False)
         return
-    line = f"answer: {r['knob']['label']} = {r['answer']} (the scenario has {r['knob']['scenario_value']})"
+    line = (f"answer: {r['knob']['label']} = {r['answer']} (the "
+            f"{'campaign' if r['knob']['kind'] == 'resupply' else 'scenario'} has {r['knob']['scenario_value']})")
     if r["at_answer"]:
         line += f"; {word} there {_est(r['at_answer']['estimate'], 3)}"
     if r["at_neighbour"]:

@@ -16,6 +16,7 @@ that fails), so that a reader sees how close the call was.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from shieldwall.analysis import _stats
+from shieldwall.analysis.campaign import Campaign, Resupply, absorb_measures, campaign_scenario
 from shieldwall.analysis.evaluate import MEASURES, Settings, evaluate
 from shieldwall.analysis.parameters import ParameterError, with_values
 from shieldwall.analysis.variants import Variant, base_variant
@@ -36,8 +38,13 @@ _OPS: dict[str, Callable] = {"<=": np.less_equal, "<": np.less, ">=": np.greater
                              "==": np.equal}
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _PROBABILITY = re.compile(rf"^\s*P\s*\(\s*(\w+)\s*(<=|<|>=|>|==)\s*({_NUMBER})\s*\)\s*(>=|>)\s*({_NUMBER})\s*$")
-_MEAN = re.compile(rf"^\s*(?:E|mean)\s*[\(\[]\s*(\w+)\s*[\)\]]\s*(<=|<)\s*({_NUMBER})\s*$")
+_MEAN = re.compile(rf"^\s*(?:E|mean)\s*[\(\[]\s*(\w+)\s*[\)\]]\s*(<=|<|>=|>)\s*({_NUMBER})\s*$")
 MAX_WAVE_COUNT = 100_000
+CAMPAIGN_MEASURES = ("raids_absorbed", "raids_until_dry", *(f"raids_until_dry_layer_{n}" for n in range(1, 10)))
+"""Per-replication measures of a campaign's absorb answer that a target may name
+(`analysis.campaign.absorb_measures`): raids absorbed before the leak share passes the threshold,
+raids until the layer of the resupplied interceptor runs dry, or until layer N does."""
+DAYS_PER_RATE = 30  # a resupply rate is sized in whole interceptors per 30 days
 
 
 class TargetError(ValueError):
@@ -57,7 +64,8 @@ class Target:
     level: float
 
     @classmethod
-    def parse(cls, text: str) -> "Target":
+    def parse(cls, text: str, measures: tuple[str, ...] = MEASURES) -> "Target":
+        """Read a target about one of `measures` (a scenario's, or CAMPAIGN_MEASURES)."""
         match = _PROBABILITY.match(text)
         if match:
             measure, op, threshold, level_op, level = match.groups()
@@ -67,12 +75,14 @@ class Target:
         else:
             match = _MEAN.match(text)
             if not match:
-                raise TargetError(f"cannot read {text!r}: expected e.g. 'P(leakers <= 2) >= 0.95' or "
-                                  "'E(value_lost_usd) <= 1e9'")
+                example = "'E(value_lost_usd) <= 1e9'" if measures is MEASURES else "'E(raids_absorbed) >= 5'"
+                raise TargetError(f"cannot read {text!r}: expected e.g. 'P(leakers <= 2) >= 0.95' or {example}")
             (measure, level_op, level), op, threshold, kind = match.groups(), None, None, "mean"
-        measure = ALIASES.get(measure, measure)
-        if measure not in MEASURES:
-            raise TargetError(f"{text!r}: unknown measure {measure!r} (measures: leakers, {', '.join(MEASURES)})")
+        measure = ALIASES.get(measure, measure) if measures is MEASURES else measure
+        if measure not in measures:
+            known = ", ".join(("leakers", *MEASURES) if measures is MEASURES else
+                              ("raids_absorbed", "raids_until_dry", "raids_until_dry_layer_N"))
+            raise TargetError(f"{text!r}: unknown measure {measure!r} (measures: {known})")
         return cls(text.strip(), measure, kind, op, None if threshold is None else float(threshold),
                    level_op, float(level))
 
@@ -226,4 +236,63 @@ def size(scenario: Scenario, knob: Knob, target: Target, settings: Settings, *, 
     report = _report(scenario.name, {"kind": knob.kind, "label": knob.label, "path": knob.path,
                                      "scenario_value": knob.base}, target, found, settings)
     report["coordination"] = scenario.coordination
+    return report
+
+
+def resupply_rules(campaign: Campaign, interceptor: str, per_30_days: int) -> list[Resupply]:
+    """The campaign's resupply with that of `interceptor` set to `per_30_days` whole interceptors
+    per 30 days, pooled for every unit of the type (a per-partner rule of that type is replaced)."""
+    kept = [rule for rule in campaign.resupply if rule.interceptor != interceptor]
+    return [*kept, Resupply(interceptor=interceptor, per_day=per_30_days / DAYS_PER_RATE,
+                            notional=f"sized: {per_30_days} per {DAYS_PER_RATE} days")]
+
+
+def size_resupply(campaign: Campaign, interceptor: str, target: Target, settings: Settings, *, low: int = 0,
+                  high: int | None = None, workers: int = 1,
+                  progress: Callable[[int, int], None] | None = None) -> dict:
+    """The smallest resupply of `interceptor`, in whole interceptors per 30 days, with which the
+    campaign's absorb answer meets `target` (a target on CAMPAIGN_MEASURES; `raids_until_dry` is the
+    layer of `interceptor`). Doubling from the campaign's own rate, capped where every unit of the
+    type is refilled to capacity before each repeated raid (more cannot help), then bisection.
+
+    Every rate flies the same replication seeds and raid realisations (`absorb_measures`), so
+    replication i meets the same threats, detections and kill draws at every rate. Resupply only
+    adds rounds: the depot fills faster and is handed out to the emptiest unit first, so at a higher
+    rate every unit starts every raid with at least as many rounds as at a lower one. A unit that
+    fires min(rounds, demand) then ends every raid with at least as many, runs dry no earlier, and
+    lets no more threats through; the measures rise with the rate replication by replication, not
+    only on average. The battle manager may re-plan when a unit has more rounds (fire it where it
+    would have left a threat to a lower layer), which can break this; the table of rates tried
+    shows whether it held."""
+    absorb = campaign.absorb
+    if absorb is None:
+        raise ParameterError(f"campaign {campaign.name!r} has no absorb section to size resupply against")
+    scenario = campaign_scenario(campaign, absorb.scenario)
+    units = [u for u in scenario.fire_units if u.interceptor == interceptor]
+    if not units:
+        types = ", ".join(dict.fromkeys(u.interceptor for u in scenario.fire_units))
+        raise ParameterError(f"no fire unit of {scenario.name} fires {interceptor!r} (types: {types})")
+    layers = {scenario.catalog.interceptors[u.interceptor].layer for u in scenario.fire_units}
+    layer = scenario.catalog.interceptors[interceptor].layer
+    measure_name = f"raids_until_dry_layer_{layer}" if target.measure == "raids_until_dry" else target.measure
+    if measure_name.startswith("raids_until_dry_layer_") and int(measure_name.rsplit("_", 1)[1]) not in layers:
+        raise ParameterError(f"{target.text!r}: no fire unit of {scenario.name} is of layer "
+                             f"{measure_name.rsplit('_', 1)[1]} (layers: {', '.join(map(str, sorted(layers)))})")
+    capacity = sum(campaign.capacity.get(u.id, u.magazine) for u in units)
+    upper = max(1, math.ceil(capacity * DAYS_PER_RATE * 86400.0 / absorb.every_s))
+    base = round(sum(r.per_day for r in campaign.resupply if r.interceptor == interceptor) * DAYS_PER_RATE)
+
+    def measure(per_30_days: int) -> np.ndarray:
+        return absorb_measures(campaign, settings.runs, settings.seed, settings.fidelity, settings.realisations,
+                               workers, resupply=resupply_rules(campaign, interceptor, per_30_days),
+                               progress=progress)[measure_name]
+
+    found = search(measure, target, _stats.clusters(settings.runs, settings.realisations), rising=True,
+                   start=base, upper=upper, low=low, high=high)
+    report = _report(campaign.name, {"kind": "resupply", "label": f"resupply of {interceptor} per {DAYS_PER_RATE} days",
+                                     "path": f"resupply.{interceptor}", "scenario_value": base, "upper": upper},
+                     target, found, settings)
+    report["absorb"] = {"scenario": scenario.name, "every_days": absorb.every_s / 86400.0,
+                        "max_raids": absorb.max_raids, "leakage_threshold": absorb.leakage_threshold,
+                        "measure": measure_name}
     return report
