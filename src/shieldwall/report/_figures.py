@@ -287,3 +287,45 @@ def variants_chart(view: View, out_dir: Path | None) -> Figure | None:
         if data.get("withheld_variants") else ""
     return Figure("variants", "Variants", "Each variant against the baseline (first row), mean per raid with "
                   "95 % intervals." + note, svg)
+
+
+# ------------------------------------------------------------------------ sweep, size, uncertainty
+
+
+def analysis_figures(extras: dict[str, dict], out_dir: Path | None) -> list[Figure]:
+    """Figures of the analysis outputs among `extras` (a sweep's, as its design supports; size's
+    risk against the values tried), drawn by `report.sweep` and embedded like the others.
+    Uncertainty has tables only."""
+    from shieldwall.report import sweep as analysis
+
+    _pyplot()  # the report's style for the figures drawn below
+    made = []
+    data = extras.get("sweep.json")
+    if data and not data.get("withheld"):
+        for name, fig in analysis.sweep_figures(data):
+            title, caption = _SWEEP_CAPTIONS[name]
+            if name == "saturation":
+                caption = caption.format(path=data["parameters"][0]["path"])
+            made.append(Figure(name, title, caption, _finish(fig, name, out_dir)))
+    data = extras.get("size.json")
+    if data and not data.get("withheld") and data.get("evaluated"):
+        word = "probability" if data["target"].lstrip().startswith("P") else "mean"
+        made.append(Figure(
+            analysis.RISK_FIGURE, f"Risk against {_KNOB_NOUN.get(data['knob'].get('kind'), 'the value sized')}",
+            f"The {word} in the target {data['target']} at each {data['knob']['label']} tried, with its 95 % "
+            "interval; green points meet the target; dashed: the target's level; dotted: the answer and the "
+            "scenario's value.", _finish(analysis.risk_figure(data), analysis.RISK_FIGURE, out_dir)))
+    return made
+
+
+_KNOB_NOUN = {"stock": "stock", "raid": "raid size", "resupply": "resupply"}
+_SWEEP_CAPTIONS = {
+    "saturation": ("Saturation curve", "Leakers per raid and P(no leaker) at each value of {path}: mean, with "
+                   "its 95 % interval as a band; the dotted line is the scenario's value."),
+    "tornado": ("One-at-a-time effects (tornado)", "Change in mean leakers per raid against the scenario with "
+                "each parameter at the low and at the high end of its range and the others at the scenario's "
+                "values, paired under common random numbers; whiskers: 95 % interval."),
+    "sobol": ("Sobol indices", "Share of the variance of mean leakers per raid over the box due to each parameter "
+              "alone (first order, S1) and with its interactions (total, ST); whiskers: SALib's bootstrap 95 % "
+              "half-widths."),
+}

@@ -10,7 +10,16 @@ from pathlib import Path
 
 from shieldwall.report import _figures
 from shieldwall.report._map import map_figure
-from shieldwall.report.view import WITHHELD, View, open_view
+from shieldwall.report.sweep import TextTable, size_answer, size_table, sweep_tables, uncertainty_tables
+from shieldwall.report.view import (
+    WITHHELD,
+    AnalysisFolder,
+    ResultsFolderError,
+    View,
+    is_results_folder,
+    open_analysis,
+    open_view,
+)
 from shieldwall.scenario.model import THREAT_CLASSES
 
 
@@ -113,18 +122,133 @@ table.key{border-collapse:collapse;font-size:13px;margin:8px 0}table.key th{text
 table.key td{font-variant-numeric:tabular-nums;padding:2px 0}table.key caption{text-align:left;color:#555;font-size:12px}
 figure{margin:10px 0 18px}figure svg{max-width:100%;height:auto}figcaption{color:#555;font-size:13px}
 footer{margin-top:30px;color:#666;font-size:12px;border-top:1px solid #ddd;padding-top:8px}
+h3{font-size:16px;margin:18px 0 4px}p.note{color:#555;font-size:12px;margin:2px 0 14px}
+table.data{border-collapse:collapse;font-size:13px;margin:10px 0 2px}table.data caption{text-align:left;font-weight:600;padding-bottom:4px}
+table.data th{text-align:right;font-weight:500;color:#333;border-bottom:1px solid #ccc;padding:3px 10px}
+table.data td{text-align:right;font-variant-numeric:tabular-nums;padding:2px 10px;border-bottom:1px solid #eee;white-space:nowrap}
+div.wide{overflow-x:auto}
+table.data th:first-child,table.data td:first-child{text-align:left}table.data tr.strong td{font-weight:700}
 """
 
 
-def render(view: View, figures: list[_figures.Figure]) -> str:
-    s = view.scenario
-    m = view.manifest
-    title = f"After-action report: {s.name}"
-    parts = [
+def _head(title: str) -> list[str]:
+    """The page's opening: document head with the inline style sheet, and the title."""
+    return [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
+    ]
+
+
+def _figure(fig: _figures.Figure) -> str:
+    return (f'<figure class="chart" data-figure="{fig.name}">{fig.svg}'
+            f"<figcaption>{html.escape(fig.caption)}</figcaption></figure>")
+
+
+def _table(table: TextTable) -> str:
+    """A `TextTable` as HTML: the cells the command prints, escaped."""
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in table.columns)
+    body = "".join(
+        ('<tr class="strong">' if k in table.strong else "<tr>")
+        + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+        for k, row in enumerate(table.rows))
+    note = f'<p class="note">{html.escape(table.note)}</p>' if table.note else ""
+    return (f'<div class="wide"><table class="data"><caption>{html.escape(table.title)}</caption><thead><tr>{head}'
+            f"</tr></thead><tbody>{body}</tbody></table></div>{note}")
+
+
+def _verdicts(view: View) -> str:
+    """Why leakers got through: per raid, the verdicts of the units that had an allowed shot at a
+    leaker, most frequent first; a partner view sums the units it may not see as one row."""
+    verdicts = view.summary.get("leaker_verdicts")
+    parts = ['<section id="verdicts"><h2>Why leakers got through</h2>']
+    if verdicts is None:
+        parts.append("<p>This results folder keeps no verdicts (it was written before they were recorded).</p>")
+        return "".join(parts) + "</section>"
+    parts.append(
+        "<p>For every threat that leaked, each fire unit that had an allowed shot at it, and that unit's last "
+        "word on it: whether it fired, or why not (docs/design/battle.md). A leaker counts once for each such "
+        "unit. Mean number per raid, with 95 % confidence intervals in brackets.</p>")
+    if view.viewer and WITHHELD in verdicts:
+        parts.append("<p>Units of partners that release no tracks to this viewer are counted together under "
+                     "&ldquo;withheld partners&rdquo;, without their reasons.</p>")
+    rows = sorted(verdicts.items(), key=lambda kv: (kv[0] == WITHHELD, -kv[1]["mean"]))
+    if rows:
+        table = TextTable("Leakers per raid, by the verdict of each unit that could have engaged them",
+                          ("verdict", "per raid [95 % CI]"), [(k, _est(v, 2)) for k, v in rows])
+        parts.append(_table(table))
+    else:
+        parts.append("<p>No leaker was within an allowed shot of any fire unit.</p>")
+    return "".join(parts) + "</section>"
+
+
+def _withheld(name: str) -> str:
+    return (f"<p>{html.escape(name)} names a partner, fire unit or sensor that this viewer may not see: "
+            "left out of this view.</p>")
+
+
+def _sweep_body(data: dict, figures: dict[str, _figures.Figure]) -> list[str]:
+    paths = ", ".join(p["path"] for p in data["parameters"])
+    parts = [f"<h2>Sweep of {html.escape(data['scenario'])}: {html.escape(data['design'])} design, "
+             f"{data['points']} points</h2>",
+             f"<p>Parameters: {html.escape(paths)}. Every point flies the same {data['runs']} replications (common "
+             "random numbers), so differences between points are not noise of their own.</p>"]
+    for name in ("saturation", "tornado", "sobol"):
+        if name in figures:
+            parts.append(f'<h3 id="{name}">{html.escape(figures[name].title)}</h3>{_figure(figures[name])}')
+    return parts + [_table(t) for t in sweep_tables(data)]
+
+
+def _size_body(data: dict, figures: dict[str, _figures.Figure]) -> list[str]:
+    from shieldwall.report.sweep import RISK_FIGURE
+
+    parts = [f"<h2>Sizing of {html.escape(data['scenario'])}: {html.escape(data['knob']['label'])} for "
+             f"{html.escape(data['target'])}</h2>",
+             f'<p class="answer"><b>{html.escape(size_answer(data))}</b>.</p>']
+    if data.get("note"):
+        parts.append(f'<p class="note">{html.escape(data["note"])}</p>')
+    if RISK_FIGURE in figures:
+        parts.append(_figure(figures[RISK_FIGURE]))
+    return parts + [_table(size_table(data))]
+
+
+def _uncertainty_body(data: dict, figures: dict[str, _figures.Figure]) -> list[str]:
+    parts = [f"<h2>Parameter uncertainty of {html.escape(data['scenario'])}: {data['sets']} parameter sets</h2>",
+             f"<p>The answer over {data['sets']} parameter sets drawn from the ranges the catalog and scenario "
+             f"declare ({html.escape(str(data.get('design', '')))}), {data['runs']} replications each: how far the "
+             "answer moves with what is not known about the parameters (parameter spread) beside how far it moves "
+             "with the replications' chance (Monte Carlo spread).</p>"]
+    return parts + [_table(t) for t in uncertainty_tables(data)]
+
+
+# (file, section id, heading when withheld, body)
+_ANALYSIS_SECTIONS = (("sweep.json", "sweep", "Sweep", _sweep_body), ("size.json", "size", "Sizing", _size_body),
+                      ("uncertainty.json", "uncertainty", "Parameter uncertainty", _uncertainty_body))
+
+
+def _analysis_sections(extras: dict[str, dict], figures: list[_figures.Figure]) -> list[str]:
+    """Sections for the analysis outputs among `extras`: a sweep (its figures, points, tornado and
+    Sobol tables), sizing (the answer, its figure and every value tried) and parameter uncertainty
+    (parameter spread beside Monte Carlo spread, the parameters drawn)."""
+    by_name = {f.name: f for f in figures}
+    parts = []
+    for name, anchor, heading, body in _ANALYSIS_SECTIONS:
+        data = extras.get(name)
+        if not data:
+            continue
+        inner = [f"<h2>{heading}</h2>", _withheld(name)] if data.get("withheld") else body(data, by_name)
+        parts.append(f'<section id="{anchor}">' + "".join(inner) + "</section>")
+    return parts
+
+
+def render(view: View, figures: list[_figures.Figure], analysis: list[_figures.Figure] = ()) -> str:
+    """The after-action report's HTML: `figures` each in a section of its own, then the analysis
+    outputs of the folder with their `analysis` figures."""
+    s = view.scenario
+    m = view.manifest
+    parts = [
+        *_head(f"After-action report: {s.name}"),
         f'<p class="meta">{m["runs"]} replications, seed {m["seed"]}, {html.escape(str(m["fidelity"]))} fidelity, '
         f'{html.escape(str(m["coordination"]))} defence, assignment {html.escape(str(m.get("assigner", "")))}; '
         f'start {html.escape(s.start_time.isoformat())}; shieldwall {html.escape(str(m.get("shieldwall", "")))}. '
@@ -141,10 +265,10 @@ def render(view: View, figures: list[_figures.Figure]) -> str:
     parts.append('<section class="brief" id="brief"><h2>Brief</h2>')
     parts += [f"<p>{html.escape(p)}</p>" for p in brief(view)]
     parts.append(_key_table(view) + "</section>")
+    parts.append(_verdicts(view))
     for fig in figures:
-        parts.append(f'<section id="{fig.name}"><h2>{html.escape(fig.title)}</h2><figure class="chart" '
-                     f'data-figure="{fig.name}">{fig.svg}<figcaption>{html.escape(fig.caption)}</figcaption>'
-                     "</figure></section>")
+        parts.append(f'<section id="{fig.name}"><h2>{html.escape(fig.title)}</h2>{_figure(fig)}</section>')
+    parts += _analysis_sections(view.extras, list(analysis))
     parts.append(f"<footer>Generated by shieldwall from the results folder "
                  f"{html.escape(view.folder.name)}. Every estimate is a mean over replications with a 95 % "
                  "confidence interval (Student t for means, Wilson for probabilities, delta method for the "
@@ -160,20 +284,52 @@ def _inside(path: Path, folder: Path) -> bool:
         return False
 
 
+def render_analysis(analysis: AnalysisFolder, figures: list[_figures.Figure]) -> str:
+    """The analysis report's HTML: a folder of sweep, size and uncertainty outputs, no run."""
+    names = sorted({d["scenario"] for d in analysis.extras.values() if "scenario" in d})
+    parts = [*_head(f"Analysis report: {', '.join(names)}")]
+    held = ", ".join(name for name in analysis.extras)
+    parts.append(f'<p class="meta">Rendered from {html.escape(held)}. Notional parameters from open sources.</p>')
+    parts += _analysis_sections(analysis.extras, figures)
+    parts.append(f"<footer>Generated by shieldwall from the folder {html.escape(analysis.folder.name)}. Each "
+                 "estimate is a mean over replications with its 95 % confidence interval, across raid "
+                 "realisations (Student t for means, Wilson for probabilities).</footer></body></html>")
+    return "\n".join(parts)
+
+
+def _targets(folder: Path, suffix: str, out: str | Path | None, force: bool) -> tuple[Path, Path]:
+    """The HTML file and the figure folder of a report: in `folder` by default (regenerated), or at
+    `out`, which is not replaced outside `folder` unless `force`."""
+    target = Path(out) if out is not None else folder / f"report{suffix}.html"
+    figure_dir = target.parent / f"figures{suffix}"
+    for path in (target, figure_dir):
+        if path.exists() and not force and not _inside(path, folder):
+            raise OutputExistsError(f"{path} already exists; use --force to replace it")
+    return target, figure_dir
+
+
 def write_report(folder: str | Path, view_as: str | None = None, out: str | Path | None = None,
                  force: bool = False) -> ReportFiles:
     """Write the HTML report of a results folder (and its figures as SVG and PNG).
 
     Default: `report.html` and `figures/` in the results folder (`report-view-P.html` and
     `figures-view-P/` for `view_as=P`), regenerated on each call. An `out` path outside the
-    results folder is never replaced unless `force`.
+    results folder is never replaced unless `force`. A folder with no run but with outputs of
+    `sweep`, `size --out` or `run --uncertainty` gets an analysis report of those (the analyst's
+    view only: with no scenario, no partner's releasability can be judged).
     """
+    if Path(folder).is_dir() and not is_results_folder(folder):
+        analysis = open_analysis(folder)
+        if view_as is not None:
+            raise ResultsFolderError(f"--view-as {view_as}: {analysis.folder} holds analysis outputs only, with no "
+                                     "scenario to judge what a partner may see; render it without --view-as")
+        target, figure_dir = _targets(analysis.folder, "", out, force)
+        figures = _figures.analysis_figures(analysis.extras, figure_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(render_analysis(analysis, figures), encoding="utf-8")
+        return ReportFiles(target, [figure_dir / f"{f.name}.{ext}" for f in figures for ext in ("svg", "png")])
     view = open_view(folder, view_as)
-    target = Path(out) if out is not None else view.folder / f"report{view.suffix}.html"
-    figure_dir = target.parent / f"figures{view.suffix}"
-    for path in (target, figure_dir):
-        if path.exists() and not force and not _inside(path, view.folder):
-            raise OutputExistsError(f"{path} already exists; use --force to replace it")
+    target, figure_dir = _targets(view.folder, view.suffix, out, force)
     figures = [
         _figures.leakage(view, figure_dir),
         _figures.interceptors(view, figure_dir),
@@ -182,7 +338,8 @@ def write_report(folder: str | Path, view_as: str | None = None, out: str | Path
         map_figure(view, view.median_run(), figure_dir),
     ]
     figures += [f for f in (_figures.value_chart(view, figure_dir), _figures.variants_chart(view, figure_dir)) if f]
+    analysis = _figures.analysis_figures(view.extras, figure_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render(view, figures), encoding="utf-8")
-    paths = [figure_dir / f"{f.name}.{ext}" for f in figures for ext in ("svg", "png")]
+    target.write_text(render(view, figures, analysis), encoding="utf-8")
+    paths = [figure_dir / f"{f.name}.{ext}" for f in (*figures, *analysis) for ext in ("svg", "png")]
     return ReportFiles(target, paths)

@@ -34,7 +34,10 @@ from shieldwall.scenario import Scenario, load_scenario
 WITHHELD = "withheld partners"
 """The label under which withheld partners' engagements are summed."""
 WITHHELD_AIRSPACE = "withheld airspace"
-OPTIONAL_FILES = ("value.json", "compare.json")
+ANALYSIS_FILES = ("sweep.json", "size.json", "uncertainty.json")
+"""Outputs of `sweep`, `size --out` and `run --uncertainty`: the report renders them in a results
+folder, or alone in a folder of their own (an analysis report)."""
+OPTIONAL_FILES = ("value.json", "compare.json", *ANALYSIS_FILES)
 
 
 class ResultsFolderError(ValueError):
@@ -93,6 +96,53 @@ class View:
         return sorted(terms)
 
 
+@dataclass
+class AnalysisFolder:
+    """A folder of analysis outputs alone (`ANALYSIS_FILES`, no runs, no scenario): what the
+    analysis report renders. With no scenario there is no partner to judge releasability by, so
+    it has only the analyst's view."""
+
+    folder: Path
+    extras: dict[str, dict]
+
+
+def is_results_folder(folder: str | Path) -> bool:
+    """Whether `folder` holds a run's results (its manifest), as opposed to analysis outputs only."""
+    return (Path(folder) / "manifest.json").is_file()
+
+
+def open_analysis(folder: str | Path) -> AnalysisFolder:
+    """Read the analysis outputs of a folder that holds no run (ResultsFolderError if it holds
+    none of `ANALYSIS_FILES` either)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ResultsFolderError(f"{folder} is not a folder")
+    extras = _read_optional(folder, ANALYSIS_FILES)
+    if not extras:
+        raise ResultsFolderError(f"{folder} is not a shieldwall results folder (missing {', '.join(_missing(folder))}) "
+                                 f"and holds no {', '.join(ANALYSIS_FILES)}")
+    return AnalysisFolder(folder, extras)
+
+
+def _missing(folder: Path) -> list[str]:
+    """The files of a results folder that `folder` lacks (the DuckDB database is optional)."""
+    return [name for name in FILES if name != "results.duckdb" and not (folder / name).exists()]
+
+
+def _read_optional(folder: Path, names) -> dict[str, dict]:
+    """The JSON documents among `names` that `folder` holds."""
+    extras = {}
+    for name in names:
+        path = folder / name
+        if path.is_file():
+            try:
+                # Bounds the data cannot give are null in the file; the figures want NaN.
+                extras[name] = strict_json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as error:
+                raise ResultsFolderError(f"{path}: not valid JSON: {error}") from None
+    return extras
+
+
 def releasable_partners(scenario: Scenario, viewer: str) -> set[str]:
     """Partners whose engagements and tracks `viewer` may see (itself included)."""
     end = scenario.duration_s
@@ -111,7 +161,7 @@ def open_view(folder: str | Path, view_as: str | None = None) -> View:
     folder = Path(folder)
     if not folder.is_dir():
         raise ResultsFolderError(f"{folder} is not a folder")
-    missing = [name for name in FILES if name != "results.duckdb" and not (folder / name).exists()]
+    missing = _missing(folder)
     if missing:
         raise ResultsFolderError(f"{folder} is not a shieldwall results folder (missing {', '.join(missing)})")
     try:
@@ -119,15 +169,7 @@ def open_view(folder: str | Path, view_as: str | None = None) -> View:
         scenario = load_scenario(folder / "scenario.yaml")
     except (OSError, ValueError, pa.ArrowException) as error:
         raise ResultsFolderError(f"{folder}: cannot read its results: {error}") from None
-    extras = {}
-    for name in OPTIONAL_FILES:
-        path = folder / name
-        if path.is_file():
-            try:
-                # Bounds the data cannot give are null in the file; the figures want NaN.
-                extras[name] = strict_json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as error:
-                raise ResultsFolderError(f"{path}: not valid JSON: {error}") from None
+    extras = _read_optional(folder, OPTIONAL_FILES)
 
     labels = [p.label for p in scenario.partners]
     if view_as is None:
@@ -146,9 +188,11 @@ def open_view(folder: str | Path, view_as: str | None = None) -> View:
     withheld_airspaces = [a.id for a in scenario.airspaces if a.owner in withheld]
     view_tables = _redact_tables(tables, set(withheld), withheld_airspaces)
     view_summary = summarise(view_tables)
-    extras = {name: _redact_extra(name, data, set(withheld)) for name, data in extras.items()}
-    return View(folder, scenario, view_tables, view_summary, manifest, view_as,
-                tuple(p for p in labels if p in visible), withheld, units, sensors, extras)
+    view = View(folder, scenario, view_tables, view_summary, manifest, view_as,
+                tuple(p for p in labels if p in visible), withheld, units, sensors)
+    terms = view.withheld_terms()
+    view.extras = {name: _redact_extra(name, data, set(withheld), terms) for name, data in extras.items()}
+    return view
 
 
 def _replace(column: pa.ChunkedArray, values: list[str], label: str) -> pa.ChunkedArray:
@@ -191,6 +235,18 @@ def _redact_tables(tables: dict[str, pa.Table], withheld: set[str], airspaces: l
     refusals = refusals.filter(keep)
     refusals = _set(refusals, "airspace", _replace(refusals["airspace"], airspaces, WITHHELD_AIRSPACE))
     out["refusals"] = refusals
+
+    # Why a leaker got through, unit by unit: a withheld partner's units and their reasons (a
+    # refusal among them) are withheld; their rows stay, summed as one "withheld partners" verdict.
+    decisions = tables["decisions"]
+    if "partner" in decisions.column_names:
+        hidden = pc.fill_null(pc.is_in(pc.cast(decisions["partner"], pa.string()), value_set=pa.array(sorted(withheld), pa.string())), False)
+        decisions = _set(decisions, "unit", pc.if_else(hidden, nothing, pc.cast(decisions["unit"], pa.string())).dictionary_encode())
+        decisions = _set(decisions, "verdict", _fill(decisions["verdict"], hidden, WITHHELD))
+        decisions = _set(decisions, "partner", _replace(decisions["partner"], sorted(withheld), WITHHELD))
+    else:  # a folder written before decisions named their partner: no verdict can be shown to a partner
+        decisions = decisions.filter(pa.array(np.zeros(decisions.num_rows, dtype=bool)))
+    out["decisions"] = decisions
     return out
 
 
@@ -198,10 +254,18 @@ def _fill(column, mask, label: str):
     return pc.if_else(mask, pa.scalar(label), pc.cast(column, pa.string())).dictionary_encode()
 
 
-def _redact_extra(name: str, data: dict, withheld: set[str]) -> dict:
+def _redact_extra(name: str, data: dict, withheld: set[str], terms: list[str]) -> dict:
     """value.json: withheld partners' values summed into one entry (mean only);
-    compare.json: variants that name a withheld partner are left out, and counted."""
-    if not withheld or not isinstance(data, dict):
+    compare.json: variants that name a withheld partner are left out, and counted;
+    sweep.json, size.json, uncertainty.json: left out whole (`{"withheld": true}`) if they name
+    anything of `terms` (a withheld partner, its units or sensors, an unreleased sensor), since
+    their parameters and figures cannot be split by partner."""
+    if not isinstance(data, dict):
+        return data
+    if name in ANALYSIS_FILES:
+        text = json.dumps(data)
+        return {"withheld": True} if any(term in text for term in terms) else data
+    if not withheld:
         return data
     if name == "value.json":
         rows = [r for r in data.get("partners", []) if r.get("partner") not in withheld]
