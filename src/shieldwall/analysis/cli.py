@@ -74,6 +74,17 @@ def _deliver(report: dict, path: Optional[Path], as_json: bool, print_tables) ->
         print_tables(report)
 
 
+def print_table(table) -> None:
+    """Print a `report.sweep.TextTable` (the cells the HTML report shows too) as a rich table: the
+    first column left, the others right, the `strong` rows bold, the note as its caption."""
+    rich = Table(title=table.title, caption=table.note or None)
+    for k, column in enumerate(table.columns):
+        rich.add_column(column, justify="left" if k == 0 else "right", overflow="fold")
+    for k, row in enumerate(table.rows):
+        rich.add_row(*row, style="bold" if k in table.strong else None)
+    out.print(rich)
+
+
 def _est(d: dict, digits: int = 1, scale: float = 1.0) -> str:
     from shieldwall.results import Estimate
 
@@ -404,6 +415,8 @@ def size(
     runs: int = typer.Option(200, min=2, help="Monte Carlo replications per value tried"),
     seed: int = SEED, workers: int = WORKERS, fidelity: str = FIDELITY, realisations: int = REALISATIONS,
     plot: Optional[Path] = typer.Option(None, "--plot", help="write the risk against the values tried (PNG)"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="folder for size.json and the risk against the values "
+                                                               "tried (PNG and SVG), for `shieldwall report`"),
     no_cache: bool = NO_CACHE, as_json: bool = JSON,
 ) -> None:
     """The smallest stock (or largest raid) that meets a risk target, with the interval at the answer;
@@ -414,9 +427,11 @@ def size(
     from shieldwall.analysis.size import size as run_size
     from shieldwall.scenario import ScenarioError
 
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+        fail(f"--out {out_dir}: not a folder")
     if is_campaign(scenario) or resupply is not None:
         return _size_campaign(scenario, target, resupply, stock or raid, low, high, runs, seed, workers, fidelity,
-                              realisations, plot, as_json)
+                              realisations, plot, out_dir, as_json)
     try:
         parsed = Target.parse(target)
     except TargetError as error:
@@ -437,16 +452,12 @@ def size(
                               cache=not no_cache, progress=progress)
     except (ScenarioError, ParameterError) as error:
         fail(f"--{'stock' if stock is not None else 'raid'}: {_problem_line(error)}")
-    if plot is not None:
-        from shieldwall.report.sweep import risk_against_stock
-
-        risk_against_stock(report, plot)
-    _deliver(report, None, as_json, _print_size)
+    _deliver_size(report, plot, out_dir, as_json)
 
 
 def _size_campaign(source: str, target: str, interceptor: Optional[str], scenario_knob: Optional[str], low: int,
                    high: Optional[int], runs: int, seed: int, workers: int, fidelity: str, realisations: int,
-                   plot: Optional[Path], as_json: bool) -> None:
+                   plot: Optional[Path], out_dir: Optional[Path], as_json: bool) -> None:
     """`size CAMPAIGN --resupply INTERCEPTOR`: the smallest resupply per 30 days meeting a target on
     the campaign's absorb answer."""
     from shieldwall.analysis.campaign import is_campaign, load_campaign
@@ -475,35 +486,35 @@ def _size_campaign(source: str, target: str, interceptor: Optional[str], scenari
                                    progress=progress)
     except (ScenarioError, ParameterError) as error:
         fail(f"--resupply: {_problem_line(error)}")
-    if plot is not None:
-        from shieldwall.report.sweep import risk_against_stock
+    _deliver_size(report, plot, out_dir, as_json)
 
+
+def _deliver_size(report: dict, plot: Optional[Path], out_dir: Optional[Path], as_json: bool) -> None:
+    """`--plot FILE`: the risk against the values tried; `--out DIR`: size.json and that figure as
+    PNG and SVG, like sweep's folder (created if absent, its files replaced: they are this
+    command's outputs), for `shieldwall report DIR`. Then the answer, printed."""
+    from shieldwall.report.sweep import RISK_FIGURE, risk_against_stock
+
+    if plot is not None:
         risk_against_stock(report, plot)
-    _deliver(report, None, as_json, _print_size)
+    path = None
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        risk_against_stock(report, out_dir / f"{RISK_FIGURE}.png", svg=True)
+        report["figures"] = [f"{RISK_FIGURE}.png", f"{RISK_FIGURE}.svg"]
+        path = out_dir / "size.json"
+    _deliver(report, path, as_json, _print_size)
+    if out_dir is not None:
+        err.print(f"size written to [bold]{out_dir}[/]", highlight=False)
 
 
 def _print_size(r: dict) -> None:
-    word = "probability" if r["target"].lstrip().startswith("P") else "mean"
-    table = Table(title=f"{r['scenario']}: {r['knob']['label']} for {r['target']}",
-                  caption=f"{r['runs']} runs per value, seed {r['seed']} (common random numbers), "
-                          f"{r['fidelity']} fidelity; {_caption(r)}")
-    for column in ("value", word, "meets the target"):
-        table.add_column(column, justify="right")
-    for e in r["evaluated"]:
-        style = "bold" if e["value"] == r["answer"] else None
-        table.add_row(str(e["value"]), _est(e["estimate"], 3), "yes" if e["met"] else "no", style=style)
-    out.print(table)
-    if r["answer"] is None:
-        out.print(f"no value searched meets {r['target']}", highlight=False)
-        return
-    line = (f"answer: {r['knob']['label']} = {r['answer']} (the "
-            f"{'campaign' if r['knob']['kind'] == 'resupply' else 'scenario'} has {r['knob']['scenario_value']})")
-    if r["at_answer"]:
-        line += f"; {word} there {_est(r['at_answer']['estimate'], 3)}"
-    if r["at_neighbour"]:
-        line += f", at {r['at_neighbour']['value']} {_est(r['at_neighbour']['estimate'], 3)}"
-    out.print(line, highlight=False)
-    out.print(f"[dim]{r['note']}[/]", highlight=False)
+    from shieldwall.report.sweep import size_answer, size_table
+
+    print_table(size_table(r))
+    out.print(size_answer(r), highlight=False)
+    if r["answer"] is not None:
+        out.print(f"[dim]{r['note']}[/]", highlight=False)
 
 
 @app.command()
@@ -565,33 +576,7 @@ def sweep(
 
 
 def _print_sweep(r: dict) -> None:
-    paths = [p["path"] for p in r["parameters"]]
-    table = Table(title=f"{r['scenario']}: {r['design']} sweep, {r['points']} points",
-                  caption=f"{r['runs']} runs per point, seed {r['seed']} (common random numbers), "
-                          f"{r['fidelity']} fidelity; {_caption(r)}")
-    for path in paths:
-        table.add_column(path, justify="right", overflow="fold")
-    for column in ("leakers", "P(no leaker)", "value lost (USD M)", "interceptors"):
-        table.add_column(column, justify="right")
-    for p in r["results"][:40]:
-        m = p["measures"]
-        table.add_row(*(f"{p['values'][path]:g}" for path in paths), _est(m["leaked"], 2),
-                      _est(m["p_no_leaker"], 3), _est(m["value_lost_usd"], 1, 1e6), _est(m["shots"], 1))
-    out.print(table)
-    if len(r["results"]) > 40:
-        out.print(f"[dim]{len(r['results']) - 40} more points in sweep.parquet[/]", highlight=False)
-    if "tornado" in r:
-        table = Table(title="one at a time: change in leakers against the scenario (paired)")
-        for column in ("parameter", "low .. high", "at low", "at high"):
-            table.add_column(column, justify="left" if column == "parameter" else "right")
-        for row in r["tornado"]:
-            table.add_row(row["path"], f"{row['low']:g} .. {row['high']:g}", _signed(row["leaked"]["at_low"], 2),
-                          _signed(row["leaked"]["at_high"], 2))
-        out.print(table)
-    if r.get("sobol", {}).get("leaked"):
-        table = Table(title="Sobol indices of mean leakers (SALib, bootstrap 95 % half-widths)")
-        for column in ("parameter", "S1", "ST"):
-            table.add_column(column, justify="left" if column == "parameter" else "right")
-        for path, s in sorted(r["sobol"]["leaked"].items(), key=lambda kv: -kv[1]["ST"]):
-            table.add_row(path, f"{s['S1']:.2f} ± {s['S1_conf']:.2f}", f"{s['ST']:.2f} ± {s['ST_conf']:.2f}")
-        out.print(table)
+    from shieldwall.report.sweep import sweep_tables
+
+    for table in sweep_tables(r):
+        print_table(table)
