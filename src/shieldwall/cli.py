@@ -269,27 +269,11 @@ def _run_uncertainty(scenario: str, sets: int, runs: int, seed: int, workers: in
     if as_json:
         emit_json(report)
         return
-    table = Table(title=f"{loaded.name}: the answer over {sets} parameter sets",
-                  caption=f"{report['runs']} runs per set, seed {seed} (common random numbers), {fidelity} fidelity; "
-                          f"{report['note']}")
-    for column in ("measure", "mean over sets", "5 % .. 95 % of sets", "parameter spread (sd)", "Monte Carlo (sd)"):
-        table.add_column(column, justify="left" if column == "measure" else "right")
-    for m in report["measures"].values():
-        scale, digits = (1e6, 1) if "USD" in m["label"] else (1.0, 3 if m["label"].startswith("P(") else 2)
-        label = m["label"].replace("(USD)", "(USD M)")
+    from shieldwall.analysis.cli import print_table
+    from shieldwall.report.sweep import uncertainty_tables
 
-        def f(x):
-            return "?" if x is None else f"{x / scale:,.{digits}f}"
-
-        table.add_row(label, f(m["mean_over_sets"]), f"{f(m['p05_over_sets'])} .. {f(m['p95_over_sets'])}",
-                      f(m["parameter_sd"]), f(m["monte_carlo_sd"]))
-    out.print(table)
-    ranges = Table(title="parameters drawn (uniform in each declared range)")
-    for column in ("parameter", "value", "range"):
-        ranges.add_column(column)
-    for p in report["parameters"]:
-        ranges.add_row(p["path"], f"{p['value']:g}", f"{p['low']:g} .. {p['high']:g}")
-    out.print(ranges)
+    for table in uncertainty_tables(report):
+        print_table(table)
 
 
 def print_summary(summary: dict, name: str, manifest: dict) -> None:
@@ -329,6 +313,17 @@ def print_summary(summary: dict, name: str, manifest: dict) -> None:
     if unbounded:
         table.caption = UNBOUNDED_NOTE
     out.print(table)
+
+    verdicts = summary.get("leaker_verdicts") or {}
+    if verdicts:
+        # Most frequent first: the reason that let most leakers through heads the table.
+        table = Table(title="why leakers got through: the last word of each unit that had an allowed shot")
+        table.add_column("verdict")
+        table.add_column("leakers per raid [95 % CI]", justify="right")
+        for key, value in sorted(verdicts.items(), key=lambda kv: -kv[1]["mean"]):
+            table.add_row(key, est(value, 2))
+        table.caption = "a leaker counts once for each such unit" + (f"; {UNBOUNDED_NOTE}" if unbounded else "")
+        out.print(table)
 
     table = Table(title="interceptors fired")
     table.add_column("by type")
