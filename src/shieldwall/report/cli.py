@@ -36,13 +36,16 @@ def _known_errors():
 
 @app.command()
 def report(
-    folder: Path = typer.Argument(..., help="results folder written by `shieldwall run`"),
+    folder: Path = typer.Argument(..., help="results folder written by `shieldwall run`, or a folder of "
+                                            "`sweep`, `size --out` or `run --uncertainty` outputs"),
     view_as: Optional[str] = typer.Option(None, "--view-as", help=VIEW_AS_HELP),
     out: Optional[Path] = typer.Option(None, "--out", help="HTML file to write (default: <folder>/report.html)"),
     force: bool = typer.Option(False, "--force", help="replace an existing --out file outside the results folder"),
     as_json: bool = typer.Option(False, "--json", help="print the files written as one JSON document"),
 ) -> None:
-    """Write a self-contained HTML after-action report (and its figures as SVG and PNG); opens nothing."""
+    """Write a self-contained HTML after-action report (and its figures as SVG and PNG); opens nothing.
+
+    Also renders sweep, size --out and run --uncertainty outputs, in a results folder or alone."""
     from shieldwall.report import write_report
 
     try:
