@@ -17,7 +17,7 @@ the depot has less than one or every such unit is full; what cannot be placed st
 `absorb` asks how many raids of one size the coalition can take in a row, from full magazines and
 with the same resupply, before the share of launched threats that leak passes a threshold. The
 coalition there is the repeated scenario's: its fire units, each starting at its scenario magazine
-and holding at most its capacity.
+and holding at most its capacity (stated in the campaign file, else that magazine).
 
 It also asks when each layer runs dry. A layer (the catalog's `layer`: 1 uppermost, then lower
 tiers) runs dry at the end of a repeated raid when every fire unit of the repeated scenario whose
@@ -27,7 +27,7 @@ n (1, 2, ...) of the first raid at whose end it is dry: it fought n raids, the l
 its last rounds. A layer still holding rounds after all `max_raids` is censored: its count is
 recorded as `max_raids` and flagged, shown as "12+", and a mean over replications with any
 censored count is a lower bound. A layer that resupply refills after running dry still counts
-from its first time dry: a raid that finds it empty is a raid it could not fight.
+from its first time dry: from then on it fights on what arrives between raids.
 """
 
 from __future__ import annotations

@@ -12,6 +12,11 @@ i-th draw kills with n rounds is killed with n + 1 too, and the estimated risk f
 replication by replication, not only on average. The decision at each point is on the estimate;
 the report gives the interval of the estimate at the answer and at its neighbour (the last point
 that fails), so that a reader sees how close the call was.
+
+A campaign is sized on its production instead (`size_resupply`): the smallest resupply of one
+interceptor type, in whole interceptors per 30 days, for which the campaign's absorb answer meets a
+target on CAMPAIGN_MEASURES, e.g. `P(raids_until_dry >= 10) >= 0.9` or `E(raids_absorbed) >= 5`.
+The same search (`search`) runs over a function from the value to the per-replication measures.
 """
 
 from __future__ import annotations
