@@ -18,6 +18,7 @@ from shieldwall.analysis.size import (
     Target,
     TargetError,
     raid_knob,
+    resupply_knob,
     size,
     size_resupply,
     stock_knob,
@@ -150,7 +151,8 @@ def smallest_resupply(magazine: int, drones: int, raids: int) -> int:
 ])
 def test_smallest_resupply_is_the_closed_form(tmp_path, magazine, drones, raids, target):
     campaign = load_campaign(drones_campaign(tmp_path, magazine, drones, raids))
-    report = size_resupply(campaign, "test-missile", Target.parse(target, CAMPAIGN_MEASURES),
+    parsed = Target.parse(target, CAMPAIGN_MEASURES)
+    report = size_resupply(campaign, resupply_knob(campaign, "test-missile", parsed), parsed,
                            Settings(runs=4, seed=0, fidelity="ideal", realisations=2))
     r = smallest_resupply(magazine, drones, raids)
     assert report["answer"] == r
@@ -182,11 +184,14 @@ def test_cli_resupply_answer_and_bad_input(tmp_path):
     path = drones_campaign(tmp_path, 10, 3, 8)
     result = runner.invoke(app, ["size", str(path), "--resupply", "test-missile", "--target",
                                  "P(raids_until_dry >= 8) >= 1", "--runs", "4", "--realisations", "2",
-                                 "--fidelity", "ideal", "--json"])
+                                 "--fidelity", "ideal", "--json", "--plot", str(tmp_path / "rate.png")])
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert document["answer"] == 60 and document["knob"]["kind"] == "resupply"
+    assert (tmp_path / "rate.png").stat().st_size > 0
     scenario = tmp_path / "drones.yaml"
+    no_absorb = tmp_path / "no-absorb.yaml"
+    no_absorb.write_text(yaml.safe_dump({"name": "short", "raids": [{"scenario": "drones.yaml"}]}))
     for args, named in (([str(scenario), "--resupply", "test-missile", "--target", "P(leakers <= 0) >= 0.9"],
                          "--resupply"),
                         ([str(path), "--stock", "battery", "--target", "E(raids_absorbed) >= 5"], "--resupply"),
@@ -194,6 +199,8 @@ def test_cli_resupply_answer_and_bad_input(tmp_path):
                         ([str(path), "--resupply", "test-missile", "--target", "P(leakers <= 2) >= 0.9"], "--target"),
                         ([str(path), "--resupply", "arrow-3", "--target", "E(raids_absorbed) >= 5"], "--resupply"),
                         ([str(path), "--resupply", "test-missile", "--target", "E(raids_until_dry_layer_1) >= 5"],
+                         "--resupply"),
+                        ([str(no_absorb), "--resupply", "test-missile", "--target", "E(raids_absorbed) >= 5"],
                          "--resupply")):
         result = runner.invoke(app, ["size", *args, "--runs", "4", "--fidelity", "ideal"])
         assert result.exit_code == 2, result.output

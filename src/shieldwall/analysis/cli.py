@@ -462,7 +462,7 @@ def _size_campaign(source: str, target: str, interceptor: Optional[str], scenari
     the campaign's absorb answer."""
     from shieldwall.analysis.campaign import is_campaign, load_campaign
     from shieldwall.analysis.parameters import ParameterError
-    from shieldwall.analysis.size import CAMPAIGN_MEASURES, Target, TargetError, size_resupply
+    from shieldwall.analysis.size import CAMPAIGN_MEASURES, Target, TargetError, resupply_knob, size_resupply
     from shieldwall.scenario import ScenarioError
     from shieldwall.sensors import SENSING
 
@@ -481,11 +481,12 @@ def _size_campaign(source: str, target: str, interceptor: Optional[str], scenari
     settings = _settings(runs, seed, fidelity, realisations)
     try:
         loaded = load_campaign(source)
-        with _progress(f"{loaded.name}: sizing resupply") as progress:
-            report = size_resupply(loaded, interceptor, parsed, settings, low=low, high=high, workers=workers,
-                                   progress=progress)
+        knob = resupply_knob(loaded, interceptor, parsed)
     except (ScenarioError, ParameterError) as error:
         fail(f"--resupply: {_problem_line(error)}")
+    with _progress(f"{loaded.name}: sizing resupply") as progress:
+        report = size_resupply(loaded, knob, parsed, settings, low=low, high=high, workers=workers,
+                               progress=progress)
     _deliver_size(report, plot, out_dir, as_json)
 
 

@@ -252,13 +252,55 @@ def resupply_rules(campaign: Campaign, interceptor: str, per_30_days: int) -> li
                             notional=f"sized: {per_30_days} per {DAYS_PER_RATE} days")]
 
 
-def size_resupply(campaign: Campaign, interceptor: str, target: Target, settings: Settings, *, low: int = 0,
+@dataclass(frozen=True)
+class ResupplyKnob:
+    """The resupply rate of one interceptor type that `size_resupply` varies, in whole interceptors
+    per 30 days, and the absorb measure the target is about."""
+
+    interceptor: str
+    measure: str  # a key of `absorb_measures`
+    scenario: str  # the repeated scenario
+    base: int  # the campaign's own rate
+    upper: int  # the rate that refills every unit of the type before every repeat
+
+    @property
+    def label(self) -> str:
+        return f"resupply of {self.interceptor} per {DAYS_PER_RATE} days"
+
+
+def resupply_knob(campaign: Campaign, interceptor: str, target: Target) -> ResupplyKnob:
+    """The resupply of `interceptor` in `campaign`'s absorb answer, for a target on
+    CAMPAIGN_MEASURES (`raids_until_dry` is the layer of `interceptor`). Raises ParameterError when
+    the campaign has no absorb section, its repeated scenario has no unit of that type, or the
+    target names a layer it has no unit of."""
+    absorb = campaign.absorb
+    if absorb is None:
+        raise ParameterError(f"campaign {campaign.name!r} has no absorb section to size resupply against")
+    scenario = campaign_scenario(campaign, absorb.scenario)
+    units = [u for u in scenario.fire_units if u.interceptor == interceptor]
+    if not units:
+        types = ", ".join(dict.fromkeys(u.interceptor for u in scenario.fire_units))
+        raise ParameterError(f"no fire unit of {scenario.name} fires {interceptor!r} (types: {types})")
+    layers = sorted({scenario.catalog.interceptors[u.interceptor].layer for u in scenario.fire_units})
+    measure = target.measure
+    if measure == "raids_until_dry":
+        measure = f"raids_until_dry_layer_{scenario.catalog.interceptors[interceptor].layer}"
+    if measure.startswith("raids_until_dry_layer_") and int(measure.rsplit("_", 1)[1]) not in layers:
+        raise ParameterError(f"{target.text!r}: no fire unit of {scenario.name} is of layer "
+                             f"{measure.rsplit('_', 1)[1]} (layers: {', '.join(map(str, layers))})")
+    capacity = sum(campaign.capacity.get(u.id, u.magazine) for u in units)
+    upper = max(1, math.ceil(capacity * DAYS_PER_RATE * 86400.0 / absorb.every_s))
+    base = round(sum(r.per_day for r in campaign.resupply if r.interceptor == interceptor) * DAYS_PER_RATE)
+    return ResupplyKnob(interceptor, measure, scenario.name, base, upper)
+
+
+def size_resupply(campaign: Campaign, knob: ResupplyKnob, target: Target, settings: Settings, *, low: int = 0,
                   high: int | None = None, workers: int = 1,
                   progress: Callable[[int, int], None] | None = None) -> dict:
-    """The smallest resupply of `interceptor`, in whole interceptors per 30 days, with which the
-    campaign's absorb answer meets `target` (a target on CAMPAIGN_MEASURES; `raids_until_dry` is the
-    layer of `interceptor`). Doubling from the campaign's own rate, capped where every unit of the
-    type is refilled to capacity before each repeated raid (more cannot help), then bisection.
+    """The smallest resupply of `knob.interceptor`, in whole interceptors per 30 days, with which
+    the campaign's absorb answer meets `target`. Doubling from the campaign's own rate, capped where
+    every unit of the type is refilled to capacity before each repeated raid (more cannot help),
+    then bisection.
 
     Every rate flies the same replication seeds and raid realisations (`absorb_measures`), so
     replication i meets the same threats, detections and kill draws at every rate. Resupply only
@@ -270,34 +312,17 @@ def size_resupply(campaign: Campaign, interceptor: str, target: Target, settings
     would have left a threat to a lower layer), which can break this; the table of rates tried
     shows whether it held."""
     absorb = campaign.absorb
-    if absorb is None:
-        raise ParameterError(f"campaign {campaign.name!r} has no absorb section to size resupply against")
-    scenario = campaign_scenario(campaign, absorb.scenario)
-    units = [u for u in scenario.fire_units if u.interceptor == interceptor]
-    if not units:
-        types = ", ".join(dict.fromkeys(u.interceptor for u in scenario.fire_units))
-        raise ParameterError(f"no fire unit of {scenario.name} fires {interceptor!r} (types: {types})")
-    layers = {scenario.catalog.interceptors[u.interceptor].layer for u in scenario.fire_units}
-    layer = scenario.catalog.interceptors[interceptor].layer
-    measure_name = f"raids_until_dry_layer_{layer}" if target.measure == "raids_until_dry" else target.measure
-    if measure_name.startswith("raids_until_dry_layer_") and int(measure_name.rsplit("_", 1)[1]) not in layers:
-        raise ParameterError(f"{target.text!r}: no fire unit of {scenario.name} is of layer "
-                             f"{measure_name.rsplit('_', 1)[1]} (layers: {', '.join(map(str, sorted(layers)))})")
-    capacity = sum(campaign.capacity.get(u.id, u.magazine) for u in units)
-    upper = max(1, math.ceil(capacity * DAYS_PER_RATE * 86400.0 / absorb.every_s))
-    base = round(sum(r.per_day for r in campaign.resupply if r.interceptor == interceptor) * DAYS_PER_RATE)
 
     def measure(per_30_days: int) -> np.ndarray:
         return absorb_measures(campaign, settings.runs, settings.seed, settings.fidelity, settings.realisations,
-                               workers, resupply=resupply_rules(campaign, interceptor, per_30_days),
-                               progress=progress)[measure_name]
+                               workers, resupply=resupply_rules(campaign, knob.interceptor, per_30_days),
+                               progress=progress)[knob.measure]
 
     found = search(measure, target, _stats.clusters(settings.runs, settings.realisations), rising=True,
-                   start=base, upper=upper, low=low, high=high)
-    report = _report(campaign.name, {"kind": "resupply", "label": f"resupply of {interceptor} per {DAYS_PER_RATE} days",
-                                     "path": f"resupply.{interceptor}", "scenario_value": base, "upper": upper},
-                     target, found, settings)
-    report["absorb"] = {"scenario": scenario.name, "every_days": absorb.every_s / 86400.0,
+                   start=knob.base, upper=knob.upper, low=low, high=high)
+    report = _report(campaign.name, {"kind": "resupply", "label": knob.label, "path": f"resupply.{knob.interceptor}",
+                                     "scenario_value": knob.base, "upper": knob.upper}, target, found, settings)
+    report["absorb"] = {"scenario": knob.scenario, "every_days": absorb.every_s / 86400.0,
                         "max_raids": absorb.max_raids, "leakage_threshold": absorb.leakage_threshold,
-                        "measure": measure_name}
+                        "measure": knob.measure}
     return report
