@@ -123,7 +123,7 @@ table.key td{font-variant-numeric:tabular-nums;padding:2px 0}table.key caption{t
 figure{margin:10px 0 18px}figure svg{max-width:100%;height:auto}figcaption{color:#555;font-size:13px}
 footer{margin-top:30px;color:#666;font-size:12px;border-top:1px solid #ddd;padding-top:8px}
 h3{font-size:16px;margin:18px 0 4px}p.note{color:#555;font-size:12px;margin:2px 0 14px}
-table.data{border-collapse:collapse;font-size:13px;margin:10px 0 2px}table.data caption{text-align:left;font-weight:600;padding-bottom:4px}
+table.data{border-collapse:collapse;font-size:13px;margin:10px 0 2px}table.data caption{text-align:left;font-weight:600;padding-bottom:4px;white-space:nowrap}
 table.data th{text-align:right;font-weight:500;color:#333;border-bottom:1px solid #ccc;padding:3px 10px}
 table.data td{text-align:right;font-variant-numeric:tabular-nums;padding:2px 10px;border-bottom:1px solid #eee;white-space:nowrap}
 div.wide{overflow-x:auto}

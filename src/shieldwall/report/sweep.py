@@ -86,6 +86,10 @@ def saturation_figure(report: dict, measures: tuple[str, ...] = ("leaked", "p_no
         ax.fill_between(x, low, high, alpha=0.25, color="tab:red", linewidth=0, label="95 % interval")
         ax.plot(x, mean, marker="o", color="tab:red", label="mean")
         ax.axvline(parameter["scenario_value"], color="grey", linestyle=":", label="scenario")
+        if parameter.get("integer"):
+            from matplotlib.ticker import MaxNLocator
+
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel(parameter["path"])
         ax.set_ylabel(MEASURE_LABELS.get(name, name))
         ax.grid(alpha=0.3)
@@ -199,6 +203,9 @@ def risk_figure(report: dict):
     if report["answer"] is not None:
         ax.axvline(report["answer"], color="tab:green", linestyle=":", label=f"answer {report['answer']}")
     ax.axvline(report["knob"]["scenario_value"], color="black", linewidth=0.6, linestyle=":", label="scenario")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # stocks and raid sizes are whole numbers
     ax.set_xlabel(report["knob"]["label"])
     ax.set_ylabel(report["target"].split(")")[0] + ")" if report["target"].startswith("P") else report["measure"])
     ax.set_title(f"{report['scenario']}: {report['target']}", fontsize=10)
