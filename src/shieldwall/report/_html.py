@@ -1,5 +1,7 @@
 """The after-action report: one self-contained HTML file (inline CSS and SVG, no script, no
-network), with its figures also written as SVG and PNG files beside it."""
+network), with its figures also written as SVG and PNG files beside it. The same page, with the
+same sections for sweep, size and uncertainty outputs, serves as the analysis report of a folder
+that holds only those."""
 
 from __future__ import annotations
 
@@ -10,7 +12,14 @@ from pathlib import Path
 
 from shieldwall.report import _figures
 from shieldwall.report._map import map_figure
-from shieldwall.report.sweep import TextTable, size_answer, size_table, sweep_tables, uncertainty_tables
+from shieldwall.report.sweep import (
+    RISK_FIGURE,
+    TextTable,
+    size_answer,
+    size_table,
+    sweep_tables,
+    uncertainty_tables,
+)
 from shieldwall.report.view import (
     WITHHELD,
     AnalysisFolder,
@@ -201,8 +210,6 @@ def _sweep_body(data: dict, figures: dict[str, _figures.Figure]) -> list[str]:
 
 
 def _size_body(data: dict, figures: dict[str, _figures.Figure]) -> list[str]:
-    from shieldwall.report.sweep import RISK_FIGURE
-
     parts = [f"<h2>Sizing of {html.escape(data['scenario'])}: {html.escape(data['knob']['label'])} for "
              f"{html.escape(data['target'])}</h2>",
              f'<p class="answer"><b>{html.escape(size_answer(data))}</b>.</p>']

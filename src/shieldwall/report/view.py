@@ -239,13 +239,10 @@ def _redact_tables(tables: dict[str, pa.Table], withheld: set[str], airspaces: l
     # Why a leaker got through, unit by unit: a withheld partner's units and their reasons (a
     # refusal among them) are withheld; their rows stay, summed as one "withheld partners" verdict.
     decisions = tables["decisions"]
-    if "partner" in decisions.column_names:
-        hidden = pc.fill_null(pc.is_in(pc.cast(decisions["partner"], pa.string()), value_set=pa.array(sorted(withheld), pa.string())), False)
-        decisions = _set(decisions, "unit", pc.if_else(hidden, nothing, pc.cast(decisions["unit"], pa.string())).dictionary_encode())
-        decisions = _set(decisions, "verdict", _fill(decisions["verdict"], hidden, WITHHELD))
-        decisions = _set(decisions, "partner", _replace(decisions["partner"], sorted(withheld), WITHHELD))
-    else:  # a folder written before decisions named their partner: no verdict can be shown to a partner
-        decisions = decisions.filter(pa.array(np.zeros(decisions.num_rows, dtype=bool)))
+    hidden = pc.fill_null(pc.is_in(pc.cast(decisions["partner"], pa.string()), value_set=pa.array(sorted(withheld), pa.string())), False)
+    decisions = _set(decisions, "unit", pc.if_else(hidden, nothing, pc.cast(decisions["unit"], pa.string())).dictionary_encode())
+    decisions = _set(decisions, "verdict", _fill(decisions["verdict"], hidden, WITHHELD))
+    decisions = _set(decisions, "partner", _replace(decisions["partner"], sorted(withheld), WITHHELD))
     out["decisions"] = decisions
     return out
 
