@@ -351,3 +351,10 @@ def test_run_prints_the_verdicts_of_its_summary(tmp_path, scenario_data):
         # Long verdicts may wrap in the table: match on the first words.
         line = next(line for line in lines if line.startswith(f"│ {name[:20]}"))
         assert_estimate(line.rsplit("│", 2)[-2], estimate)
+
+
+def test_report_help_says_it_renders_analysis_folders():
+    result = runner.invoke(app, ["report", "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "sweep, size --out and run --uncertainty" in text

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shieldwall._optional import require
+from shieldwall.report import sweep as analysis
 from shieldwall.report.view import WITHHELD, View
 from shieldwall.scenario.model import THREAT_CLASSES
 
@@ -292,12 +293,23 @@ def variants_chart(view: View, out_dir: Path | None) -> Figure | None:
 # ------------------------------------------------------------------------ sweep, size, uncertainty
 
 
+_KNOB_NOUN = {"stock": "stock", "raid": "raid size", "resupply": "resupply"}
+_SWEEP_CAPTIONS = {
+    "saturation": ("Saturation curve", "Leakers per raid and P(no leaker) at each value of {path}: mean, with "
+                   "its 95 % interval as a band; the dotted line is the scenario's value."),
+    "tornado": ("One-at-a-time effects (tornado)", "Change in mean leakers per raid against the scenario with "
+                "each parameter at the low and at the high end of its range and the others at the scenario's "
+                "values, paired under common random numbers; whiskers: 95 % interval."),
+    "sobol": ("Sobol indices", "Share of the variance of mean leakers per raid over the box due to each parameter "
+              "alone (first order, S1) and with its interactions (total, ST); whiskers: SALib's bootstrap 95 % "
+              "half-widths."),
+}
+
+
 def analysis_figures(extras: dict[str, dict], out_dir: Path | None) -> list[Figure]:
     """Figures of the analysis outputs among `extras` (a sweep's, as its design supports; size's
     risk against the values tried), drawn by `report.sweep` and embedded like the others.
     Uncertainty has tables only."""
-    from shieldwall.report import sweep as analysis
-
     _pyplot()  # the report's style for the figures drawn below
     made = []
     data = extras.get("sweep.json")
@@ -316,16 +328,3 @@ def analysis_figures(extras: dict[str, dict], out_dir: Path | None) -> list[Figu
             "interval; green points meet the target; dashed: the target's level; dotted: the answer and the "
             "scenario's value.", _finish(analysis.risk_figure(data), analysis.RISK_FIGURE, out_dir)))
     return made
-
-
-_KNOB_NOUN = {"stock": "stock", "raid": "raid size", "resupply": "resupply"}
-_SWEEP_CAPTIONS = {
-    "saturation": ("Saturation curve", "Leakers per raid and P(no leaker) at each value of {path}: mean, with "
-                   "its 95 % interval as a band; the dotted line is the scenario's value."),
-    "tornado": ("One-at-a-time effects (tornado)", "Change in mean leakers per raid against the scenario with "
-                "each parameter at the low and at the high end of its range and the others at the scenario's "
-                "values, paired under common random numbers; whiskers: 95 % interval."),
-    "sobol": ("Sobol indices", "Share of the variance of mean leakers per raid over the box due to each parameter "
-              "alone (first order, S1) and with its interactions (total, ST); whiskers: SALib's bootstrap 95 % "
-              "half-widths."),
-}
