@@ -203,9 +203,12 @@ def _sweep_body(data: dict, figures: dict[str, _figures.Figure]) -> list[str]:
              f"{data['points']} points</h2>",
              f"<p>Parameters: {html.escape(paths)}. Every point flies the same {data['runs']} replications (common "
              "random numbers), so differences between points are not noise of their own.</p>"]
-    for name in ("saturation", "tornado", "sobol"):
-        if name in figures:
-            parts.append(f'<h3 id="{name}">{html.escape(figures[name].title)}</h3>{_figure(figures[name])}')
+    drawn = [name for name in ("saturation", "tornado", "sobol") if name in figures]
+    for name in drawn:
+        parts.append(f'<h3 id="{name}">{html.escape(figures[name].title)}</h3>{_figure(figures[name])}')
+    if not drawn:
+        parts.append("<p>No figure for this design: a saturation curve needs a grid over one parameter, a tornado "
+                     "chart the oat design, Sobol indices the saltelli design.</p>")
     return parts + [_table(t) for t in sweep_tables(data)]
 
 
