@@ -7,7 +7,7 @@ import numpy as np
 from shieldwall.battle.manager import Plan
 
 
-def missed_with_capacity(plan: Plan, cost_weight: float, leaked: np.ndarray, ready_t_s: np.ndarray,
+def missed_with_capacity(plan: Plan, leaked: np.ndarray, ready_t_s: np.ndarray,
                          start_magazine: np.ndarray, shot_unit: np.ndarray, shot_threat: np.ndarray,
                          shot_launch_t_s: np.ndarray, shot_intercept_t_s: np.ndarray,
                          away: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
@@ -16,8 +16,8 @@ def missed_with_capacity(plan: Plan, cost_weight: float, leaked: np.ndarray, rea
     A leaked threat counts when some fire unit had an allowed launch at it, with the threat in
     the picture the unit acts on (`ready_t_s`, (U, N): from when the unit could decide on it), at
     a moment it would have had to decide (launch less reaction time) with a fire channel free,
-    and a round that it never fired, where one shot was worth its cost (value at risk times kill
-    probability above `cost_weight` times the interceptor's cost, the assignment's own test). Channels are held from decision to release (guidance;
+    and a round that it never fired, where one shot was worth its cost (`Plan.worth_a_shot`, the
+    battle manager's own test). Channels are held from decision to release (guidance;
     `channel_release_t_s`). A round spent later on another threat does not count: that is a
     trade-off of magazine depth, not idle capacity. A patrol aircraft away re-arming (`away`:
     unit, from, until per departure) holds its channel as an engagement does. A manager that uses
@@ -40,8 +40,7 @@ def missed_with_capacity(plan: Plan, cost_weight: float, leaked: np.ndarray, rea
     if away is not None:
         e_unit, e_start, e_end = (np.concatenate(pair) for pair in zip((e_unit, e_start, e_end), away))
     never_fired = start_magazine - np.bincount(shot_unit, minlength=start_magazine.size) > 0
-    worth = plan.value_usd[plan.threat] * plan.kill_probability > cost_weight * plan.cost_usd
-    windows = np.flatnonzero(leaked[plan.threat] & (plan.allowed_end > plan.allowed_start) & worth)
+    windows = np.flatnonzero(leaked[plan.threat] & (plan.allowed_end > plan.allowed_start) & plan.worth_a_shot)
     for u in np.unique(plan.unit[windows]):
         if not never_fired[u]:
             continue

@@ -53,6 +53,7 @@ class Plan(NamedTuple):
     salvo_kill_probability: np.ndarray  # (W,) of a salvo of the unit's doctrine salvo size
     reaction_s: np.ndarray
     cost_usd: np.ndarray
+    worth_a_shot: np.ndarray  # (W,) one shot's expected value saved exceeds its weighted cost
     remote_ok: np.ndarray  # may engage on a track its own partner does not hold
     opens_s: np.ndarray  # first allowed launch less the reaction time (inf: none allowed)
     last_decision_s: np.ndarray  # last allowed launch less the reaction time (-inf: none allowed)
@@ -82,6 +83,7 @@ class Plan(NamedTuple):
     allowed_position: np.ndarray  # index into the per-sample arrays
     cell_start: np.ndarray  # (C, N + 1)
     cell_windows: np.ndarray
+    cell_windows_by_last: np.ndarray  # the same segments, each sorted by last decision, latest first
     first_look_s: np.ndarray  # (C, N) earliest opportunity, allowed or refused, of any of the cell's units
     value_usd: np.ndarray  # (N,) value at risk per threat
     max_options: int  # most windows one threat has in one cell
@@ -131,7 +133,7 @@ def unit_doctrine(doctrine, interceptors: list[str]) -> UnitDoctrine:
 def build_plan(windows, cells: list[tuple[int, list[int]]], n_threats: int, reaction_s: np.ndarray,
                cost_usd: np.ndarray, remote_ok: np.ndarray, sample_period_s: np.ndarray,
                value_usd: np.ndarray, channels: np.ndarray, homing_s: np.ndarray, doctrine: UnitDoctrine,
-               aircraft_load: np.ndarray | None = None, rearm_s: np.ndarray | None = None) -> Plan:
+               cost_weight: float, aircraft_load: np.ndarray | None = None, rearm_s: np.ndarray | None = None) -> Plan:
     """Digest the engagement windows (engine.world.Windows) for the battle manager, vectorised."""
     unit, threat = windows.unit, windows.threat
     n_windows = unit.size
@@ -173,19 +175,24 @@ def build_plan(windows, cells: list[tuple[int, list[int]]], n_threats: int, reac
         cell_of_unit[members] = c
     cell_start = np.zeros((len(cells), n_threats + 1), dtype=np.int64)
     first_look = np.full((len(cells), n_threats), INF)
-    pieces, offset, max_options = [], 0, 0
+    last_decision = last_allowed - reaction
+    pieces, by_last, offset, max_options = [], [], 0, 0
     for c in range(len(cells)):
         mine = np.flatnonzero(cell_of_unit[unit] == c)
         cell_start[c] = offset + np.searchsorted(threat[mine], np.arange(n_threats + 1))
         np.minimum.at(first_look[c], threat[mine], launch[windows.start[mine]] - reaction[mine])
         max_options = max(max_options, int(np.diff(cell_start[c]).max(initial=0)))
         pieces.append(mine)
+        by_last.append(mine[np.lexsort((-last_decision[mine], threat[mine]))])
         offset += mine.size
+    value_usd = np.asarray(value_usd, dtype=float)
+    no_windows = np.zeros(0, np.int64)
     return Plan(
         unit=unit, threat=threat, kill_probability=windows.kill_probability,
         salvo_kill_probability=1.0 - (1.0 - windows.kill_probability) ** doctrine.salvo_size[unit], reaction_s=reaction,
         cost_usd=cost_usd[unit], remote_ok=remote_ok[unit], opens_s=first_allowed - reaction,
-        last_decision_s=last_allowed - reaction, slack_s=slack, homing_s=np.asarray(homing_s, dtype=float)[unit],
+        worth_a_shot=value_usd[threat] * windows.kill_probability - cost_weight * cost_usd[unit] > 0,
+        last_decision_s=last_decision, slack_s=slack, homing_s=np.asarray(homing_s, dtype=float)[unit],
         shoot_look_shoot=doctrine.shoot_look_shoot[unit], salvo_size=doctrine.salvo_size[unit],
         adaptive=doctrine.adaptive[unit], reserve_rounds=doctrine.reserve_rounds,
         channels=np.asarray(channels, dtype=np.int64),
@@ -196,8 +203,9 @@ def build_plan(windows, cells: list[tuple[int, list[int]]], n_threats: int, reac
         launch_t_s=launch, allowed_run_end_t_s=run_end_t_s, sample=windows.sample, reason=windows.reason,
         airspace=windows.airspace, allowed_launch_t_s=launch[allowed_position],
         allowed_intercept_t_s=windows.intercept_t_s[allowed_position], allowed_position=allowed_position,
-        cell_start=cell_start, cell_windows=np.concatenate(pieces) if pieces else np.zeros(0, np.int64),
-        first_look_s=first_look, value_usd=np.asarray(value_usd, dtype=float), max_options=max(max_options, 1),
+        cell_start=cell_start, cell_windows=np.concatenate(pieces) if pieces else no_windows,
+        cell_windows_by_last=np.concatenate(by_last) if by_last else no_windows,
+        first_look_s=first_look, value_usd=value_usd, max_options=max(max_options, 1),
     )
 
 
@@ -601,25 +609,30 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
     # The last decision any unit with rounds, whose shot would be worth its cost, can take on j:
     # a look is kept while a shot's intercept plus the kill assessment comes before it. (A unit
     # that would not fire is no look: counting it, a shot would wait for a look never taken.)
-    value, weight = plan.value_usd[j], doctrine.cost_weight
-    for idx in range(first, last):
-        w = windows[idx]
-        if magazine[unit[w]] > 0 and _net_gain(value, plan.kill_probability[w], 1, plan.cost_usd[w], weight) > 0:
-            last_chance = max(last_chance, last_decision_s[w])
+    worth_a_shot, by_last = plan.worth_a_shot, plan.cell_windows_by_last
+    verdict, reserve_rounds, adaptive, homing_s = state.verdict, plan.reserve_rounds, plan.adaptive, plan.homing_s
+    for idx in range(first, last):  # latest first: the first such unit's is the last decision
+        w = by_last[idx]
+        if magazine[unit[w]] > 0 and worth_a_shot[w]:
+            last_chance = last_decision_s[w]
+            break
     allowed_start, allowed_end, allowed_launch_t_s = plan.allowed_start, plan.allowed_end, plan.allowed_launch_t_s
     for idx in range(first, last):
         w = windows[idx]
         u = unit[w]
+        reaction = reaction_s[w]
+        if last_decision_s[w] < closed_before and last_refused_s[w] < t_s + reaction:
+            continue  # closed, with no refusal left to record: it can no longer fire, nor look after a shot
         if magazine[u] <= 0:
-            state.verdict[u, j] = _NO_ROUNDS
+            verdict[u, j] = _NO_ROUNDS
             continue
-        if _net_gain(value, plan.kill_probability[w], 1, plan.cost_usd[w], weight) > 0:
+        if worth_a_shot[w]:
             usable[n_usable] = w  # a follow-up look, where this unit would fire
             n_usable += 1
-        if magazine[u] <= plan.reserve_rounds[u] and _another_has_later_look(w, first, last, weight, plan, state):
-            state.verdict[u, j] = _HELD_IN_RESERVE  # for threats no other unit can take
+        if magazine[u] <= reserve_rounds[u] and _another_has_later_look(w, first, last, plan, state):
+            verdict[u, j] = _HELD_IN_RESERVE  # for threats no other unit can take
             continue
-        reaction, slack, opens = reaction_s[w], slack_s[w], opens_s[w]
+        slack, opens = slack_s[w], opens_s[w]
         if opens - t_s > slack and last_refused_s[w] - reaction < t_s and remote_ok[w] and not keep_later:
             # Not open yet, nothing refused before it: its first launch is its next chance.
             next_t = min(next_t, opens)
@@ -631,18 +644,20 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
         ready = t_s if remote_ok[w] else max(t_s, own_track_t_s[u, j])
         earliest = ready + reaction
         a0, a1 = allowed_start[w], allowed_end[w]
-        if plan.adaptive[w] and plan.homing_s[w] < INF:
+        k = -1  # the first allowed launch at or after `earliest`, once known
+        if adaptive[w] and homing_s[w] < INF:
             first_chance = earliest
-            earliest = _firing_point(w, u, earliest, last_chance - look_s, plan)
+            earliest, k = _firing_point(w, u, earliest, last_chance - look_s, plan)
             if earliest > first_chance:
-                state.verdict[u, j] = _HELD_FOR_SHORTER_FLY_OUT
+                verdict[u, j] = _HELD_FOR_SHORTER_FLY_OUT
             ready = max(ready, earliest - reaction)
         if last_refused_s[w] >= earliest:
             if not state.refused[u, j] and earliest > state.refusal_clear_until_s[w]:
                 _check_refusal(w, u, j, earliest, plan, state)
         elif last_decision_s[w] < closed_before:
             continue  # this window has closed
-        k = np.searchsorted(allowed_launch_t_s[a0:a1], earliest - TIME_TOLERANCE_S)
+        if k < 0:
+            k = np.searchsorted(allowed_launch_t_s[a0:a1], earliest - TIME_TOLERANCE_S)
         if k == a1 - a0:
             continue
         launch = allowed_launch_t_s[a0 + k]
@@ -664,7 +679,7 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
         next_t = min(next_t, deferred_to)
     if doctrine.keep_depth and n_now:
         n_now = _keep_depth(now_window[:n_now], now_position[:n_now], later_window[:n_later],
-                            later_position[:n_later], usable[:n_usable], look_s, last_chance, weight, plan, state)
+                            later_position[:n_later], usable[:n_usable], look_s, last_chance, plan, state)
     for e in range(n_now):
         w, k = now_window[e], now_position[e]
         look_fits = plan.allowed_intercept_t_s[plan.allowed_start[w] + k] + look_s <= last_chance
@@ -697,8 +712,7 @@ def _chain_pk(w, position, look_s, last_chance_s, usable, plan):
 
 
 @inline_kernel
-def _keep_depth(now_window, now_position, later_window, later_position, usable, look_s, last_chance_s, weight, plan,
-                state):
+def _keep_depth(now_window, now_position, later_window, later_position, usable, look_s, last_chance_s, plan, state):
     """Drop shots that would take the threat from a clearly better chain of layers: a unit's shot
     that intercepts so late that no look is left after it (a terminal interceptor firing on a
     ballistic missile at its longest range, say) while another unit, with a free channel now,
@@ -721,8 +735,7 @@ def _keep_depth(now_window, now_position, later_window, later_position, usable, 
     for f in range(n_now + n_later):
         w = now_window[f] if f < n_now else later_window[f - n_now]
         u = plan.unit[w]
-        if (state.free[u] <= 0 or state.magazine[u] <= plan.reserve_rounds[u]
-                or _net_gain(plan.value_usd[plan.threat[w]], plan.kill_probability[w], 1, plan.cost_usd[w], weight) <= 0):
+        if state.free[u] <= 0 or state.magazine[u] <= plan.reserve_rounds[u] or not plan.worth_a_shot[w]:
             continue
         chain = now_chain[f] if f < n_now else _chain_pk(w, later_position[f - n_now], look_s, last_chance_s, usable,
                                                           plan)
@@ -748,16 +761,14 @@ def _keep_depth(now_window, now_position, later_window, later_position, usable, 
 
 
 @inline_kernel
-def _another_has_later_look(w, first, last, weight, plan, state):
+def _another_has_later_look(w, first, last, plan, state):
     """Whether a unit other than w's, with rounds above its reserve and a shot worth its cost,
     can still decide on w's threat after w's last decision."""
     for idx in range(first, last):
         w2 = plan.cell_windows[idx]
         u2 = plan.unit[w2]
         if (u2 != plan.unit[w] and state.magazine[u2] > plan.reserve_rounds[u2]
-                and plan.last_decision_s[w2] > plan.last_decision_s[w]
-                and _net_gain(plan.value_usd[plan.threat[w2]], plan.kill_probability[w2], 1, plan.cost_usd[w2],
-                              weight) > 0):
+                and plan.last_decision_s[w2] > plan.last_decision_s[w] and plan.worth_a_shot[w2]):
             return True
     return False
 
@@ -769,11 +780,14 @@ def _firing_point(w, u, earliest_s, look_by_s, plan):
     `channel_release_t_s`; if, before then, at least as many of the unit's other windows close as
     it has channels, a long shot now would take a channel those threats need. The shot then
     waits for the shortest fly-out that still leaves a look (its intercept plus the kill
-    assessment by `look_by_s`, the last decision of any unit with rounds)."""
+    assessment by `look_by_s`, the last decision of any unit with rounds).
+
+    Returns the time, and the index of the first allowed launch at or after it when that is the
+    first opportunity (-1 when the shot waits: the caller looks it up)."""
     a0, a1 = plan.allowed_start[w], plan.allowed_end[w]
     k = np.searchsorted(plan.allowed_launch_t_s[a0:a1], earliest_s - TIME_TOLERANCE_S)
     if k == a1 - a0:
-        return earliest_s
+        return earliest_s, k
     launch, intercept = plan.allowed_launch_t_s[a0 + k], plan.allowed_intercept_t_s[a0 + k]
     release = channel_release_t_s(w, launch, intercept, plan)
     d0, d1 = plan.demand_start[u], plan.demand_start[u + 1]
@@ -783,11 +797,11 @@ def _firing_point(w, u, earliest_s, look_by_s, plan):
     if plan.last_decision_s[w] + plan.reaction_s[w] <= release:
         needing -= 1
     if needing < plan.channels[u]:
-        return earliest_s
+        return earliest_s, k
     latest = np.searchsorted(plan.allowed_intercept_t_s[a0:a1], look_by_s, side="right")
     if latest > k + 1:
-        return plan.allowed_launch_t_s[a0 + latest - 1]
-    return earliest_s
+        return plan.allowed_launch_t_s[a0 + latest - 1], -1
+    return earliest_s, k
 
 
 @inline_kernel

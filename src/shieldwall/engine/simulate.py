@@ -148,7 +148,7 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
     remote = np.array([u.engage_on_remote for u in units], dtype=bool)
     unit_track[~remote] = np.maximum(unit_track[~remote], state.own_track_t_s[~remote])
     outcome.missed_with_capacity = missed_with_capacity(
-        plan, scenario.doctrine.cost_weight, outcome.fate == LEAKED, unit_track, start, outcome.shots["unit"], outcome.shots["threat"],
+        plan, outcome.fate == LEAKED, unit_track, start, outcome.shots["unit"], outcome.shots["threat"],
         outcome.shots["launch_t_s"], outcome.shots["intercept_t_s"],
         away=(state.away_unit[:state.counters[AWAY]], state.away_from_s[:state.counters[AWAY]],
               state.away_until_s[:state.counters[AWAY]]))

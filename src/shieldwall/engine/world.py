@@ -139,6 +139,7 @@ class World:
                 channels=np.array([u.fire_channels for u in units], dtype=np.int64),
                 homing_s=np.array([_homing_s(catalog.interceptors[u.interceptor].guidance) for u in units]),
                 doctrine=unit_doctrine(self.scenario.doctrine, [u.interceptor for u in units]),
+                cost_weight=self.scenario.doctrine.cost_weight,
                 aircraft_load=np.array([int(u.patrol.missiles_per_aircraft.value) if u.patrol else 0 for u in units],
                                        dtype=np.int64),
                 rearm_s=np.array([u.patrol.rearm_turnaround_s.value if u.patrol else 0.0 for u in units]),
