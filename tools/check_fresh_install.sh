@@ -153,6 +153,10 @@ step "sweep (saturation curve)" \
     "shieldwall sweep october-2024 --set raid.class.ballistic.count=0.5x:3x:3 --runs 2 --realisations 1 --out sweep-oct && test -s sweep-oct/sweep.parquet"
 step "size for a risk target" \
     "shieldwall size october-2024 --stock arrow-3 --target 'P(leakers <= 20) >= 0.9' --runs 2 --realisations 1"
+step "report of a sweep folder" "shieldwall report sweep-oct && test -s sweep-oct/report.html"
+# README: --runs 40; shrunk.
+step "size a campaign's resupply" \
+    "shieldwall size april-then-october --resupply arrow-3 --target 'E(raids_absorbed) >= 4' --runs 2 --realisations 1"
 step "catalog --scenario" "shieldwall catalog --scenario april-2024 | grep -q magazine"
 # README generates 100 weapons x 200 targets; a small instance keeps the exact solve to seconds.
 step "wta generate" "shieldwall wta generate --family C --weapons 6 --targets 12 --seed 1 > inst.txt"
