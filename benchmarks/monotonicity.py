@@ -1,4 +1,4 @@
-"""Monotonicity sweep: removing one partner, sensor or fire unit must never help the defence.
+"""Monotonicity sweep: removing one partner, sensor or fire unit, or the coordination, must never help the defence.
 
     python benchmarks/monotonicity.py                       # every scenario -> results/monotonicity.json
     python benchmarks/monotonicity.py --scenarios october-2024 --runs 100 --workers 2
@@ -44,9 +44,9 @@ from rich.console import Console
 from rich.table import Table
 from scipy import stats
 
-from shieldwall.analysis import Overlay, Settings, Variant, apply_overlay, base_variant, evaluate
+from shieldwall.analysis import Overlay, Settings, Variant, apply_overlay, base_variant, evaluate, shapley
 from shieldwall.analysis.campaign import BUNDLED_CAMPAIGNS, bundled_campaign_path, load_campaign
-from shieldwall.analysis.variants import load_overlay
+from shieldwall.analysis.variants import coalition_variant, load_overlay
 from shieldwall.engine import load_kernels
 from shieldwall.montecarlo.run import realisation_of
 from shieldwall.scenario import BUNDLED_SCENARIOS, Scenario, load_scenario
@@ -97,9 +97,13 @@ def all_scenarios() -> dict[str, Scenario]:
 
 
 def removals(scenario: Scenario) -> list[tuple[str, str, str, Variant]]:
-    """(kind, removed label, owner label, variant) for every single partner, sensor and fire unit."""
+    """(kind, removed label, owner label, variant) for every single partner, sensor and fire unit,
+    and for the coordination itself: a coordinated coalition flown with each partner deciding
+    alone (`shieldwall compare S --mode independent`) must not do significantly better."""
     label = {p.id: p.label for p in scenario.partners}
     out = []
+    if scenario.coordination == "coordinated":
+        out.append(("coordination", "coordinated", "coalition", Variant("independent", scenario, "independent")))
     for partner in scenario.partners:
         overlay = Overlay(name=f"without {partner.id}", remove_partners=[partner.id])
         out.append(("partner", partner.label, partner.label, apply_overlay(scenario, overlay, "monotonicity sweep")))
@@ -153,7 +157,8 @@ def cpu_s() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-def sweep(name: str, scenario: Scenario, settings: Settings, workers: int, cache: bool, console: Console) -> dict:
+def sweep(name: str, scenario: Scenario, settings: Settings, workers: int, cache: bool, console: Console,
+          shapley_too: bool) -> dict:
     started, started_cpu = time.perf_counter(), cpu_s()
     cases = removals(scenario)
     variants = [base_variant(scenario), *(variant for *_, variant in cases)]
@@ -172,6 +177,8 @@ def sweep(name: str, scenario: Scenario, settings: Settings, workers: int, cache
         for measure in MEASURES:
             row[measure] = clustered(m[measure] - base[measure], settings.runs, settings.realisations)
         rows.append(redact(row, scenario))
+    if shapley_too:
+        rows += [redact(row, scenario) for row in shapley_signs(name, scenario, settings, workers, cache)]
     elapsed = time.perf_counter() - started
     return {
         "scenario": name, "variants": len(cases), "elapsed_s": round(elapsed, 1),
@@ -179,6 +186,29 @@ def sweep(name: str, scenario: Scenario, settings: Settings, workers: int, cache
         "base": {measure: float(base[measure].mean()) for measure in MEASURES},
         "rows": rows,
     }
+
+
+def shapley_signs(name: str, scenario: Scenario, settings: Settings, workers: int, cache: bool) -> list[dict]:
+    """Exact Shapley value of each partner (as `shieldwall value S`: every coalition flown under
+    common random numbers, a coalition without the coordinator fighting independently), in leakers
+    prevented and value protected, per replication; a row per partner, tested like a removal: the
+    wrong sign is a Shapley value significantly below zero."""
+    ids = [p.id for p in scenario.partners]
+    label = {p.id: p.label for p in scenario.partners}
+    n = len(ids)
+    masks = shapley.all_coalitions(n)
+    variants = [coalition_variant(scenario, [ids[k] for k in shapley.members(m, n)]) for m in masks]
+    by_mask = dict(zip(masks, evaluate(scenario, variants, settings, workers, cache)))
+    rows = [{"scenario": name, "kind": "Shapley", "removed": label[p], "owner": label[p],
+             "coordination": scenario.coordination, "runs": settings.runs,
+             "realisations": settings.realisations, "seed": settings.seed} for p in ids]
+    for measure in MEASURES:
+        # Shapley of "what the coalition prevents": the empty coalition's measure less the coalition's.
+        game = {m: by_mask[0][measure] - by_mask[m][measure] for m in masks}
+        phi = shapley.exact_shapley(game, n)
+        for k, row in enumerate(rows):
+            row[measure] = clustered(phi[k], settings.runs, settings.realisations)
+    return rows
 
 
 def mark_family(results: list[dict]) -> tuple[int, list[dict]]:
@@ -204,7 +234,8 @@ def render(results: list[dict], console: Console) -> None:
         base = result["base"]
         table = Table(title=f"{result['scenario']}: removing one part (variant - base)",
                       caption=f"base: {base['leaked']:.2f} leakers, {base['value_lost_usd'] / 1e6:,.1f} M USD lost "
-                              f"per raid; * significantly fewer after Holm-Bonferroni")
+                              f"per raid; * significantly fewer after Holm-Bonferroni; Shapley rows: the partner's "
+                              f"value in leakers prevented and value protected (wrong sign: below zero)")
         for column in ("kind", "removed", "owner"):
             table.add_column(column)
         table.add_column("Δ leakers [95 %]", justify="right")
@@ -229,6 +260,8 @@ def main() -> None:
                         help="scenario names (default: april-2024, october-2024 and every campaign raid)")
     parser.add_argument("--cache", action="store_true", help="reuse and fill the analysis cache (default: off, "
                         "so that the timing is the sweep's)")
+    parser.add_argument("--no-shapley", action="store_true", help="skip the exact Shapley values (2^partners "
+                        "coalitions per scenario)")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks" / "results" / "monotonicity.json")
     args = parser.parse_args()
     console = Console(width=160) if not sys.stdout.isatty() else Console()
@@ -249,14 +282,19 @@ def main() -> None:
 
     load_kernels()
     started, started_cpu = time.perf_counter(), cpu_s()
-    results = [sweep(name, available[name], settings, args.workers, args.cache, console) for name in chosen]
+    results = [sweep(name, available[name], settings, args.workers, args.cache, console, not args.no_shapley)
+               for name in chosen]
     elapsed, used_cpu_s = time.perf_counter() - started, cpu_s() - started_cpu
     tests, wrong = mark_family(results)
     removals_total = sum(r["variants"] for r in results)
+    shapley_total = sum(row["kind"] == "Shapley" for r in results for row in r["rows"])
+    wrong_shapley = sum(row["kind"] == "Shapley" for row in wrong)
     below = sum(any(row[m]["interval_below_zero"] for m in MEASURES) for r in results for row in r["rows"])
-    verdict = (f"{len(wrong)} of {removals_total} removals give significantly fewer leakers or less value lost "
-               f"(one-sided paired tests clustered by raid realisation, Holm-Bonferroni over all {tests} at "
-               f"family-wise {FAMILY_ALPHA:g}; {runs} runs in {realisations} realisations, seed {args.seed})")
+    verdict = (f"{len(wrong) - wrong_shapley} of {removals_total} removals (partners, sensors, fire units and "
+               f"the coordination) give significantly fewer leakers or less value lost; {wrong_shapley} of "
+               f"{shapley_total} partners' Shapley values are significantly below zero (one-sided paired tests "
+               f"clustered by raid realisation, Holm-Bonferroni over all {tests} at family-wise {FAMILY_ALPHA:g}; "
+               f"{runs} runs in {realisations} realisations, seed {args.seed})")
     document = {
         "format": FORMAT,
         "scenarios": chosen, "runs": runs, "realisations": realisations, "seed": args.seed,
@@ -264,9 +302,12 @@ def main() -> None:
         "clustering": CLUSTERING, "family_wise_error": FAMILY,
         "partner_removal": ("as `shieldwall compare S --without P`; without the coordinator the others fight "
                             "independently"),
+        "coordination_removal": "as `shieldwall compare S --mode independent`: each partner decides alone",
+        "shapley": ("exact, as `shieldwall value S`: leakers prevented and value protected against no defence, "
+                    "per replication; wrong sign: significantly below zero"),
         "elapsed_s": round(elapsed, 1), "cpu_s": round(used_cpu_s, 1),
-        "removals": removals_total, "tests": tests, "verdict": verdict,
-        "wrong_sign_removals": len(wrong),
+        "removals": removals_total, "shapley_values": shapley_total, "tests": tests, "verdict": verdict,
+        "wrong_sign_removals": len(wrong) - wrong_shapley, "wrong_sign_shapley": wrong_shapley,
         "wrong_sign": [{k: row[k] for k in ("scenario", "kind", "removed", "owner", *MEASURES)}
                        for row in wrong],
         "intervals_below_zero_unadjusted": below,
@@ -279,7 +320,9 @@ def main() -> None:
     args.out.write_text(json.dumps(document, indent=1) + "\n")
     for row in wrong:
         leaked, lost = row["leaked"], row["value_lost_usd"]
-        console.print(f"  wrong sign: {row['scenario']} without {row['kind']} {row['removed']}: "
+        what = f"Shapley value of {row['removed']}" if row["kind"] == "Shapley" else \
+            f"without {row['kind']} {row['removed']}"
+        console.print(f"  wrong sign: {row['scenario']} {what}: "
                       f"{leaked['mean']:+.2f} leakers [{leaked['low']:+.2f}, {leaked['high']:+.2f}] "
                       f"(p {leaked['p_fewer']:.2g}), {lost['mean'] / 1e6:+.1f} M USD lost "
                       f"[{lost['low'] / 1e6:+.1f}, {lost['high'] / 1e6:+.1f}] (p {lost['p_fewer']:.2g})",
