@@ -251,6 +251,7 @@ def _run_uncertainty(scenario: str, sets: int, runs: int, seed: int, workers: in
     from shieldwall.analysis.cli import _progress, _settings
     from shieldwall.analysis.uncertainty import uncertainty as run_uncertainty
     from shieldwall.scenario import ScenarioError
+    from shieldwall.scenario.load import redact
 
     if fidelity not in ("ideal", "radar"):
         fail(f"--fidelity with --uncertainty must be ideal or radar, got {fidelity!r}")
@@ -261,6 +262,7 @@ def _run_uncertainty(scenario: str, sets: int, runs: int, seed: int, workers: in
             report = run_uncertainty(loaded, sets, settings, workers=workers, progress=progress)
     except (ValueError, ScenarioError) as error:
         fail(f"--uncertainty: {error}")
+    report = redact(report, loaded)  # parameter paths name units and sensors: aliases only
     if out_dir is not None:
         from shieldwall._json import dumps
 

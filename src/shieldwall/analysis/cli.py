@@ -426,6 +426,7 @@ def size(
     from shieldwall.analysis.size import Target, TargetError, raid_knob, stock_knob
     from shieldwall.analysis.size import size as run_size
     from shieldwall.scenario import ScenarioError
+    from shieldwall.scenario.load import redact
 
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
         fail(f"--out {out_dir}: not a folder")
@@ -452,7 +453,7 @@ def size(
                               cache=not no_cache, progress=progress)
     except (ScenarioError, ParameterError) as error:
         fail(f"--{'stock' if stock is not None else 'raid'}: {_problem_line(error)}")
-    _deliver_size(report, plot, out_dir, as_json)
+    _deliver_size(redact(report, loaded), plot, out_dir, as_json)
 
 
 def _size_campaign(source: str, target: str, interceptor: Optional[str], scenario_knob: Optional[str], low: int,
@@ -542,6 +543,7 @@ def sweep(
     from shieldwall.analysis.sweep import DESIGNS, table
     from shieldwall.analysis.sweep import sweep as run_sweep
     from shieldwall.scenario import ScenarioError
+    from shieldwall.scenario.load import redact
 
     if design not in DESIGNS:
         fail(f"--design must be one of {', '.join(DESIGNS)}, got {design!r}")
@@ -560,12 +562,13 @@ def sweep(
         fail("--set: a path is given twice")
     if design in ("oat", "saltelli") and any(r.low == r.high for r in ranges):
         fail(f"--design {design}: every --set needs a range with two different ends")
-    folder = out_dir if out_dir is not None else Path("results") / f"{loaded.name}-sweep"
+    folder = out_dir if out_dir is not None else Path("results") / f"{redact(loaded.name, loaded)}-sweep"
     if folder.exists() and not folder.is_dir():
         fail(f"--out {folder}: not a folder")
     with _progress(f"{loaded.name}: sweep") as progress:
         report = run_sweep(loaded, ranges, design, points, settings, workers=workers, cache=not no_cache,
                            progress=progress)
+    report = redact(report, loaded)  # table, figures, JSON and what is printed: aliases only
     folder.mkdir(parents=True, exist_ok=True)
     table(report).to_parquet(folder / "sweep.parquet", index=False)
     if not no_plots:

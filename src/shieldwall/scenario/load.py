@@ -296,20 +296,31 @@ def anonymous_airspace_ids(scenario: Scenario) -> dict[str, str]:
     return renamed
 
 
+# A word of prose as scenario ids are written (without the trailing `.` of a sentence), and the
+# separator that makes one a compound identifier rather than a word of English.
+_WORD = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.\-]*[A-Za-z0-9])?")
+_COMPOUND = re.compile(r"[A-Za-z0-9][_.\-][A-Za-z0-9]")
+
+
 def redact(data: Any, scenario: Scenario) -> Any:
     """`data` with every anonymous partner's id and name replaced by its alias, and the ids of the
     airspaces it owns by ids made from the alias.
 
     The name is replaced in any case, and with `-` or `_` between its words inside identifiers;
-    the id as written, and in any case where it is one part of an identifier (`sau-radar`).
+    the id as written, and in any case where it is one part of an identifier (`sau-radar`). A
+    string with white space is prose: there, in any case, only inside the words of it that are
+    compound identifiers (`magazine of sau-radar`, `fire_units.sau-radar.x=2`), so that an id
+    which is also an English word stays in a sentence; an anonymous partner's airspace id is
+    replaced wherever it stands as a word of prose too (`deny airspace sau-air to all`).
     Names and ids of two letters or fewer are replaced only where they are the whole string.
     """
     anonymous = [p for p in scenario.partners if p.anonymous]
     if not anonymous:
         return data
-    whole = anonymous_airspace_ids(scenario)
+    airspaces = anonymous_airspace_ids(scenario)
+    whole = dict(airspaces)
     everywhere = []  # (pattern, alias) applied to every string
-    in_identifiers = []  # (pattern, alias) applied to strings without white space
+    in_identifiers = []  # (pattern, alias) applied to identifiers: whole strings, or compound words of prose
     for partner in anonymous:
         for secret in (partner.id, partner.name):
             if len(secret) <= 2:
@@ -322,15 +333,22 @@ def redact(data: Any, scenario: Scenario) -> Any:
             in_identifiers.append((re.compile(rf"(?<![A-Za-z0-9]){re.escape(partner.id)}(?![A-Za-z0-9])",
                                               re.IGNORECASE), partner.alias))
 
+    def identifier(value: str) -> str:
+        for pattern, alias in in_identifiers:
+            value = pattern.sub(lambda _, alias=alias: alias, value)
+        return value
+
     def text(value: str) -> str:
         if value in whole:
             return whole[value]
+        prose = any(c.isspace() for c in value)
+        if prose:
+            value = _WORD.sub(lambda m: airspaces.get(m.group(0), m.group(0)), value)
         for pattern, alias in everywhere:
             value = pattern.sub(lambda _, alias=alias: alias, value)
-        if not any(c.isspace() for c in value):
-            for pattern, alias in in_identifiers:
-                value = pattern.sub(lambda _, alias=alias: alias, value)
-        return value
+        if prose:
+            return _WORD.sub(lambda m: identifier(m.group(0)) if _COMPOUND.search(m.group(0)) else m.group(0), value)
+        return identifier(value)
 
     def walk(value):
         if isinstance(value, dict):
