@@ -241,6 +241,7 @@ def test_a_shot_that_leaves_no_look_does_not_take_a_threat_from_a_deeper_chain(o
     # and the drone leaks with probability 0.15 exactly; keeping depth, the forward battery fires
     # first, with looks, and the last-ditch missile is left for what gets through.
     data = _last_ditch_and_layers(one_drone)
+    data["doctrine"]["engage_before_look"] = False  # one engagement at a time: the depth rule alone
     runs = 400
 
     def first_shots(keep_depth: bool):
@@ -260,6 +261,29 @@ def test_a_shot_that_leaves_no_look_does_not_take_a_threat_from_a_deeper_chain(o
     assert leaked <= 2
 
 
+def test_a_unit_whose_chance_passes_before_the_result_fires_on_an_engaged_threat(one_drone):
+    # The last-ditch shot taken first (depth not kept): its result comes after the forward and
+    # middle batteries' windows have closed. One engagement at a time, they never fire and the
+    # drone leaks with probability 0.15 exactly (the test above); engaging before the look, the
+    # forward battery fires too, its shot worth 0.8 x 0.15 of the drone's value, and the drone
+    # leaks only where every shot misses: P(leak) <= 0.15 x 0.2 = 0.03.
+    data = _last_ditch_and_layers(one_drone)
+    data["doctrine"]["keep_depth"] = False
+    runs = 400
+    results = shieldwall.run(scenario_from(data), runs=runs, seed=11, fidelity="ideal")
+    shots = results.tables["shots"].to_pandas()
+    last_ditch = shots[shots["unit"] == "last-ditch"].groupby("run")["intercept_t_s"].min()
+    forward = shots[shots["unit"] == "forward"].groupby("run")["launch_t_s"].min()
+    # In every run both fire, the forward battery before the last-ditch result is known.
+    assert set(last_ditch.index) == set(forward.index) == set(range(runs))
+    assert (forward < last_ditch + results.scenario.doctrine.kill_assessment_s).all()
+    leaked = (results.tables["threats"]["fate"].to_numpy(zero_copy_only=False) == "leaked").sum()
+    # Binomial(400, 0.03) at most: mean 12, standard deviation 3.4; 4 standard deviations above.
+    assert leaked <= 12 + 4 * 3.42
+    # Against 60 leakers (standard deviation 7.1) one engagement at a time.
+    assert leaked < 60 - 4 * 7.15
+
+
 def _verdicts(results) -> dict[str, set[str]]:
     decisions = results.tables["decisions"].to_pandas()
     return {unit: set(rows["verdict"]) for unit, rows in decisions.groupby("unit", observed=True)}
@@ -273,6 +297,7 @@ def test_each_leaker_keeps_the_last_verdict_of_every_unit_that_could_have_fired(
     # flight, so it never looked; the last-ditch unit's own last word is the shot it fired.
     data = _last_ditch_and_layers(one_drone)
     data["doctrine"]["keep_depth"] = False
+    data["doctrine"]["engage_before_look"] = False
     results = shieldwall.run(scenario_from(data), runs=200, seed=11, fidelity="ideal")
     leakers = results.tables["threats"].to_pandas().query("fate == 'leaked'")
     decisions = results.tables["decisions"].to_pandas()

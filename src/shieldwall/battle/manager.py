@@ -97,12 +97,13 @@ class DoctrineValues(NamedTuple):
     prefer_cheaper_shot: bool
     max_shots_per_threat: int
     keep_depth: bool
+    engage_before_look: bool
 
 
 def doctrine_values(doctrine) -> DoctrineValues:
     return DoctrineValues(float(doctrine.kill_assessment_s), float(doctrine.cost_weight),
                           bool(doctrine.prefer_cheaper_shot), int(doctrine.max_shots_per_threat),
-                          bool(doctrine.keep_depth))
+                          bool(doctrine.keep_depth), bool(doctrine.engage_before_look))
 
 
 class UnitDoctrine(NamedTuple):
@@ -261,7 +262,9 @@ class BattleState(NamedTuple):
     free: np.ndarray  # (U,) free fire channels
     shots_at: np.ndarray  # (N,) interceptors fired at each threat so far
     own_track_t_s: np.ndarray  # (U, N) when the unit's own partner holds the threat
-    engaged: np.ndarray  # (C, N) an engagement is under way
+    engaged: np.ndarray  # (C, N) engagements under way (decided, result not yet known)
+    in_flight_miss: np.ndarray  # (C, N) probability that every engagement under way misses (1: none)
+    look_at_s: np.ndarray  # (C, N) when the first result of the engagements under way is known (inf: none)
     refused: np.ndarray  # (U, N) a refusal is on record
     refusal_clear_until_s: np.ndarray  # (W,) no refusal to record while the earliest launch is before this
     waiting_gain: np.ndarray  # (C, U, N) net gain of a shot waiting for that unit's channel (nan: none)
@@ -331,7 +334,8 @@ def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s:
     return BattleState(
         magazine=magazine.astype(np.int64), ran_out_at=np.zeros(magazine.size, dtype=np.int64),
         free=free, shots_at=np.zeros(n, dtype=np.int64), own_track_t_s=own_track_t_s,
-        engaged=np.zeros((cells, n), dtype=bool), refused=np.zeros((units, n), dtype=bool),
+        engaged=np.zeros((cells, n), dtype=np.int64), in_flight_miss=np.ones((cells, n)),
+        look_at_s=np.full((cells, n), INF), refused=np.zeros((units, n), dtype=bool),
         refusal_clear_until_s=np.full(rows, -INF),
         waiting_gain=np.full((cells, units, n), np.nan), waiting_threats=np.zeros((cells, units, n), dtype=np.int64),
         waiting_count=np.zeros((cells, units), dtype=np.int64),
@@ -388,16 +392,19 @@ def decide(t_s, c, threats, plan, doctrine, state, outside):
                 _evaluate(t_s, c, j, plan, doctrine, state)
             else:
                 state.cache_depleted[c, j] = depleted
+        # With engagements under way, a shot is worth what it adds: its kill probability where
+        # they all miss.
+        miss = state.in_flight_miss[c, j]
         for e in range(state.cache_count[c, j]):
             w = state.cache_window[c, j, e]
             u = plan.unit[w]
             shots = state.cache_shots[c, j, e]
-            pk = state.cache_pk[c, j, e]
+            pk = state.cache_pk[c, j, e] * miss
             if state.free[u] > 0:
                 ready = _rounds_ready(u, plan, state)
                 if ready < shots:
                     shots = ready
-                    pk = 1.0 - (1.0 - plan.kill_probability[w]) ** shots
+                    pk = (1.0 - (1.0 - plan.kill_probability[w]) ** shots) * miss
                 cand_threat[n_cand] = j
                 cand_window[n_cand] = w
                 cand_position[n_cand] = state.cache_position[c, j, e]
@@ -444,7 +451,10 @@ def decide(t_s, c, threats, plan, doctrine, state, outside):
         cand_shots[e] = shots
         state.cand_aircraft[e] = _commit(u, j, shots, plan, state)
         state.verdict[u, j] = _FIRED
-        state.engaged[c, j] = True
+        state.engaged[c, j] += 1
+        state.in_flight_miss[c, j] *= (1.0 - plan.kill_probability[w]) ** shots
+        intercept_t_s = plan.allowed_intercept_t_s[plan.allowed_start[w] + cand_position[e]]
+        state.look_at_s[c, j] = min(state.look_at_s[c, j], intercept_t_s + doctrine.kill_assessment_s)
         chosen[kept] = e
         kept += 1
     chosen = chosen[:kept]
@@ -460,12 +470,58 @@ def decide(t_s, c, threats, plan, doctrine, state, outside):
             state.verdict[u, j] = _OUTBID if gain > 0 else _NOT_WORTH_A_SHOT
         if gain > 0:
             _wait(c, j, u, gain, state)
+    # A threat engaged now is looked at again only when another unit's chance on it would pass
+    # before the result is known (at once: that unit may fire now or later).
     kept = 0
     for e in range(n_retry):
-        if not state.engaged[c, retry_threat[e]]:
+        if not _engaged_now(retry_threat[e], chosen, cand_threat):
             retry_threat[kept], retry_t_s[kept] = retry_threat[e], retry_t_s[e]
             kept += 1
+    if doctrine.engage_before_look:
+        for e in chosen:
+            j = cand_threat[e]
+            if _chance_before_look(c, j, plan.unit[cand_window[e]], t_s, plan, state):
+                retry_threat[kept], retry_t_s[kept] = j, t_s
+                kept += 1
     return chosen, retry_threat[:kept], retry_t_s[:kept]
+
+
+@inline_kernel
+def _engaged_now(j, chosen, cand_threat):
+    for e in chosen:
+        if cand_threat[e] == j:
+            return True
+    return False
+
+
+@inline_kernel
+def _chance_before_look(c, j, u, t_s, plan, state):
+    """Whether a unit other than u, with rounds and a shot worth its cost, has a window on threat
+    j that closes after `t_s` but before the first result of the engagements under way."""
+    look_at_s = state.look_at_s[c, j]
+    for idx in range(plan.cell_start[c, j], plan.cell_start[c, j + 1]):
+        w = plan.cell_windows[idx]
+        if (plan.unit[w] != u and state.magazine[plan.unit[w]] > 0 and plan.worth_a_shot[w]
+                and t_s <= plan.last_decision_s[w] < look_at_s):
+            return True
+    return False
+
+
+@inline_kernel
+def engagement_assessed(c, j, w, shots, t_s, plan, state):
+    """The result of an engagement of threat j by window w is known (the threat survived it, or
+    is dead and no longer looked at): it no longer holds the threat."""
+    state.engaged[c, j] -= 1
+    state.cached[c, j] = False  # the options depend on the engagements under way
+    if state.engaged[c, j] == 0:
+        state.in_flight_miss[c, j] = 1.0
+        state.look_at_s[c, j] = INF
+        return
+    miss = (1.0 - plan.kill_probability[w]) ** shots
+    if miss > 0.0:
+        state.in_flight_miss[c, j] = min(1.0, state.in_flight_miss[c, j] / miss)
+    # The others' results come later; until then no further shot (as with one engagement).
+    state.look_at_s[c, j] = t_s
 
 
 @inline_kernel
@@ -563,7 +619,7 @@ def _unit_ran_out_since(c, j, depleted, plan, state):
 
 @inline_kernel
 def _wait(c, j, u, gain, state):
-    if state.engaged[c, j]:
+    if state.engaged[c, j] > 0:
         return
     if np.isnan(state.waiting_gain[c, u, j]):
         state.waiting_threats[c, u, state.waiting_count[c, u]] = j
@@ -610,6 +666,7 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
     # a look is kept while a shot's intercept plus the kill assessment comes before it. (A unit
     # that would not fire is no look: counting it, a shot would wait for a look never taken.)
     worth_a_shot, by_last = plan.worth_a_shot, plan.cell_windows_by_last
+    look_at_s = state.look_at_s[c, j]  # inf unless engaged
     verdict, reserve_rounds, adaptive, homing_s = state.verdict, plan.reserve_rounds, plan.adaptive, plan.homing_s
     for idx in range(first, last):  # latest first: the first such unit's is the last decision
         w = by_last[idx]
@@ -632,6 +689,8 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
         if magazine[u] <= reserve_rounds[u] and _another_has_later_look(w, first, last, plan, state):
             verdict[u, j] = _HELD_IN_RESERVE  # for threats no other unit can take
             continue
+        if last_decision_s[w] >= look_at_s:
+            continue  # engaged: this unit can wait for the result
         slack, opens = slack_s[w], opens_s[w]
         if opens - t_s > slack and last_refused_s[w] - reaction < t_s and remote_ok[w] and not keep_later:
             # Not open yet, nothing refused before it: its first launch is its next chance.

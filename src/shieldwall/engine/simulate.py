@@ -23,6 +23,7 @@ from shieldwall.battle.manager import (
     aircraft_back,
     channel_release_t_s,
     decide,
+    engagement_assessed,
     doctrine_values,
     new_state,
     outside_assigner,
@@ -204,7 +205,7 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
     freed_count = 0
     is_freed = np.zeros(units, dtype=np.bool_)
     released_at = np.full((units, n), -1, dtype=np.int64)  # instant a waiting threat was released
-    events = [(0.0, 0, 0, 0, 0, 0, 0, 0)]  # (t, kind, insertion, cell, unit, threat, shot row, shots)
+    events = [(0.0, 0, 0, 0, 0, 0, 0, 0)]  # (t, kind, insertion, cell, unit, threat, shot row (_ASSESS: window), shots)
     events.pop()
     seq = 0
     for j in range(n):
@@ -251,10 +252,8 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
                         fate_sample[j], fate_airspace[j] = shots.sample[row], shots.airspace[row]
                 else:
                     shots.result[row:row + count] = TARGET_GONE
-                seq += 1
-                heapq.heappush(events, (t + doctrine.kill_assessment_s, _ASSESS, seq, c, u, j, 0, 0))
             elif kind == _ASSESS:
-                state.engaged[c, j] = False
+                engagement_assessed(c, j, row, count, t, plan, state)
                 _add_due(c, j, due, due_count, is_due)
             elif kind == _TRACK:
                 _add_due(c, j, due, due_count, is_due)
@@ -270,7 +269,7 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
                 live = 0
                 for j in pending:
                     is_due[c, j] = False
-                    if alive[j] and not state.engaged[c, j]:
+                    if alive[j] and (state.engaged[c, j] == 0 or doctrine.engage_before_look):
                         pending[live] = j
                         live += 1
                 due_count[c] = 0
@@ -293,6 +292,10 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
                         shots.result[r] = KILL if draw < plan.kill_probability[w] else MISS
                     seq += 1
                     heapq.heappush(events, (plan.allowed_intercept_t_s[a], _INTERCEPT, seq, c, u, j, n_shots, fired))
+                    # Its result is known a kill assessment after intercept (row: the window).
+                    seq += 1
+                    heapq.heappush(events, (plan.allowed_intercept_t_s[a] + doctrine.kill_assessment_s, _ASSESS, seq,
+                                            c, u, j, w, fired))
                     seq += 1
                     release_t = channel_release_t_s(w, plan.allowed_launch_t_s[a], plan.allowed_intercept_t_s[a], plan)
                     heapq.heappush(events, (release_t, _RELEASE, seq, c, u, j, state.cand_aircraft[e], 0))

@@ -533,6 +533,12 @@ class Doctrine(Strict):
         "clearly worse than another unit's, idle now, that can still engage: a last-ditch shot must not take a "
         "threat from a layer that would leave a second look",
     )
+    engage_before_look: bool = Field(
+        True,
+        description="a unit whose window on a threat already engaged closes before that engagement's result is "
+        "known fires too, where its shot is worth its cost against the chance that the first misses (otherwise "
+        "one engagement per threat at a time, and that unit's chance is lost)",
+    )
     track_latency_s: Delay = Field(5.0, description="from detection to the picture")
 
 
