@@ -689,8 +689,8 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
         if magazine[u] <= reserve_rounds[u] and _another_has_later_look(w, first, last, plan, state):
             verdict[u, j] = _HELD_IN_RESERVE  # for threats no other unit can take
             continue
-        if last_decision_s[w] >= look_at_s:
-            continue  # engaged: this unit can wait for the result
+        if look_at_s < INF and (last_decision_s[w] >= look_at_s or magazine[u] <= _windows_to_come(u, t_s, plan)):
+            continue  # engaged: this unit can wait for the result, or its rounds are owed to threats to come
         slack, opens = slack_s[w], opens_s[w]
         if opens - t_s > slack and last_refused_s[w] - reaction < t_s and remote_ok[w] and not keep_later:
             # Not open yet, nothing refused before it: its first launch is its next chance.
@@ -752,6 +752,13 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
     state.cache_valid_until_s[c, j] = valid_until
     state.cache_depleted[c, j] = state.counters[DEPLETED_UNITS]
     state.cached[c, j] = True
+
+
+@inline_kernel
+def _windows_to_come(u, t_s, plan):
+    """How many of unit u's windows (on any threat) are still open or yet to open at `t_s`."""
+    d0, d1 = plan.demand_start[u], plan.demand_start[u + 1]
+    return d1 - d0 - np.searchsorted(plan.demand_close_s[d0:d1], t_s)
 
 
 @inline_kernel
