@@ -32,7 +32,8 @@ class RadarSensing(Sensing):
         rank = np.minimum(cov.rank, MAX_INTERVALS - 1)
         phase_u, scan_u = draws[cov.sensor, cov.threat, rank, 0], draws[cov.sensor, cov.threat, rank, 1]
         certain = pd >= 1.0
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # A detection probability so small that the scans missed overflow to inf: never in time.
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             missed = np.where(certain, 0.0, np.floor(np.log1p(-scan_u) / np.log1p(-np.where(certain, 0.5, pd))))
         t = cov.start_t_s + period * (phase_u + missed)
         hit = (t <= cov.end_t_s) & (pd > 0.0)
