@@ -151,7 +151,7 @@ SourcedDelay = sourced(0, MAX_DELAY_S, "s")
 # --------------------------------------------------------------------------- catalog types
 
 
-class Guidance(Strict):
+class Guidance(Note):
     """How an interceptor is guided, which decides how long it holds its unit's fire channel.
 
     `command` and `semi-active` need the unit's radar (uplink or illuminator) until intercept;
@@ -162,13 +162,9 @@ class Guidance(Strict):
     kind: Literal["command", "semi-active", "active", "fire-and-forget"]
     homing_s: SourcedDelay | None = Field(
         None, description="active seekers: seconds before intercept from which the seeker homes alone")
-    source: str | None = Field(None, description="public source of the kind of guidance")
-    notional: str | None = Field(None, description="why this kind of guidance was chosen")
 
     @model_validator(mode="after")
-    def _has_provenance(self):
-        if not self.source and not self.notional:
-            raise ValueError("needs a 'source' or a 'notional' reason")
+    def _homing_for_active_only(self):  # after Note's check that the kind has a source or reason
         if (self.homing_s is not None) != (self.kind == "active"):
             raise ValueError("homing_s is required for active guidance, and applies to it only")
         return self
