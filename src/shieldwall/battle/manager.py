@@ -451,10 +451,8 @@ def decide(t_s, c, threats, plan, doctrine, state, outside):
         cand_shots[e] = shots
         state.cand_aircraft[e] = _commit(u, j, shots, plan, state)
         state.verdict[u, j] = _FIRED
-        state.engaged[c, j] += 1
-        state.in_flight_miss[c, j] *= (1.0 - plan.kill_probability[w]) ** shots
         intercept_t_s = plan.allowed_intercept_t_s[plan.allowed_start[w] + cand_position[e]]
-        state.look_at_s[c, j] = min(state.look_at_s[c, j], intercept_t_s + doctrine.kill_assessment_s)
+        _engagement_started(c, j, w, shots, intercept_t_s + doctrine.kill_assessment_s, plan, state)
         chosen[kept] = e
         kept += 1
     chosen = chosen[:kept]
@@ -505,6 +503,15 @@ def _chance_before_look(c, j, u, t_s, plan, state):
                 and t_s <= plan.last_decision_s[w] < look_at_s):
             return True
     return False
+
+
+@inline_kernel
+def _engagement_started(c, j, w, shots, result_t_s, plan, state):
+    """An engagement of threat j by window w with `shots` rounds is under way; its result is
+    known at `result_t_s` (undone by `engagement_assessed`)."""
+    state.engaged[c, j] += 1
+    state.in_flight_miss[c, j] *= (1.0 - plan.kill_probability[w]) ** shots
+    state.look_at_s[c, j] = min(state.look_at_s[c, j], result_t_s)
 
 
 @inline_kernel
