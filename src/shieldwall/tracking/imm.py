@@ -22,16 +22,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from shieldwall.tracking import _kernels
-from shieldwall.tracking.kalman import KalmanTracker, _Tracks
+from shieldwall.tracking.kalman import KalmanTracker, _Tracks, ekf_update, innovation, predict_measurements
 from shieldwall.tracking.motion import MotionModel
 
 LOG_2PI = np.log(2.0 * np.pi)
 
 
 def _combine(probability: np.ndarray, mean: np.ndarray, covariance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and covariance of the Gaussian mixture with weights (T, r), means (T, r, 6), covariances
-    (T, r, 6, 6)."""
+    """Mean and covariance of the Gaussian mixture with weights (T, r), means (T, r, d), covariances
+    (T, r, d, d)."""
     combined = np.einsum("tj,tjd->td", probability, mean)
     spread = mean - combined[:, None, :]
     cov = np.einsum("tj,tjab->tab", probability, covariance) + np.einsum("tj,tja,tjb->tab", probability, spread, spread)
@@ -40,8 +39,11 @@ def _combine(probability: np.ndarray, mean: np.ndarray, covariance: np.ndarray) 
 
 class ImmTracker(KalmanTracker):
     """IMM-EKF multi-target tracker: `motions` run as modes; association, confirmation and deletion
-    as in KalmanTracker (the other arguments are its). `motion`, the first mode, is the nominal one
-    the contract battery flies its objects with."""
+    as in KalmanTracker (the other arguments are its; association by GNN only). `motion`, the
+    first mode, is the nominal one the contract battery flies its objects with. Modes may differ in
+    state size (constant velocity and coordinated turn): every mode carries the largest state, and
+    a mode without the extra elements (the turn rate) leaves them as they are
+    (MotionModel.predict)."""
 
     name = "imm"
 
@@ -56,9 +58,15 @@ class ImmTracker(KalmanTracker):
             raise ValueError("an IMM tracker needs at least one motion model")
         if not (np.isfinite(self.mode_sojourn_s) and self.mode_sojourn_s > 0):
             raise ValueError("mode_sojourn_s must be finite and > 0")
+        if self.association != "gnn":
+            raise ValueError("the IMM tracker associates by GNN only")
 
     def _n_modes(self) -> int:
         return len(self.motions)
+
+    def _state_layout(self) -> tuple[int, tuple[float, ...]]:
+        largest = max(self.motions, key=lambda motion: motion.state_size)
+        return largest.state_size, tuple(largest.extra_prior_variance)
 
     def switch_matrix(self, dt_s: np.ndarray) -> np.ndarray:
         """(T, r, r) probability of moving from mode i to mode j over each interval dt_s."""
@@ -72,7 +80,7 @@ class ImmTracker(KalmanTracker):
         matrix[:, diagonal, diagonal] = stay[:, None]
         return matrix
 
-    def _predict(self, live: _Tracks, dt_s, noise_m2ps3, gravity_mps2) -> None:
+    def _predict(self, live: _Tracks, dt_s) -> None:
         mu = live.mode_probability
         switch = self.switch_matrix(dt_s)
         prior = np.einsum("ti,tij->tj", mu, switch)
@@ -85,7 +93,7 @@ class ImmTracker(KalmanTracker):
         for j, motion in enumerate(self.motions):
             mean_j = np.ascontiguousarray(mixed[:, j])
             cov_j = np.ascontiguousarray(mixed_cov[:, j])
-            _kernels.predict(mean_j, cov_j, dt_s, float(motion.noise_m2ps3), float(motion.gravity_mps2))
+            motion.predict(mean_j, cov_j, dt_s)
             mixed[:, j], mixed_cov[:, j] = mean_j, cov_j
         live.mode_mean, live.mode_covariance, live.mode_probability = mixed, mixed_cov, prior
         live.mean[:], live.covariance[:] = _combine(prior, mixed, mixed_cov)
@@ -99,13 +107,11 @@ class ImmTracker(KalmanTracker):
         for j in range(len(self.motions)):
             mean_j = np.ascontiguousarray(live.mode_mean[track_rows, j])
             cov_j = np.ascontiguousarray(live.mode_covariance[track_rows, j])
-            pred_j, jac_j, s_j, s_inv_j = _kernels.predict_measurements(mean_j, cov_j, noise_variance)
-            nu = z[det_rows] - pred_j
-            nu[:, 1] = (nu[:, 1] + np.pi) % (2 * np.pi) - np.pi
+            pred_j, jac_j, s_j, s_inv_j = predict_measurements(mean_j, cov_j, noise_variance)
+            nu = innovation(z[det_rows], pred_j)
             log_likelihood[:, j] = -0.5 * (np.einsum("ta,tab,tb->t", nu, s_inv_j, nu)
                                            + np.linalg.slogdet(s_j)[1] + 3 * LOG_2PI)
-            _kernels.update(mean_j, cov_j, pred_j, jac_j, s_j, s_inv_j, np.ascontiguousarray(z[det_rows]),
-                            order, order)
+            ekf_update(mean_j, cov_j, pred_j, jac_j, s_j, s_inv_j, np.ascontiguousarray(z[det_rows]), order, order)
             live.mode_mean[track_rows, j], live.mode_covariance[track_rows, j] = mean_j, cov_j
         # mu_j proportional to c_j * likelihood_j, in logs against under- and overflow.
         log_post = np.log(np.maximum(live.mode_probability[track_rows], 1e-300)) + log_likelihood

@@ -26,17 +26,20 @@ from shieldwall.tracking.motion import MotionModel
 def fly(motion: MotionModel, n_objects: int, scan_t_s: np.ndarray, rng: np.random.Generator,
         range_m: tuple[float, float] = (20_000.0, 120_000.0), altitude_m: tuple[float, float] = (500.0, 10_000.0),
         speed_mps: tuple[float, float] = (40.0, 300.0), climb_mps: tuple[float, float] = (0.0, 0.0),
-        modes: tuple[MotionModel, ...] = (), mode_sojourn_s: float = np.inf) -> np.ndarray:
-    """(N, K, 6) true states at the scan times, flown with `motion` and its process noise.
+        modes: tuple[MotionModel, ...] = (), mode_sojourn_s: float = np.inf,
+        turn_rate_radps: tuple[float, float] = (-0.05, 0.05)) -> np.ndarray:
+    """(N, K, d) true states at the scan times, flown with `motion` and its process noise; d is 6,
+    or 7 with a coordinated-turn model (the turn rate, drawn uniform in `turn_rate_radps`).
 
     With `modes`, each object instead switches between them as a Markov chain (a mode lasts
     `mode_sojourn_s` on average, then gives way to one of the others, equally likely; the first mode
     is uniform), flying each step with the process noise and gravity of its current mode: the
     process an IMM tracker assumes.
-    Draw order: horizontal range, bearing, altitude, speed, heading, climb (N each, uniform), then
-    the process noise of each step, (K - 1, N, 6) standard normals mapped through the Cholesky
-    factor of Q(dt); with modes, then the first mode (N) and the switches ((K - 1, N, 2) uniforms).
-    States are (east_m, north_m, up_m, east_mps, north_mps, up_mps).
+    Draw order: horizontal range, bearing, altitude, speed, heading, climb (N each, uniform), the
+    turn rate (N, with a 7-element state only), then the process noise of each step, (K - 1, N, d)
+    standard normals mapped through the Cholesky factor of Q(dt); with modes, then the first mode
+    (N) and the switches ((K - 1, N, 2) uniforms). States are (east_m, north_m, up_m, east_mps,
+    north_mps, up_mps[, turn_radps]); a mode without a turn rate leaves it as it is.
     """
     scan_t_s = np.asarray(scan_t_s, dtype=float)
     ground = rng.uniform(*range_m, n_objects)
@@ -45,13 +48,17 @@ def fly(motion: MotionModel, n_objects: int, scan_t_s: np.ndarray, rng: np.rando
     speed = rng.uniform(*speed_mps, n_objects)
     heading = rng.uniform(0, 2 * np.pi, n_objects)
     climb = rng.uniform(*climb_mps, n_objects)
-    noise = rng.standard_normal((max(len(scan_t_s) - 1, 0), n_objects, 6))
-    state = np.column_stack([ground * np.sin(bearing), ground * np.cos(bearing), altitude,
-                             speed * np.sin(heading), speed * np.cos(heading), climb])
-    states = np.empty((n_objects, len(scan_t_s), 6))
+    models = tuple(modes) or (motion,)
+    size = max(model.state_size for model in models)
+    columns = [ground * np.sin(bearing), ground * np.cos(bearing), altitude,
+               speed * np.sin(heading), speed * np.cos(heading), climb]
+    if size > 6:
+        columns.append(rng.uniform(*turn_rate_radps, n_objects))
+    noise = rng.standard_normal((max(len(scan_t_s) - 1, 0), n_objects, size))
+    state = np.column_stack(columns)
+    states = np.empty((n_objects, len(scan_t_s), size))
     if len(scan_t_s):
         states[:, 0] = state
-    models = tuple(modes) or (motion,)
     mode = rng.integers(0, len(models), n_objects) if modes else np.zeros(n_objects, np.int64)
     switch_u = rng.random((max(len(scan_t_s) - 1, 0), n_objects, 2)) if modes else None
     for k in range(1, len(scan_t_s)):
@@ -63,8 +70,13 @@ def fly(motion: MotionModel, n_objects: int, scan_t_s: np.ndarray, rng: np.rando
         for j, model in enumerate(models):
             rows = mode == j
             q = model.process_noise(dt)
-            root = np.linalg.cholesky(q) if model.noise_m2ps3 > 0 else np.zeros((6, 6))
-            state[rows] = model.propagate(state[rows], dt) + noise[k - 1, rows] @ root.T
+            d = q.shape[0]
+            # Elements without noise (a noiseless model, or turn rate) get none; Cholesky on the rest.
+            noisy = np.diag(q) > 0
+            root = np.zeros((d, d))
+            root[np.ix_(noisy, noisy)] = np.linalg.cholesky(q[np.ix_(noisy, noisy)])
+            state[rows] = model.propagate(state[rows], dt)
+            state[np.ix_(rows, np.arange(d))] += noise[k - 1, rows, :d] @ root.T
         states[:, k] = state
     return states
 
@@ -82,7 +94,7 @@ test_radar.__test__ = False  # a helper, not a pytest test
 
 def scenario(tracker: Tracker, n_objects: int, n_scans: int, seed: int, radar: Radar | None = None,
              switching: bool = True, **flight) -> tuple[np.ndarray, Measurements]:
-    """(true states (N, K, 6), measurements) of objects flown with the tracker's motion model (its
+    """(true states (N, K, d), measurements) of objects flown with the tracker's motion model (its
     modes, switching as it assumes, for a tracker with several, unless `switching` is False: then
     its nominal `motion` only)."""
     radar = radar or test_radar()
@@ -204,7 +216,7 @@ def check_consistent(tracker: Tracker) -> None:
         history = tracker.track(measurements, np.random.default_rng(run))
         rows = (history.scan >= 10) & history.firm & (history.truth[history.track] == 0)
         assert np.unique(history.scan[rows]).size == 20, f"run {run}: no single firm track on scans 10..29"
-        error = history.mean[rows] - states[0, history.scan[rows]]
+        error = history.mean[rows] - states[0, history.scan[rows], :6]
         values.append(nees(error, history.covariance[rows]).mean())
     low, high = chi2.ppf([0.0005, 0.9995], 6 * runs) / runs
     average = float(np.mean(values))
