@@ -104,7 +104,7 @@ def main() -> None:
             part = prefix(measurements, oracle_scans)
             sw_s, sw_means = shieldwall_run(part, repeats=3)
             start = time.perf_counter()
-            oracle = _stonesoup.track(part, NOISE_M2PS3, confirm=(2, 3), delete_after_misses=3)
+            oracle = _stonesoup.track(part, ConstantVelocity(NOISE_M2PS3), confirm=(2, 3), delete_after_misses=3)
             ss_s = (time.perf_counter() - start) / oracle_scans
             ss_means = [m for _, m in oracle]
             sw_ospa = [mean_ospa(states, sw_means, p) for p in (1, 2)]

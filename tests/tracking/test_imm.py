@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from shieldwall.tracking import ConstantVelocity, ImmTracker, KalmanTracker, ospa
-from shieldwall.tracking.testing import scenario, test_radar
+from shieldwall.tracking.testing import scenario, test_radar, turning_flight
 
 
 def _same_history(a, b):
@@ -34,27 +34,6 @@ def test_switch_matrix_by_hand():
     assert np.allclose(matrix[~np.eye(3, dtype=bool)], 0.047581, atol=1e-6)
 
 
-def _turning_flight(rng, n_scans=60, period_s=2.0, turn_g=4.0):
-    """Straight at 250 m/s for 40 s, a turn at turn_g for 30 s, straight again."""
-    state = np.array([0.0, 60_000.0, 3_000.0, 250.0, 0.0, 0.0])
-    states = [state.copy()]
-    rate = turn_g * 9.80665 / 250.0  # turn rate of a coordinated turn, rad/s
-    for k in range(1, n_scans):
-        turning = 40.0 <= k * period_s < 70.0
-        if turning:
-            angle = rate * period_s
-            c, s = np.cos(angle), np.sin(angle)
-            ve, vn = state[3], state[4]
-            # Exact motion on the circle over one step (constant speed, constant rate).
-            state[0] += (ve * np.sin(angle) - vn * (1 - np.cos(angle))) / rate
-            state[1] += (vn * np.sin(angle) + ve * (1 - np.cos(angle))) / rate
-            state[3], state[4] = ve * c - vn * s, ve * s + vn * c
-        else:
-            state[:3] += period_s * state[3:]
-        states.append(state.copy())
-    return np.arange(n_scans) * period_s, np.array(states)[None]
-
-
 def test_imm_beats_each_of_its_models_where_the_other_fails():
     # Position error (one-object OSPA, c = 5 km, p = 2) over 30 runs of a 4 g turn between straight
     # legs. A quiet constant-velocity filter lags in the turn; a noisy one is loose on the straight;
@@ -67,7 +46,7 @@ def test_imm_beats_each_of_its_models_where_the_other_fails():
     noisy_mode = {"straight": [], "turn": []}
     for run in range(30):
         rng = np.random.default_rng(300 + run)
-        scan_t_s, states = _turning_flight(rng)
+        scan_t_s, states = turning_flight()
         measurements = radar.measure(scan_t_s, states[..., :3], np.zeros(1, np.int64), rng)
         for name, tracker in trackers.items():
             history = tracker.track(measurements)

@@ -55,7 +55,7 @@ def test_ospa_within_five_percent_of_stone_soup(case):
     states, measurements = scenario(tracker, n_objects, n_scans, seed=seed,
                                     radar=test_radar(pd, false_alarms_per_scan=clutter))
     history = tracker.track(measurements)
-    oracle = _stonesoup.track(measurements, noise_m2ps3=1.0, confirm=(2, 3), delete_after_misses=3)
+    oracle = _stonesoup.track(measurements, ConstantVelocity(1.0), confirm=(2, 3), delete_after_misses=3)
     for order in (1, 2):
         ours = np.mean([ospa(states[:, k, :3], history.at_scan(k)[1][:, :3], 5000.0, order)
                         for k in range(n_scans)])

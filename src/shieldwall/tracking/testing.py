@@ -253,3 +253,25 @@ def brute_force_gnn(cost: np.ndarray, missed_cost: float) -> tuple[np.ndarray, f
         if total < best_cost - 1e-12:
             best, best_cost = np.array(choice), total
     return best, float(best_cost)
+
+
+def turning_flight(n_scans: int = 60, period_s: float = 2.0, turn_g: float = 4.0) -> tuple[np.ndarray, np.ndarray]:
+    """(scan times (K,), true states (1, K, 6)) of one object flying straight east at 250 m/s from
+    60 km north of the radar at 3 km altitude for 40 s, turning left at `turn_g` for 30 s (a
+    coordinated turn: rate = n g / speed), then straight again; the turn is flown exactly on the
+    circle, step by step."""
+    state = np.array([0.0, 60_000.0, 3_000.0, 250.0, 0.0, 0.0])
+    states = [state.copy()]
+    rate = turn_g * 9.80665 / 250.0
+    for k in range(1, n_scans):
+        if 40.0 <= k * period_s < 70.0:
+            angle = rate * period_s
+            c, s = np.cos(angle), np.sin(angle)
+            ve, vn = state[3], state[4]
+            state[0] += (ve * s - vn * (1 - c)) / rate
+            state[1] += (vn * s + ve * (1 - c)) / rate
+            state[3], state[4] = ve * c - vn * s, ve * s + vn * c
+        else:
+            state[:3] += period_s * state[3:]
+        states.append(state.copy())
+    return np.arange(n_scans) * period_s, np.array(states)[None]
