@@ -12,6 +12,8 @@ TRACKERS = {
     "kalman-ballistic": KalmanTracker(Ballistic(noise_m2ps3=1.0), initial_speed_sigma_mps=2_000.0),
     "imm-constant-velocity": ImmTracker((ConstantVelocity(1.0), ConstantVelocity(50.0))),
     "imm-ballistic": ImmTracker((Ballistic(1.0), Ballistic(50.0)), initial_speed_sigma_mps=2_000.0),
+    "kalman-ballistic-drag": KalmanTracker(Ballistic(1.0, ballistic_coefficient_kgpm2=3_000.0),
+                                           initial_speed_sigma_mps=2_000.0),
     "kalman-coordinated-turn": KalmanTracker(CoordinatedTurn(noise_m2ps3=1.0, turn_noise_rad2ps3=1e-5)),
     "imm-constant-velocity-coordinated-turn": ImmTracker((ConstantVelocity(1.0), CoordinatedTurn(1.0, 1e-4))),
     "kalman-constant-velocity-jpda": KalmanTracker(ConstantVelocity(noise_m2ps3=1.0), association="jpda"),
