@@ -1,6 +1,13 @@
-"""Tracking: shieldwall's EKF/GNN tracker against Stone Soup's, on the same measurement sets.
+"""Tracking: shieldwall's trackers against Stone Soup's, on the same measurement sets.
 
-    python benchmarks/tracking.py [--targets 10 100 1000] [--scans 60] [--oracle-scans 30 5 0]
+    python benchmarks/tracking.py [--setup cv-gnn] [--targets 10 100 1000] [--scans 60] [--oracle-scans 30 5 0]
+
+Set-ups (`--setup`): `cv-gnn`, the EKF with constant velocity and GNN (the default); `ct-gnn`, the
+coordinated turn with GNN, on objects turning at rates drawn in +-0.05 rad/s; `cv-jpda`, constant
+velocity with JPDA for firm tracks (Stone Soup: JPDAwithEHM, the same marginals); `imm-cv-ct`, the
+IMM of constant velocity and coordinated turn, on objects switching between the two (modes of 30 s
+on average). Stone Soup has no IMM of these models here, so `imm-cv-ct` reports, as its baseline,
+the OSPA of the constant-velocity and coordinated-turn trackers on the same measurement sets.
 
 For each raid size: objects flown at nearly constant velocity 20-380 km from one radar scanning at
 1 Hz (Pd 0.9, 10 false alarms per scan, 30 m and 0.1 deg noise), measured by shieldwall from a
@@ -15,7 +22,8 @@ on two scans, enough for its 2-of-3 rule to confirm tracks on the second.
 Reports time per scan, the ratio Stone Soup / shieldwall (the speed-up), OSPA (c = 5 km, p = 1
 and 2, averaged over scans) and its ratio shieldwall / Stone Soup, and the real-time factor (time
 per scan over the 1 s scan period; below 1 is faster than real time). Numba's compile time is
-spent on a warm-up run first. Figures go to benchmarks/results/tracking.json.
+spent on a warm-up run first. Figures go to benchmarks/results/tracking.json (`cv-gnn`) or
+tracking-<setup>.json.
 """
 
 from __future__ import annotations
@@ -30,13 +38,29 @@ from pathlib import Path
 import numpy as np
 
 import shieldwall
-from shieldwall.tracking import ConstantVelocity, KalmanTracker, Measurements, ospa
+from shieldwall.tracking import ConstantVelocity, CoordinatedTurn, ImmTracker, KalmanTracker, Measurements, Tracker, ospa
 from shieldwall.tracking.testing import fly, test_radar
 
 PERIOD_S = 1.0
 NOISE_M2PS3 = 1.0
+TURN_NOISE_RAD2PS3 = 1e-5
+DETECTION_PROBABILITY = 0.9
 CUTOFF_M = 5_000.0
 GOAL_SPEEDUP = 100.0
+STRAIGHT = ConstantVelocity(NOISE_M2PS3)
+TURN = CoordinatedTurn(NOISE_M2PS3, TURN_NOISE_RAD2PS3)
+SETUPS = {
+    # name: (tracker, how the objects fly (fly's keyword arguments), Stone Soup's arguments or None)
+    "cv-gnn": (KalmanTracker(STRAIGHT), {"motion": STRAIGHT}, {"motion": STRAIGHT}),
+    "ct-gnn": (KalmanTracker(TURN), {"motion": TURN}, {"motion": TURN}),
+    "cv-jpda": (KalmanTracker(STRAIGHT, association="jpda", detection_probability=DETECTION_PROBABILITY),
+                {"motion": STRAIGHT},
+                {"motion": STRAIGHT, "association": "jpda-ehm", "detection_probability": DETECTION_PROBABILITY}),
+    "imm-cv-ct": (ImmTracker((STRAIGHT, TURN), mode_sojourn_s=30.0),
+                  {"motion": STRAIGHT, "modes": (STRAIGHT, TURN), "mode_sojourn_s": 30.0}, None),
+}
+BASELINES = {"cv-gnn": KalmanTracker(STRAIGHT), "ct-gnn": KalmanTracker(TURN)}
+"""Trackers whose OSPA is reported beside a set-up without a Stone Soup equivalent."""
 
 
 def prefix(measurements: Measurements, n_scans: int) -> Measurements:
@@ -52,9 +76,8 @@ def mean_ospa(states: np.ndarray, per_scan_means: list[np.ndarray], order: int) 
     return float(np.mean([ospa(states[:, k, :3], est[:, :3], CUTOFF_M, order) for k, est in enumerate(per_scan_means)]))
 
 
-def shieldwall_run(measurements: Measurements, repeats: int) -> tuple[float, list[np.ndarray]]:
+def shieldwall_run(tracker: Tracker, measurements: Measurements, repeats: int) -> tuple[float, list[np.ndarray]]:
     """(best time per scan over `repeats` runs, firm track means per scan)."""
-    tracker = KalmanTracker(ConstantVelocity(NOISE_M2PS3), confirm=(2, 3), delete_after_misses=3)
     best = np.inf
     for _ in range(repeats):
         start = time.perf_counter()
@@ -65,6 +88,7 @@ def shieldwall_run(measurements: Measurements, repeats: int) -> tuple[float, lis
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--setup", choices=sorted(SETUPS), default="cv-gnn")
     parser.add_argument("--targets", type=int, nargs="+", default=[10, 100, 1000])
     parser.add_argument("--scans", type=int, default=60)
     parser.add_argument("--oracle-scans", type=int, nargs="+", default=[60, 10, 0])
@@ -73,23 +97,27 @@ def main() -> None:
     args = parser.parse_args()
     if len(args.oracle_scans) != len(args.targets):
         parser.error("--oracle-scans needs one count per --targets entry")
+    tracker, flight, oracle_arguments = SETUPS[args.setup]
+    flight = dict(flight)
+    motion = flight.pop("motion")
 
     radar = test_radar(0.9, range_sigma_m=30.0, bearing_sigma_deg=0.1, false_alarms_per_scan=10.0,
                        scan_period_s=PERIOD_S)
     start = time.perf_counter()
-    warm_states = fly(ConstantVelocity(NOISE_M2PS3), 5, np.arange(5.0), np.random.default_rng(0))
-    shieldwall_run(radar.measure(np.arange(5.0), warm_states[..., :3], np.zeros(5, np.int64),
-                                 np.random.default_rng(0)), 1)
+    warm_states = fly(motion, 5, np.arange(5.0), np.random.default_rng(0), **flight)
+    shieldwall_run(tracker, radar.measure(np.arange(5.0), warm_states[..., :3], np.zeros(5, np.int64),
+                                          np.random.default_rng(0)), 1)
     warm_up_s = time.perf_counter() - start
 
     rows = []
     for n_targets, oracle_scans in zip(args.targets, args.oracle_scans):
         rng = np.random.default_rng([args.seed, n_targets])
         scan_t_s = np.arange(args.scans) * PERIOD_S
-        states = fly(ConstantVelocity(NOISE_M2PS3), n_targets, scan_t_s, rng, range_m=(20_000.0, 380_000.0))
+        states = fly(motion, n_targets, scan_t_s, rng, range_m=(20_000.0, 380_000.0), **flight)
         measurements = radar.measure(scan_t_s, states[..., :3], np.zeros(n_targets, np.int64), rng)
-        per_scan_s, means = shieldwall_run(measurements, repeats=3)
+        per_scan_s, means = shieldwall_run(tracker, measurements, repeats=3)
         row = {
+            "setup": args.setup,
             "targets": n_targets,
             "scans": args.scans,
             "detections_per_scan": round(measurements.range_m.size / args.scans, 1),
@@ -98,13 +126,18 @@ def main() -> None:
             "shieldwall_ospa_p1_m": round(mean_ospa(states, means, 1), 2),
             "shieldwall_ospa_p2_m": round(mean_ospa(states, means, 2), 2),
         }
-        if oracle_scans > 0:
+        if oracle_arguments is None:
+            for name, baseline in BASELINES.items():
+                _, baseline_means = shieldwall_run(baseline, measurements, repeats=1)
+                row[f"{name}_ospa_p1_m"] = round(mean_ospa(states, baseline_means, 1), 2)
+                row[f"{name}_ospa_p2_m"] = round(mean_ospa(states, baseline_means, 2), 2)
+        elif oracle_scans > 0:
             from shieldwall.tracking import _stonesoup
 
             part = prefix(measurements, oracle_scans)
-            sw_s, sw_means = shieldwall_run(part, repeats=3)
+            sw_s, sw_means = shieldwall_run(tracker, part, repeats=3)
             start = time.perf_counter()
-            oracle = _stonesoup.track(part, ConstantVelocity(NOISE_M2PS3), confirm=(2, 3), delete_after_misses=3)
+            oracle = _stonesoup.track(part, confirm=(2, 3), delete_after_misses=3, **oracle_arguments)
             ss_s = (time.perf_counter() - start) / oracle_scans
             ss_means = [m for _, m in oracle]
             sw_ospa = [mean_ospa(states, sw_means, p) for p in (1, 2)]
@@ -129,8 +162,12 @@ def main() -> None:
         "benchmark": "tracking",
         "radar": {"scan_period_s": PERIOD_S, "detection_probability": 0.9, "false_alarms_per_scan": 10.0,
                   "range_sigma_m": 30.0, "bearing_sigma_deg": 0.1, "elevation_sigma_deg": 0.1},
-        "tracker": {"motion": "constant-velocity", "noise_m2ps3": NOISE_M2PS3, "confirm": [2, 3],
-                    "delete_after_misses": 3, "gate_probability": 0.999},
+        "setup": args.setup,
+        "tracker": {"motion": [m.name for m in getattr(tracker, "motions", (tracker.motion,))],
+                    "noise_m2ps3": NOISE_M2PS3, "turn_noise_rad2ps3": TURN_NOISE_RAD2PS3,
+                    "association": tracker.association, "detection_probability": tracker.detection_probability,
+                    "confirm": list(tracker.confirm), "delete_after_misses": tracker.delete_after_misses,
+                    "gate_probability": tracker.gate_probability},
         "ospa_cutoff_m": CUTOFF_M,
         "seed": args.seed,
         "warm_up_s": round(warm_up_s, 2),
@@ -142,7 +179,7 @@ def main() -> None:
         "measured_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "tracking.json"
+    path = args.out / ("tracking.json" if args.setup == "cv-gnn" else f"tracking-{args.setup}.json")
     path.write_text(json.dumps(figures, indent=2) + "\n")
     print(f"written to {path}")
 
