@@ -38,7 +38,8 @@ from pathlib import Path
 import numpy as np
 
 import shieldwall
-from shieldwall.tracking import ConstantVelocity, CoordinatedTurn, ImmTracker, KalmanTracker, Measurements, Tracker, ospa
+from shieldwall.tracking import (ConstantVelocity, CoordinatedTurn, ImmTracker, KalmanTracker, Measurements, Tracker,
+                                 ospa)
 from shieldwall.tracking.testing import fly, test_radar
 
 PERIOD_S = 1.0

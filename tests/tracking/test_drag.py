@@ -78,7 +78,8 @@ def test_drag_model_follows_a_reentry_that_gravity_alone_loses():
     radar = test_radar(1.0, range_sigma_m=20.0, bearing_sigma_deg=0.05)
     trackers = {"gravity": KalmanTracker(Ballistic(1.0), initial_speed_sigma_mps=2_000.0),
                 "gravity-noisy": KalmanTracker(Ballistic(100.0), initial_speed_sigma_mps=2_000.0),
-                "drag": KalmanTracker(Ballistic(1.0, ballistic_coefficient_kgpm2=beta), initial_speed_sigma_mps=2_000.0)}
+                "drag": KalmanTracker(Ballistic(1.0, ballistic_coefficient_kgpm2=beta),
+                                      initial_speed_sigma_mps=2_000.0)}
     errors = {name: [] for name in trackers}
     for run in range(20):
         rng = np.random.default_rng(600 + run)

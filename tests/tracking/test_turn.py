@@ -98,7 +98,8 @@ def test_turn_models_beat_constant_velocity_in_the_turn():
                     errors[name][phase].append(ospa(states[:, k, :3], history.at_scan(k)[1][:, :3], 5_000.0, 2))
     rms = {name: {phase: float(np.sqrt(np.mean(np.square(v)))) for phase, v in e.items()} for name, e in errors.items()}
     assert rms["turn"]["turn"] < min(rms["quiet"]["turn"], rms["noisy"]["turn"]), rms
-    assert rms["imm-quiet-turn"]["turn"] < min(rms["noisy"]["turn"], rms["imm-quiet-noisy"]["turn"], rms["turn"]["turn"]), rms
+    assert rms["imm-quiet-turn"]["turn"] < min(rms["noisy"]["turn"], rms["imm-quiet-noisy"]["turn"],
+                                               rms["turn"]["turn"]), rms
     assert rms["imm-quiet-turn"]["straight"] < min(rms["noisy"]["straight"], rms["turn"]["straight"]), rms
 
 

@@ -9,8 +9,8 @@ from shieldwall.tracking.imm import ImmTracker
 from shieldwall.tracking.kalman import KalmanTracker
 from shieldwall.tracking.measurements import Radar, radar_from_catalog
 from shieldwall.tracking.metrics import nees, ospa
-from shieldwall.tracking.motion import (STANDARD_GRAVITY_MPS2, Ballistic, ConstantVelocity, CoordinatedTurn, DragBallistic,
-                                       MotionModel)
+from shieldwall.tracking.motion import (STANDARD_GRAVITY_MPS2, Ballistic, ConstantVelocity, CoordinatedTurn,
+                                       DragBallistic, MotionModel)
 
 __all__ = [
     "FALSE_ALARM",

@@ -76,7 +76,8 @@ def jpda(n_tracks: int, n_detections: int, pair_track: np.ndarray, pair_detectio
         tracks, track_row = np.unique(pair_track[rows], return_inverse=True)
         counts = np.bincount(track_row, minlength=tracks.size)
         if np.sum(np.log1p(counts)) > np.log(max_joint_events):
-            chosen = gnn(tracks.size, n_detections, track_row, pair_detection[rows], -pair_log_weight[rows], -log_missed)
+            chosen = gnn(tracks.size, n_detections, track_row, pair_detection[rows], -pair_log_weight[rows],
+                         -log_missed)
             taken = chosen[track_row] == pair_detection[rows]
             pair_probability[rows[taken]] = 1.0
             missed_probability[tracks[chosen >= 0]] = 0.0
@@ -100,7 +101,8 @@ def jpda(n_tracks: int, n_detections: int, pair_track: np.ndarray, pair_detectio
     return pair_probability, missed_probability
 
 
-def _cluster_of_pairs(n_tracks: int, n_detections: int, pair_track: np.ndarray, pair_detection: np.ndarray) -> np.ndarray:
+def _cluster_of_pairs(n_tracks: int, n_detections: int, pair_track: np.ndarray,
+                      pair_detection: np.ndarray) -> np.ndarray:
     """(P,) cluster label of each gated pair: the connected components of the bipartite gate graph
     (tracks 0..T-1, detections T..)."""
     nodes = n_tracks + n_detections

@@ -20,7 +20,7 @@ from scipy.special import chdtri
 from shieldwall.tracking import _kernels
 from shieldwall.tracking.association import gnn, jpda
 from shieldwall.tracking.base import FALSE_ALARM, Measurements, Tracker, TrackHistory
-from shieldwall.tracking.motion import STATE_SIZE, MotionModel
+from shieldwall.tracking.motion import STATE_SIZE, CoordinatedTurn, DragBallistic, MotionModel
 
 ASSOCIATIONS = ("gnn", "jpda")
 LOG_2PI = np.log(2.0 * np.pi)
@@ -64,7 +64,8 @@ class _Tracks:
 class KalmanTracker(Tracker):
     """EKF multi-target tracker of one radar's measurements, in the radar's frame.
 
-    motion: the motion model (motion.ConstantVelocity, motion.Ballistic or motion.CoordinatedTurn).
+    motion: the motion model (motion.ConstantVelocity, motion.Ballistic, with or without drag, or
+    motion.CoordinatedTurn).
     confirm: (M, N), firm after M detections within the first N scans of a track.
     delete_after_misses: a firm track is dropped after this many scans in a row without a detection.
     gate_probability: probability that the true detection falls in the gate, which sets the gate
@@ -84,9 +85,10 @@ class KalmanTracker(Tracker):
 
     name = "kalman"
 
-    def __init__(self, motion: MotionModel, confirm: tuple[int, int] = (2, 3), delete_after_misses: int = 3,
-                 gate_probability: float = 0.999, initial_speed_sigma_mps: float = 300.0,
-                 association: str = "gnn", detection_probability: float = 0.9, max_joint_events: int = 10_000):
+    def __init__(self, motion: MotionModel | CoordinatedTurn | DragBallistic, confirm: tuple[int, int] = (2, 3),
+                 delete_after_misses: int = 3, gate_probability: float = 0.999,
+                 initial_speed_sigma_mps: float = 300.0, association: str = "gnn", detection_probability: float = 0.9,
+                 max_joint_events: int = 10_000):
         self.motion = motion
         self.confirm = confirm
         self.delete_after_misses = delete_after_misses
