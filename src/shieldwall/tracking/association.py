@@ -72,7 +72,20 @@ def jpda(n_tracks: int, n_detections: int, pair_track: np.ndarray, pair_detectio
     if pair_track.size == 0:
         return pair_probability, missed_probability
     pair_label = _cluster_of_pairs(n_tracks, n_detections, pair_track, pair_detection)
-    for rows in _clusters(pair_label, np.ones(pair_track.size, dtype=bool)):
+    # A cluster of one track has one event per gated detection, and the miss: its marginals are
+    # those weights normalised (the PDA's), for all such clusters at once.
+    cluster_track = np.unique(np.column_stack([pair_label, pair_track]), axis=0)
+    tracks_in_cluster = np.bincount(cluster_track[:, 0])
+    pairs_of_track = np.bincount(pair_track, minlength=n_tracks)
+    alone = (tracks_in_cluster[pair_label] == 1) & (pairs_of_track[pair_track] + 1 <= max_joint_events)
+    track_alone = pair_track[alone]
+    peak = np.full(n_tracks, log_missed)
+    np.maximum.at(peak, track_alone, pair_log_weight[alone])
+    weight = np.exp(pair_log_weight[alone] - peak[track_alone])
+    total = np.exp(log_missed - peak) + np.bincount(track_alone, weight, minlength=n_tracks)
+    pair_probability[alone] = weight / total[track_alone]
+    missed_probability[track_alone] = (np.exp(log_missed - peak) / total)[track_alone]
+    for rows in _clusters(pair_label, ~alone):
         tracks, track_row = np.unique(pair_track[rows], return_inverse=True)
         counts = np.bincount(track_row, minlength=tracks.size)
         if np.sum(np.log1p(counts)) > np.log(max_joint_events):
