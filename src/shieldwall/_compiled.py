@@ -66,5 +66,13 @@ def kernel(function):
 def inline_kernel(function):
     """A kernel that is compiled into each kernel calling it. Calls between separately compiled
     kernels pass every array of their arguments with reference counting, which for the battle
-    state's few dozen arrays costs more than the small helpers themselves."""
+    state's few dozen arrays costs more than the small helpers themselves.
+
+    Inlined, a function still takes a reference to each array of a tuple it is given (the plan,
+    the battle state) when it starts, and drops them after its last use of the tuple; numba prunes
+    the pair only when nothing in between drops another reference. So a kernel that runs many
+    times binds the arrays it needs from a tuple in its first statement, and takes no slice
+    (index ranges instead), allocates nothing (scratch arrays kept in the state) and returns no
+    array: any of these, once per call, cost a reference count on each of the tuple's dozens of
+    arrays, which was half the replication's time (docs/design/performance.md)."""
     return njit(cache=True, inline="always")(function)

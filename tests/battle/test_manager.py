@@ -30,8 +30,9 @@ def test_an_epoch_never_commits_an_engagement_without_rounds(one_drone):
     units = len(scenario.fire_units)
     state = new_state(plan, np.array([3]), np.array([4]), np.full((units, 3), -np.inf))
     t_s = float(plan.opens_s.min())
-    chosen, retry_threat, retry_t_s = decide(t_s, 0, np.arange(3), plan, doctrine_values(scenario.doctrine), state,
-                                             False)
+    engagements, retries = decide(t_s, 0, np.arange(3)[None, :], 3, plan, doctrine_values(scenario.doctrine), state,
+                                  False)
+    chosen, retry_threat = state.chosen[:engagements], state.retry_threat[:retries]
     rounds = state.cand_shots[chosen]
     assert sorted(rounds.tolist()) == [1, 2]
     assert state.magazine[0] == 0

@@ -39,6 +39,33 @@ DEPTH_PK_MARGIN = 0.05
 by more than this: near-ties go to the assignment's net gain, which also weighs cost."""
 
 
+@inline_kernel
+def _first_at_or_after(sorted_values, lo, hi, value):
+    """The first index in [lo, hi) whose value is at least `value` (hi if none): lo plus
+    np.searchsorted(sorted_values[lo:hi], value), without the slice, which would make numba count
+    references to every array of the plan and state (see _compiled.inline_kernel)."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if sorted_values[mid] < value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@inline_kernel
+def _first_after(sorted_values, lo, hi, value):
+    """The first index in [lo, hi) whose value exceeds `value` (hi if none): lo plus
+    np.searchsorted(sorted_values[lo:hi], value, side="right")."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if sorted_values[mid] <= value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
 class Plan(NamedTuple):
     """What one raid realisation and coordination mode fix for the battle manager.
 
@@ -293,7 +320,9 @@ class BattleState(NamedTuple):
     away_until_s: np.ndarray
     # Scratch space for one decision, allocated once per replication: the candidate shots and
     # the shots waiting for a busy channel (up to every option of every threat of a cell), the
-    # retries, and one threat's evaluation.
+    # engagements chosen, the retries, and one threat's evaluation. (Compiled code that allocates
+    # or slices in a loop makes numba count references to every array of the plan and state at
+    # each call: see _compiled.inline_kernel.)
     cand_threat: np.ndarray
     cand_window: np.ndarray
     cand_position: np.ndarray
@@ -303,6 +332,9 @@ class BattleState(NamedTuple):
     busy_threat: np.ndarray
     busy_window: np.ndarray
     busy_gain: np.ndarray
+    picked: np.ndarray  # candidates the assignment picked
+    chosen: np.ndarray  # candidates committed, in order of net gain
+    chosen_gain: np.ndarray
     retry_threat: np.ndarray
     retry_t_s: np.ndarray
     now_window: np.ndarray
@@ -310,6 +342,8 @@ class BattleState(NamedTuple):
     later_window: np.ndarray
     later_position: np.ndarray
     usable: np.ndarray
+    chain_pk: np.ndarray  # per shot ready now
+    depth_s: np.ndarray  # per later shot
 
 
 def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s: np.ndarray) -> BattleState:
@@ -355,139 +389,155 @@ def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s:
         cand_threat=np.zeros(n * m, dtype=np.int64), cand_window=np.zeros(n * m, dtype=np.int64),
         cand_position=np.zeros(n * m, dtype=np.int64), cand_shots=np.zeros(n * m, dtype=np.int64),
         cand_pk=np.zeros(n * m), cand_aircraft=np.full(n * m, -1, dtype=np.int64), busy_threat=np.zeros(n * m, dtype=np.int64),
-        busy_window=np.zeros(n * m, dtype=np.int64), busy_gain=np.zeros(n * m),
+        busy_window=np.zeros(n * m, dtype=np.int64), busy_gain=np.zeros(n * m), picked=np.zeros(n * m, dtype=bool),
+        chosen=np.zeros(n * m, dtype=np.int64), chosen_gain=np.zeros(n * m),
         retry_threat=np.zeros(n, dtype=np.int64), retry_t_s=np.zeros(n),
         now_window=np.zeros(m, dtype=np.int64), now_position=np.zeros(m, dtype=np.int64),
         later_window=np.zeros(m, dtype=np.int64), later_position=np.zeros(m, dtype=np.int64),
-        usable=np.zeros(m, dtype=np.int64),
+        usable=np.zeros(m, dtype=np.int64), chain_pk=np.zeros(m), depth_s=np.zeros(m),
     )
 
 
 @inline_kernel
-def decide(t_s, c, threats, plan, doctrine, state, outside):
-    """Engagements to start at `t_s` in cell c for the given threats (sorted), and when to look
-    at the rest again.
+def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
+    """Engagements to start at `t_s` in cell c for the threats `due[c, :n_due]` (sorted), and when
+    to look at the rest again.
 
-    Returns the engagements, marked engaged in `state`, as indices into the candidate arrays
-    `state.cand_window`, `cand_position` (among the window's allowed launches) and `cand_shots`,
-    and (threat, time) arrays of the evaluations to schedule; these are views of the state's
-    scratch space, valid until the next decision. Threats outbid for a busy fire channel
+    Returns (engagements, retries): the first `engagements` entries of `state.chosen` are the
+    engagements started, marked engaged in `state`, as indices into the candidate arrays
+    `state.cand_window`, `cand_position` (among the window's allowed launches) and `cand_shots`;
+    the first `retries` entries of `state.retry_threat` and `retry_t_s` are the evaluations to
+    schedule. Both stay valid until the next decision. Threats outbid for a busy fire channel
     wait for it in `state.waiting_gain`. `outside` hands multi-threat epochs to the Python
     assigner set by `outside_assigner` instead of the compiled greedy.
     """
     cand_threat, cand_window, cand_position = state.cand_threat, state.cand_window, state.cand_position
-    cand_shots, cand_pk = state.cand_shots, state.cand_pk
+    cand_shots, cand_pk, cand_aircraft = state.cand_shots, state.cand_pk, state.cand_aircraft
     busy_threat, busy_window, busy_gain = state.busy_threat, state.busy_window, state.busy_gain
-    retry_threat, retry_t_s = state.retry_threat, state.retry_t_s
+    retry_threat, retry_t_s, picked, chosen, chosen_gain = state.retry_threat, state.retry_t_s, state.picked, \
+        state.chosen, state.chosen_gain
+    shots_at, cached, cache_valid_until_s, cache_depleted = state.shots_at, state.cached, state.cache_valid_until_s, \
+        state.cache_depleted
+    cache_count, cache_window, cache_shots, cache_pk, cache_position, cache_retry_s = state.cache_count, \
+        state.cache_window, state.cache_shots, state.cache_pk, state.cache_position, state.cache_retry_s
+    in_flight_miss, free, magazine, verdict = state.in_flight_miss, state.free, state.magazine, state.verdict
+    unit, kill_probability, value_usd, cost_usd = plan.unit, plan.kill_probability, plan.value_usd, plan.cost_usd
+    allowed_start, allowed_intercept_t_s = plan.allowed_start, plan.allowed_intercept_t_s
     n_cand = n_busy = n_retry = 0
-    weight = doctrine.cost_weight
+    weight, max_shots, look_s = doctrine.cost_weight, doctrine.max_shots_per_threat, doctrine.kill_assessment_s
     depleted = state.counters[DEPLETED_UNITS]
-    for j in threats:
-        if state.shots_at[j] >= doctrine.max_shots_per_threat:
+    for i in range(n_due):
+        j = due[c, i]
+        if shots_at[j] >= max_shots:
             continue
-        if not state.cached[c, j] or state.cache_valid_until_s[c, j] < t_s:
+        if not cached[c, j] or cache_valid_until_s[c, j] < t_s:
             _evaluate(t_s, c, j, plan, doctrine, state)
-        elif state.cache_depleted[c, j] != depleted:
-            if _unit_ran_out_since(c, j, state.cache_depleted[c, j], plan, state):
+        elif cache_depleted[c, j] != depleted:
+            if _unit_ran_out_since(c, j, cache_depleted[c, j], plan, state):
                 _evaluate(t_s, c, j, plan, doctrine, state)
             else:
-                state.cache_depleted[c, j] = depleted
+                cache_depleted[c, j] = depleted
         # With engagements under way, a shot is worth what it adds: its kill probability where
         # they all miss.
-        miss = state.in_flight_miss[c, j]
-        for e in range(state.cache_count[c, j]):
-            w = state.cache_window[c, j, e]
-            u = plan.unit[w]
-            shots = state.cache_shots[c, j, e]
-            pk = state.cache_pk[c, j, e] * miss
-            if state.free[u] > 0:
+        miss = in_flight_miss[c, j]
+        for e in range(cache_count[c, j]):
+            w = cache_window[c, j, e]
+            u = unit[w]
+            shots = cache_shots[c, j, e]
+            pk = cache_pk[c, j, e] * miss
+            if free[u] > 0:
                 ready = _rounds_ready(u, plan, state)
                 if ready < shots:
                     shots = ready
-                    pk = (1.0 - (1.0 - plan.kill_probability[w]) ** shots) * miss
+                    pk = (1.0 - (1.0 - kill_probability[w]) ** shots) * miss
                 cand_threat[n_cand] = j
                 cand_window[n_cand] = w
-                cand_position[n_cand] = state.cache_position[c, j, e]
+                cand_position[n_cand] = cache_position[c, j, e]
                 cand_shots[n_cand] = shots
                 cand_pk[n_cand] = pk
                 n_cand += 1
             else:
-                state.verdict[u, j] = _NO_CHANNEL
+                verdict[u, j] = _NO_CHANNEL
                 busy_threat[n_busy] = j
                 busy_window[n_busy] = w
-                busy_gain[n_busy] = _net_gain(plan.value_usd[j], pk, shots, plan.cost_usd[w], weight)
+                busy_gain[n_busy] = _net_gain(value_usd[j], pk, shots, cost_usd[w], weight)
                 n_busy += 1
-        if state.cache_retry_s[c, j] < INF:
+        if cache_retry_s[c, j] < INF:
             retry_threat[n_retry] = j
-            retry_t_s[n_retry] = max(state.cache_retry_s[c, j], t_s)
+            retry_t_s[n_retry] = max(cache_retry_s[c, j], t_s)
             n_retry += 1
-    chosen = _assign(cand_threat[:n_cand], cand_window[:n_cand], cand_shots[:n_cand], cand_pk[:n_cand],
-                     plan.unit, plan.cost_usd, plan.value_usd, state.free, state.magazine, weight, outside)
+    n_chosen = _assign(n_cand, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free, magazine,
+                       weight, outside, chosen)
     # The assignment counts engagements against min(channels, rounds), but a salvo takes several
-    # rounds: engagements are committed in order of net gain, each with the rounds still left;
-    # one left with none is looked at again at once (other units may take it).
-    if chosen.size > 1:
-        gains = np.empty(chosen.size)
-        for i in range(chosen.size):
-            e = chosen[i]
-            gains[i] = -_net_gain(plan.value_usd[cand_threat[e]], cand_pk[e], cand_shots[e],
-                                  plan.cost_usd[cand_window[e]], weight)
-        chosen = chosen[np.argsort(gains, kind="mergesort")]
-    picked = np.zeros(n_cand, dtype=np.bool_)  # by the assignment; committed or not, its verdict is set
-    picked[chosen] = True
+    # rounds: engagements are committed in order of net gain (a stable sort: equals keep the
+    # assignment's order), each with the rounds still left; one left with none is looked at
+    # again at once (other units may take it).
+    for i in range(n_chosen):
+        e = chosen[i]
+        gain = _net_gain(value_usd[cand_threat[e]], cand_pk[e], cand_shots[e], cost_usd[cand_window[e]], weight)
+        k = i
+        while k > 0 and chosen_gain[k - 1] < gain:
+            chosen[k], chosen_gain[k] = chosen[k - 1], chosen_gain[k - 1]
+            k -= 1
+        chosen[k], chosen_gain[k] = e, gain
+    for e in range(n_cand):
+        picked[e] = False  # by the assignment; committed or not, its verdict is set
+    for i in range(n_chosen):
+        picked[chosen[i]] = True
     kept = 0
-    for i in range(chosen.size):
+    for i in range(n_chosen):
         e = chosen[i]
         j, w = cand_threat[e], cand_window[e]
-        u = plan.unit[w]
-        shots = min(cand_shots[e], _rounds_ready(u, plan, state), doctrine.max_shots_per_threat - state.shots_at[j])
-        state.cached[c, j] = False
-        if shots <= 0 or state.free[u] <= 0:
-            state.verdict[u, j] = _NO_CHANNEL if state.free[u] <= 0 else _NO_ROUNDS
+        u = unit[w]
+        shots = min(cand_shots[e], _rounds_ready(u, plan, state), max_shots - shots_at[j])
+        cached[c, j] = False
+        if shots <= 0 or free[u] <= 0:
+            verdict[u, j] = _NO_CHANNEL if free[u] <= 0 else _NO_ROUNDS
             retry_threat[n_retry] = j
             retry_t_s[n_retry] = t_s
             n_retry += 1
             continue
         cand_shots[e] = shots
-        state.cand_aircraft[e] = _commit(u, j, shots, plan, state)
-        state.verdict[u, j] = _FIRED
-        intercept_t_s = plan.allowed_intercept_t_s[plan.allowed_start[w] + cand_position[e]]
-        _engagement_started(c, j, w, shots, intercept_t_s + doctrine.kill_assessment_s, plan, state)
+        cand_aircraft[e] = _commit(u, j, shots, plan, state)
+        verdict[u, j] = _FIRED
+        intercept_t_s = allowed_intercept_t_s[allowed_start[w] + cand_position[e]]
+        _engagement_started(c, j, w, shots, intercept_t_s + look_s, plan, state)
         chosen[kept] = e
         kept += 1
-    chosen = chosen[:kept]
+    n_chosen = kept
     # Outbid for a channel or an interceptor: look again when one frees. A shot not worth its
     # cost now is looked at again only when the threat's next window opens.
     for e in range(n_busy):
-        _wait(c, busy_threat[e], plan.unit[busy_window[e]], busy_gain[e], state)
+        _wait(c, busy_threat[e], unit[busy_window[e]], busy_gain[e], state)
     for e in range(n_cand):
         w = cand_window[e]
-        j, u = cand_threat[e], plan.unit[w]
-        gain = _net_gain(plan.value_usd[j], cand_pk[e], cand_shots[e], plan.cost_usd[w], weight)
+        j, u = cand_threat[e], unit[w]
+        gain = _net_gain(value_usd[j], cand_pk[e], cand_shots[e], cost_usd[w], weight)
         if not picked[e]:
-            state.verdict[u, j] = _OUTBID if gain > 0 else _NOT_WORTH_A_SHOT
+            verdict[u, j] = _OUTBID if gain > 0 else _NOT_WORTH_A_SHOT
         if gain > 0:
             _wait(c, j, u, gain, state)
     # A threat engaged now is looked at again only when another unit's chance on it would pass
     # before the result is known (at once: that unit may fire now or later).
     kept = 0
     for e in range(n_retry):
-        if not _engaged_now(retry_threat[e], chosen, cand_threat):
+        if not _engaged_now(retry_threat[e], chosen, n_chosen, cand_threat):
             retry_threat[kept], retry_t_s[kept] = retry_threat[e], retry_t_s[e]
             kept += 1
     if doctrine.engage_before_look:
-        for e in chosen:
+        for i in range(n_chosen):
+            e = chosen[i]
             j = cand_threat[e]
-            if _chance_before_look(c, j, plan.unit[cand_window[e]], t_s, plan, state):
+            if _chance_before_look(c, j, unit[cand_window[e]], t_s, plan, state):
                 retry_threat[kept], retry_t_s[kept] = j, t_s
                 kept += 1
-    return chosen, retry_threat[:kept], retry_t_s[:kept]
+    return n_chosen, kept
 
 
 @inline_kernel
-def _engaged_now(j, chosen, cand_threat):
-    for e in chosen:
-        if cand_threat[e] == j:
+def _engaged_now(j, chosen, n_chosen, cand_threat):
+    for i in range(n_chosen):
+        if cand_threat[chosen[i]] == j:
             return True
     return False
 
@@ -496,11 +546,11 @@ def _engaged_now(j, chosen, cand_threat):
 def _chance_before_look(c, j, u, t_s, plan, state):
     """Whether a unit other than u, with rounds and a shot worth its cost, has a window on threat
     j that closes after `t_s` but before the first result of the engagements under way."""
-    look_at_s = state.look_at_s[c, j]
-    for idx in range(plan.cell_start[c, j], plan.cell_start[c, j + 1]):
-        w = plan.cell_windows[idx]
-        if (plan.unit[w] != u and state.magazine[plan.unit[w]] > 0 and plan.worth_a_shot[w]
-                and t_s <= plan.last_decision_s[w] < look_at_s):
+    cell_start, windows, unit, worth_a_shot = plan.cell_start, plan.cell_windows, plan.unit, plan.worth_a_shot
+    last_decision_s, magazine, look_at_s = plan.last_decision_s, state.magazine, state.look_at_s[c, j]
+    for idx in range(cell_start[c, j], cell_start[c, j + 1]):
+        w = windows[idx]
+        if unit[w] != u and magazine[unit[w]] > 0 and worth_a_shot[w] and t_s <= last_decision_s[w] < look_at_s:
             return True
     return False
 
@@ -509,38 +559,42 @@ def _chance_before_look(c, j, u, t_s, plan, state):
 def _engagement_started(c, j, w, shots, result_t_s, plan, state):
     """An engagement of threat j by window w with `shots` rounds is under way; its result is
     known at `result_t_s` (undone by `engagement_assessed`)."""
-    state.engaged[c, j] += 1
-    state.in_flight_miss[c, j] *= (1.0 - plan.kill_probability[w]) ** shots
-    state.look_at_s[c, j] = min(state.look_at_s[c, j], result_t_s)
+    engaged, in_flight_miss, look_at_s = state.engaged, state.in_flight_miss, state.look_at_s
+    engaged[c, j] += 1
+    in_flight_miss[c, j] *= (1.0 - plan.kill_probability[w]) ** shots
+    look_at_s[c, j] = min(look_at_s[c, j], result_t_s)
 
 
 @inline_kernel
 def engagement_assessed(c, j, w, shots, t_s, plan, state):
     """The result of an engagement of threat j by window w is known (the threat survived it, or
     is dead and no longer looked at): it no longer holds the threat."""
-    state.engaged[c, j] -= 1
-    state.cached[c, j] = False  # the options depend on the engagements under way
-    if state.engaged[c, j] == 0:
-        state.in_flight_miss[c, j] = 1.0
-        state.look_at_s[c, j] = INF
-        return
+    engaged, in_flight_miss, look_at_s = state.engaged, state.in_flight_miss, state.look_at_s
     miss = (1.0 - plan.kill_probability[w]) ** shots
+    engaged[c, j] -= 1
+    state.cached[c, j] = False  # the options depend on the engagements under way
+    if engaged[c, j] == 0:
+        in_flight_miss[c, j] = 1.0
+        look_at_s[c, j] = INF
+        return
     if miss > 0.0:
-        state.in_flight_miss[c, j] = min(1.0, state.in_flight_miss[c, j] / miss)
+        in_flight_miss[c, j] = min(1.0, in_flight_miss[c, j] / miss)
     # The others' results come later; until then no further shot (as with one engagement).
-    state.look_at_s[c, j] = t_s
+    look_at_s[c, j] = t_s
 
 
 @inline_kernel
 def _rounds_ready(u, plan, state):
     """The most rounds one engagement of unit u can take now: its magazine, or for a fighter
     patrol the missiles of its best-loaded aircraft that is on station and not guiding a shot."""
-    if plan.aircraft_load[u] == 0:
-        return state.magazine[u]
+    patrol, magazine = plan.aircraft_load[u] > 0, state.magazine[u]
+    channels, busy, rounds = plan.channels[u], state.aircraft_busy, state.aircraft_rounds
+    if not patrol:
+        return magazine
     ready = 0
-    for k in range(plan.channels[u]):
-        if not state.aircraft_busy[u, k]:
-            ready = max(ready, state.aircraft_rounds[u, k])
+    for k in range(channels):
+        if not busy[u, k]:
+            ready = max(ready, rounds[u, k])
     return ready
 
 
@@ -550,21 +604,22 @@ def _commit(u, j, shots, plan, state):
     the rounds are taken until `release_channel`. Returns the patrol aircraft that fires (-1 for
     other units): the one with the fewest missiles that still holds the salvo, so that aircraft
     empty, and re-arm, one at a time rather than all together."""
-    state.magazine[u] -= shots
+    magazine, counters, patrol, channels = state.magazine, state.counters, plan.aircraft_load[u] > 0, plan.channels[u]
+    busy, rounds = state.aircraft_busy, state.aircraft_rounds
+    magazine[u] -= shots
     state.free[u] -= 1
     state.shots_at[j] += shots
-    if state.magazine[u] <= 0:
-        state.counters[DEPLETED_UNITS] += 1
-        state.ran_out_at[u] = state.counters[DEPLETED_UNITS]
-    if plan.aircraft_load[u] == 0:
+    if magazine[u] <= 0:
+        counters[DEPLETED_UNITS] += 1
+        state.ran_out_at[u] = counters[DEPLETED_UNITS]
+    if not patrol:
         return -1
     pick = -1
-    for k in range(plan.channels[u]):
-        rounds = state.aircraft_rounds[u, k]
-        if not state.aircraft_busy[u, k] and rounds >= shots and (pick < 0 or rounds < state.aircraft_rounds[u, pick]):
+    for k in range(channels):
+        if not busy[u, k] and rounds[u, k] >= shots and (pick < 0 or rounds[u, k] < rounds[u, pick]):
             pick = k
-    state.aircraft_rounds[u, pick] -= shots
-    state.aircraft_busy[u, pick] = True
+    rounds[u, pick] -= shots
+    busy[u, pick] = True
     return pick
 
 
@@ -572,7 +627,12 @@ def _commit(u, j, shots, plan, state):
 def channel_release_t_s(w, launch_t_s, intercept_t_s, plan):
     """When a shot of window w frees its fire channel: at intercept for command and semi-active
     guidance, when the seeker takes over for an active one, at launch for fire-and-forget."""
-    return max(launch_t_s, intercept_t_s - plan.homing_s[w])
+    return _release_t_s(launch_t_s, intercept_t_s, plan.homing_s[w])
+
+
+@inline_kernel
+def _release_t_s(launch_t_s, intercept_t_s, homing_s):
+    return max(launch_t_s, intercept_t_s - homing_s)
 
 
 @inline_kernel
@@ -581,19 +641,22 @@ def release_channel(u, k, t_s, plan, state):
     is free again. A patrol aircraft with empty rails leaves the station instead, while the
     unit's stock holds a missile for it. Returns whether a channel freed, and when the aircraft
     is back (inf: not leaving, or leaving for good)."""
+    free, rounds, counters, channels, rearm_s = state.free, state.aircraft_rounds, state.counters, plan.channels[u], \
+        plan.rearm_s[u]
+    away_unit, away_from_s, away_until_s, stock = state.away_unit, state.away_from_s, state.away_until_s, state.magazine[u]
     if k >= 0:
         state.aircraft_busy[u, k] = False
-    if k < 0 or state.aircraft_rounds[u, k] > 0:
-        state.free[u] += 1
+    if k < 0 or rounds[u, k] > 0:
+        free[u] += 1
         return True, INF
     # With nothing left at the base it stays off station for good.
-    restock = state.magazine[u] - state.aircraft_rounds[u, :plan.channels[u]].sum() > 0
-    back_t_s = t_s + plan.rearm_s[u] if restock else INF
-    row = state.counters[AWAY]
-    state.away_unit[row] = u
-    state.away_from_s[row] = t_s
-    state.away_until_s[row] = back_t_s
-    state.counters[AWAY] = row + 1
+    restock = stock - _loaded(rounds, u, channels) > 0
+    back_t_s = t_s + rearm_s if restock else INF
+    row = counters[AWAY]
+    away_unit[row] = u
+    away_from_s[row] = t_s
+    away_until_s[row] = back_t_s
+    counters[AWAY] = row + 1
     return False, back_t_s
 
 
@@ -601,12 +664,22 @@ def release_channel(u, k, t_s, plan, state):
 def aircraft_back(u, k, plan, state):
     """Patrol aircraft k of unit u is back on station, loaded from the unit's stock; returns
     whether it has a missile (without one it stays away)."""
-    stock = state.magazine[u] - state.aircraft_rounds[u, :plan.channels[u]].sum()
-    state.aircraft_rounds[u, k] = min(plan.aircraft_load[u], stock)
-    if state.aircraft_rounds[u, k] <= 0:
+    rounds, free, load, channels, magazine = state.aircraft_rounds, state.free, plan.aircraft_load[u], plan.channels[u], \
+        state.magazine[u]
+    rounds[u, k] = min(load, magazine - _loaded(rounds, u, channels))
+    if rounds[u, k] <= 0:
         return False
-    state.free[u] += 1
+    free[u] += 1
     return True
+
+
+@inline_kernel
+def _loaded(aircraft_rounds, u, channels):
+    """Missiles on unit u's patrol aircraft."""
+    total = 0
+    for k in range(channels):
+        total += aircraft_rounds[u, k]
+    return total
 
 
 @inline_kernel
@@ -618,32 +691,35 @@ def _net_gain(value_usd, kill_probability, shots, cost_usd, weight):
 @inline_kernel
 def _unit_ran_out_since(c, j, depleted, plan, state):
     """Whether a fire unit with a window on threat j in cell c ran out after `depleted` units had."""
-    for idx in range(plan.cell_start[c, j], plan.cell_start[c, j + 1]):
-        if state.ran_out_at[plan.unit[plan.cell_windows[idx]]] > depleted:
+    cell_start, windows, unit, ran_out_at = plan.cell_start, plan.cell_windows, plan.unit, state.ran_out_at
+    for idx in range(cell_start[c, j], cell_start[c, j + 1]):
+        if ran_out_at[unit[windows[idx]]] > depleted:
             return True
     return False
 
 
 @inline_kernel
 def _wait(c, j, u, gain, state):
-    if state.engaged[c, j] > 0:
+    engaged, waiting_gain, waiting_threats, waiting_count = state.engaged, state.waiting_gain, state.waiting_threats, \
+        state.waiting_count
+    if engaged[c, j] > 0:
         return
-    if np.isnan(state.waiting_gain[c, u, j]):
-        state.waiting_threats[c, u, state.waiting_count[c, u]] = j
-        state.waiting_count[c, u] += 1
-    state.waiting_gain[c, u, j] = gain
+    if np.isnan(waiting_gain[c, u, j]):
+        waiting_threats[c, u, waiting_count[c, u]] = j
+        waiting_count[c, u] += 1
+    waiting_gain[c, u, j] = gain
 
 
 @inline_kernel
-def stop_waiting(c, j, u, state):
-    state.waiting_gain[c, u, j] = np.nan
-    waiting = state.waiting_threats[c, u]
-    last = state.waiting_count[c, u] - 1
+def stop_waiting(c, j, u, waiting_threats, waiting_gain, waiting_count):
+    """Threat j no longer waits for unit u in cell c (BattleState.waiting_*)."""
+    waiting_gain[c, u, j] = np.nan
+    last = waiting_count[c, u] - 1
     for e in range(last + 1):
-        if waiting[e] == j:
-            waiting[e] = waiting[last]
+        if waiting_threats[c, u, e] == j:
+            waiting_threats[c, u, e] = waiting_threats[c, u, last]
             break
-    state.waiting_count[c, u] = last
+    waiting_count[c, u] = last
 
 
 @inline_kernel
@@ -723,7 +799,7 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
         elif last_decision_s[w] < closed_before:
             continue  # this window has closed
         if k < 0:
-            k = np.searchsorted(allowed_launch_t_s[a0:a1], earliest - TIME_TOLERANCE_S)
+            k = _first_at_or_after(allowed_launch_t_s, a0, a1, earliest - TIME_TOLERANCE_S) - a0
         if k == a1 - a0:
             continue
         launch = allowed_launch_t_s[a0 + k]
@@ -740,12 +816,10 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
             next_t = min(next_t, opens)
             valid_until = min(valid_until, opens - slack)
     if keep_later and n_now and n_later:
-        n_now, deferred_to = _hold_for_cheaper(now_window[:n_now], now_position[:n_now], later_window[:n_later],
-                                               later_position[:n_later], usable[:n_usable], look_s, plan, state)
+        n_now, deferred_to = _hold_for_cheaper(n_now, n_later, n_usable, look_s, plan, state)
         next_t = min(next_t, deferred_to)
     if doctrine.keep_depth and n_now:
-        n_now = _keep_depth(now_window[:n_now], now_position[:n_now], later_window[:n_later],
-                            later_position[:n_later], usable[:n_usable], look_s, last_chance, plan, state)
+        n_now = _keep_depth(n_now, n_later, n_usable, look_s, last_chance, plan, state)
     for e in range(n_now):
         w, k = now_window[e], now_position[e]
         look_fits = plan.allowed_intercept_t_s[plan.allowed_start[w] + k] + look_s <= last_chance
@@ -764,28 +838,29 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
 @inline_kernel
 def _windows_to_come(u, t_s, plan):
     """How many of unit u's windows (on any threat) are still open or yet to open at `t_s`."""
-    d0, d1 = plan.demand_start[u], plan.demand_start[u + 1]
-    return d1 - d0 - np.searchsorted(plan.demand_close_s[d0:d1], t_s)
+    d0, d1, demand_close_s = plan.demand_start[u], plan.demand_start[u + 1], plan.demand_close_s
+    return d1 - _first_at_or_after(demand_close_s, d0, d1, t_s)
 
 
 @inline_kernel
-def _chain_pk(w, position, look_s, last_chance_s, usable, plan):
+def _chain_pk(w, position, look_s, last_chance_s, usable, n_usable, plan):
     """Kill probability of what doctrine fires from window w at its `position`-th allowed launch
     (one shot where a look fits before the last decision, else a salvo), followed, if it fails, by
     the best salvo that a unit with rounds can still decide on after its kill assessment."""
-    intercept = plan.allowed_intercept_t_s[plan.allowed_start[w] + position]
-    look_by = intercept + look_s
-    follow_up = 0.0
-    for w2 in usable:
-        if plan.last_decision_s[w2] >= look_by:
-            follow_up = max(follow_up, plan.salvo_kill_probability[w2])
+    look_by = plan.allowed_intercept_t_s[plan.allowed_start[w] + position] + look_s
     single = plan.shoot_look_shoot[w] and look_by <= last_chance_s
     shot = plan.kill_probability[w] if single else plan.salvo_kill_probability[w]
+    last_decision_s, salvo_kill_probability = plan.last_decision_s, plan.salvo_kill_probability
+    follow_up = 0.0
+    for i in range(n_usable):
+        w2 = usable[i]
+        if last_decision_s[w2] >= look_by:
+            follow_up = max(follow_up, salvo_kill_probability[w2])
     return 1.0 - (1.0 - shot) * (1.0 - follow_up)
 
 
 @inline_kernel
-def _keep_depth(now_window, now_position, later_window, later_position, usable, look_s, last_chance_s, plan, state):
+def _keep_depth(n_now, n_later, n_usable, look_s, last_chance_s, plan, state):
     """Drop shots that would take the threat from a clearly better chain of layers: a unit's shot
     that intercepts so late that no look is left after it (a terminal interceptor firing on a
     ballistic missile at its longest range, say) while another unit, with a free channel now,
@@ -794,24 +869,31 @@ def _keep_depth(now_window, now_position, later_window, later_position, usable, 
 
     Only units with a free channel now, and a shot worth its cost, count as the better layer:
     whether a busy one frees in time is not known here, and passing up a shot for it could lose
-    both. Keeps the shots it does not drop at the front of `now_*`; returns how many."""
-    n_now, n_later = now_window.size, later_window.size
+    both. Works on the evaluation's first n_now shots ready now and n_later later ones
+    (`state.now_*`, `state.later_*`); keeps the shots it does not drop at the front of `now_*`;
+    returns how many."""
+    unit, free, magazine, reserve_rounds, worth_a_shot = plan.unit, state.free, state.magazine, plan.reserve_rounds, \
+        plan.worth_a_shot
+    threat, verdict, now_chain, usable = plan.threat, state.verdict, state.chain_pk, state.usable
+    now_window, now_position, later_window, later_position = state.now_window, state.now_position, state.later_window, \
+        state.later_position
     if n_now + n_later < 2:
         return n_now
-    now_chain = np.empty(n_now)
+    lowest = INF
     for e in range(n_now):
-        now_chain[e] = _chain_pk(now_window[e], now_position[e], look_s, last_chance_s, usable, plan)
-    if now_chain.min() >= 1.0 - DEPTH_PK_MARGIN:
+        now_chain[e] = _chain_pk(now_window[e], now_position[e], look_s, last_chance_s, usable, n_usable, plan)
+        lowest = min(lowest, now_chain[e])
+    if lowest >= 1.0 - DEPTH_PK_MARGIN:
         return n_now  # no chain can beat any of these by the margin (most drones, with looks to spare)
     # The best chain of a unit free now, and the best of any other unit than that one's.
     best, best_unit, second = -1.0, -1, -1.0
     for f in range(n_now + n_later):
         w = now_window[f] if f < n_now else later_window[f - n_now]
-        u = plan.unit[w]
-        if state.free[u] <= 0 or state.magazine[u] <= plan.reserve_rounds[u] or not plan.worth_a_shot[w]:
+        u = unit[w]
+        if free[u] <= 0 or magazine[u] <= reserve_rounds[u] or not worth_a_shot[w]:
             continue
         chain = now_chain[f] if f < n_now else _chain_pk(w, later_position[f - n_now], look_s, last_chance_s, usable,
-                                                          plan)
+                                                          n_usable, plan)
         if u == best_unit:
             best = max(best, chain)
         elif chain > best:
@@ -823,9 +905,9 @@ def _keep_depth(now_window, now_position, later_window, later_position, usable, 
     kept = 0
     for e in range(n_now):
         w = now_window[e]
-        other = second if plan.unit[w] == best_unit else best
+        other = second if unit[w] == best_unit else best
         if other > DEPTH_PK_MARGIN and other > now_chain[e] + DEPTH_PK_MARGIN:
-            state.verdict[plan.unit[w], plan.threat[w]] = _HELD_FOR_LATER_LAYER
+            verdict[unit[w], threat[w]] = _HELD_FOR_LATER_LAYER
             continue
         now_window[kept] = w
         now_position[kept] = now_position[e]
@@ -837,11 +919,13 @@ def _keep_depth(now_window, now_position, later_window, later_position, usable, 
 def _another_has_later_look(w, first, last, plan, state):
     """Whether a unit other than w's, with rounds above its reserve and a shot worth its cost,
     can still decide on w's threat after w's last decision."""
+    windows, unit, magazine, reserve_rounds = plan.cell_windows, plan.unit, state.magazine, plan.reserve_rounds
+    last_decision_s, worth_a_shot = plan.last_decision_s, plan.worth_a_shot
     for idx in range(first, last):
-        w2 = plan.cell_windows[idx]
-        u2 = plan.unit[w2]
-        if (u2 != plan.unit[w] and state.magazine[u2] > plan.reserve_rounds[u2]
-                and plan.last_decision_s[w2] > plan.last_decision_s[w] and plan.worth_a_shot[w2]):
+        w2 = windows[idx]
+        u2 = unit[w2]
+        if (u2 != unit[w] and magazine[u2] > reserve_rounds[u2] and last_decision_s[w2] > last_decision_s[w]
+                and worth_a_shot[w2]):
             return True
     return False
 
@@ -857,23 +941,24 @@ def _firing_point(w, u, earliest_s, look_by_s, plan):
 
     Returns the time, and the index of the first allowed launch at or after it when that is the
     first opportunity (-1 when the shot waits: the caller looks it up)."""
-    a0, a1 = plan.allowed_start[w], plan.allowed_end[w]
-    k = np.searchsorted(plan.allowed_launch_t_s[a0:a1], earliest_s - TIME_TOLERANCE_S)
+    a0, a1, launch_t_s, intercept_t_s = plan.allowed_start[w], plan.allowed_end[w], plan.allowed_launch_t_s, \
+        plan.allowed_intercept_t_s
+    d0, d1, demand_close_s, channels = plan.demand_start[u], plan.demand_start[u + 1], plan.demand_close_s, plan.channels[u]
+    homing_s, closes_s = plan.homing_s[w], plan.last_decision_s[w] + plan.reaction_s[w]
+    k = _first_at_or_after(launch_t_s, a0, a1, earliest_s - TIME_TOLERANCE_S) - a0
     if k == a1 - a0:
         return earliest_s, k
-    launch, intercept = plan.allowed_launch_t_s[a0 + k], plan.allowed_intercept_t_s[a0 + k]
-    release = channel_release_t_s(w, launch, intercept, plan)
-    d0, d1 = plan.demand_start[u], plan.demand_start[u + 1]
-    closes = plan.demand_close_s[d0:d1]
+    launch, intercept = launch_t_s[a0 + k], intercept_t_s[a0 + k]
+    release = _release_t_s(launch, intercept, homing_s)
     # Windows closing while the channel is held (this one's own close excluded).
-    needing = np.searchsorted(closes, release, side="right") - np.searchsorted(closes, launch, side="right")
-    if plan.last_decision_s[w] + plan.reaction_s[w] <= release:
+    needing = _first_after(demand_close_s, d0, d1, release) - _first_after(demand_close_s, d0, d1, launch)
+    if closes_s <= release:
         needing -= 1
-    if needing < plan.channels[u]:
+    if needing < channels:
         return earliest_s, k
-    latest = np.searchsorted(plan.allowed_intercept_t_s[a0:a1], look_by_s, side="right")
+    latest = _first_after(intercept_t_s, a0, a1, look_by_s) - a0
     if latest > k + 1:
-        return plan.allowed_launch_t_s[a0 + latest - 1], -1
+        return launch_t_s[a0 + latest - 1], -1
     return earliest_s, k
 
 
@@ -881,53 +966,64 @@ def _firing_point(w, u, earliest_s, look_by_s, plan):
 def _check_refusal(w, u, j, earliest_s, plan, state):
     """Record, once per (unit, threat), an opportunity the coalition rules refused: the first
     geometric opportunity after `earliest_s` is refused."""
-    s0, s1 = plan.start[w], plan.end[w]
-    first = s0 + np.searchsorted(plan.launch_t_s[s0:s1], earliest_s)
+    s0, s1, launch_t_s, reason, airspace = plan.start[w], plan.end[w], plan.launch_t_s, plan.reason, plan.airspace
+    run_end_t_s, clear_until_s, counters = plan.allowed_run_end_t_s, state.refusal_clear_until_s, state.counters
+    refused, verdict, refusal_t_s, refusal_unit = state.refused, state.verdict, state.refusal_t_s, state.refusal_unit
+    refusal_threat, refusal_reason, refusal_airspace = state.refusal_threat, state.refusal_reason, state.refusal_airspace
+    first = _first_at_or_after(launch_t_s, s0, s1, earliest_s)
     if first >= s1:
         return
-    if plan.reason[first] == _ALLOWED:  # and so are the launches up to the end of its run
-        state.refusal_clear_until_s[w] = plan.allowed_run_end_t_s[first]
+    if reason[first] == _ALLOWED:  # and so are the launches up to the end of its run
+        clear_until_s[w] = run_end_t_s[first]
         return
-    state.refused[u, j] = True
-    state.verdict[u, j] = _REFUSED
-    row = state.counters[REFUSALS]
-    state.refusal_t_s[row] = plan.launch_t_s[first]
-    state.refusal_unit[row] = u
-    state.refusal_threat[row] = j
-    state.refusal_reason[row] = plan.reason[first]
-    state.refusal_airspace[row] = plan.airspace[first]
-    state.counters[REFUSALS] = row + 1
+    refused[u, j] = True
+    verdict[u, j] = _REFUSED
+    row = counters[REFUSALS]
+    refusal_t_s[row] = launch_t_s[first]
+    refusal_unit[row] = u
+    refusal_threat[row] = j
+    refusal_reason[row] = reason[first]
+    refusal_airspace[row] = airspace[first]
+    counters[REFUSALS] = row + 1
 
 
 @inline_kernel
-def _hold_for_cheaper(now_window, now_position, later_window, later_position, usable, look_s, plan, state):
+def _hold_for_cheaper(n_now, n_later, n_usable, look_s, plan, state):
     """Drop shots that a cheaper, as-likely later shot can replace while the defence keeps depth:
     after that cheaper shot another fire unit must still have a look. (Waiting for the last layer
     alone would stake everything on its capacity, and saturating the last layer is how raids win.)
 
-    Keeps the shots it does not drop at the front of `now_*`; returns how many, and the earliest
-    time a held shot's replacement can be decided."""
+    Works on the evaluation's first n_now shots ready now and n_later later ones (`state.now_*`,
+    `state.later_*`); keeps the shots it does not drop at the front of `now_*`; returns how
+    many, and the earliest time a held shot's replacement can be decided."""
+    now_window, now_position, later_window, later_position = state.now_window, state.now_position, state.later_window, \
+        state.later_position
+    usable, depth = state.usable, state.depth_s
+    unit, threat, last_decision_s, cost_usd, kill_probability = plan.unit, plan.threat, plan.last_decision_s, \
+        plan.cost_usd, plan.kill_probability
+    allowed_start, intercept_t_s, launch_t_s, reaction_s, verdict = plan.allowed_start, plan.allowed_intercept_t_s, \
+        plan.allowed_launch_t_s, plan.reaction_s, state.verdict
     # The look left after each later shot: the last decision time of another unit's window.
-    depth = np.full(later_window.size, -INF)
-    for f in range(later_window.size):
-        for w3 in usable:
-            if plan.unit[w3] != plan.unit[later_window[f]]:
-                depth[f] = max(depth[f], plan.last_decision_s[w3])
+    for f in range(n_later):
+        depth[f] = -INF
+        for i in range(n_usable):
+            w3 = usable[i]
+            if unit[w3] != unit[later_window[f]]:
+                depth[f] = max(depth[f], last_decision_s[w3])
     kept, deferred_to = 0, INF
-    for e in range(now_window.size):
+    for e in range(n_now):
         w, k = now_window[e], now_position[e]
         alternative = INF
-        for f in range(later_window.size):
+        for f in range(n_later):
             w2 = later_window[f]
-            if (plan.cost_usd[w2] >= plan.cost_usd[w]
-                    or plan.kill_probability[w2] < plan.kill_probability[w] - CHEAPER_SHOT_PK_MARGIN):
+            if cost_usd[w2] >= cost_usd[w] or kill_probability[w2] < kill_probability[w] - CHEAPER_SHOT_PK_MARGIN:
                 continue
-            a = plan.allowed_start[w2] + later_position[f]
-            if plan.allowed_intercept_t_s[a] + look_s <= depth[f]:
-                alternative = min(alternative, plan.allowed_launch_t_s[a] - plan.reaction_s[w2])
+            a = allowed_start[w2] + later_position[f]
+            if intercept_t_s[a] + look_s <= depth[f]:
+                alternative = min(alternative, launch_t_s[a] - reaction_s[w2])
         if alternative < INF:
             deferred_to = min(deferred_to, alternative)
-            state.verdict[plan.unit[w], plan.threat[w]] = _HELD_FOR_LATER_LAYER
+            verdict[unit[w], threat[w]] = _HELD_FOR_LATER_LAYER
         else:
             now_window[kept] = w
             now_position[kept] = k
@@ -936,24 +1032,38 @@ def _hold_for_cheaper(now_window, now_position, later_window, later_position, us
 
 
 @inline_kernel
-def _assign(cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free, magazine, weight, outside):
-    """Indices of the candidates to engage: each threat at most once, each unit within its free
-    channels and interceptors, by largest value saved net of weighted cost."""
-    n = cand_threat.size
+def _assign(n, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free, magazine, weight,
+            outside, chosen):
+    """The candidates (of the first n) to engage, written to `chosen`; returns how many: each
+    threat at most once, each unit within its free channels and interceptors, by largest value
+    saved net of weighted cost."""
     if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    if cand_threat[0] == cand_threat[n - 1]:  # candidates are sorted by threat
-        # With one target allowed one engagement, the optimum of every assignment problem is the
-        # single option of largest net gain, if positive: solved directly, as most epochs are so.
-        best, best_gain = -1, 0.0
-        value = value_usd[cand_threat[0]]
-        for e in range(n):  # first of equals wins, as in the greedy's tie rule
-            gain = _net_gain(value, cand_pk[e], cand_shots[e], cost_usd[cand_window[e]], weight)
-            if gain > best_gain:
-                best, best_gain = e, gain
-        return np.array([best], dtype=np.int64) if best >= 0 else np.zeros(0, dtype=np.int64)
-    targets = np.unique(cand_threat)
-    units = np.unique(unit[cand_window])
+        return 0
+    if cand_threat[0] != cand_threat[n - 1]:  # candidates are sorted by threat
+        return _assign_epoch(n, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free, magazine,
+                             weight, outside, chosen)
+    # With one target allowed one engagement, the optimum of every assignment problem is the
+    # single option of largest net gain, if positive: solved directly, as most epochs are so.
+    best, best_gain = -1, 0.0
+    value = value_usd[cand_threat[0]]
+    for e in range(n):  # first of equals wins, as in the greedy's tie rule
+        gain = _net_gain(value, cand_pk[e], cand_shots[e], cost_usd[cand_window[e]], weight)
+        if gain > best_gain:
+            best, best_gain = e, gain
+    if best < 0:
+        return 0
+    chosen[0] = best
+    return 1
+
+
+@kernel
+def _assign_epoch(n, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free, magazine, weight,
+                  outside, chosen):
+    """`_assign` for candidates on several threats: the weapon-target assignment problem, solved
+    by the compiled greedy or the `outside` assigner. Compiled on its own, so that its
+    allocations stay out of the battle manager's loop."""
+    targets = np.unique(cand_threat[:n])
+    units = np.unique(unit[cand_window[:n]])
     row_of = np.full(magazine.size, -1, dtype=np.int64)
     row_of[units] = np.arange(units.size)
     pk = np.zeros((units.size, targets.size))
@@ -971,12 +1081,13 @@ def _assign(cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value
         shots = _solve_outside(values, pk, capacity, cost, weight)
     else:
         shots = greedy_kernel(values, pk, capacity, weight * cost, np.ones(targets.size, dtype=np.int64))
-    chosen = []
+    count = 0
     for row in range(units.size):
         for col in range(targets.size):
             if shots[row, col] > 0:
-                chosen.append(candidate[row, col])
-    return np.array(chosen, dtype=np.int64)
+                chosen[count] = candidate[row, col]
+                count += 1
+    return count
 
 
 @kernel

@@ -275,8 +275,8 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
                 due_count[c] = 0
                 if live == 0:
                     continue
-                chosen, retry_threat, retry_t = decide(t, c, pending[:live], plan, doctrine, state, outside)
-                for e in chosen:
+                n_chosen, n_retry = decide(t, c, due, live, plan, doctrine, state, outside)
+                for e in state.chosen[:n_chosen]:
                     w = state.cand_window[e]
                     u, j = plan.unit[w], plan.threat[w]
                     a = plan.allowed_start[w] + state.cand_position[e]
@@ -300,12 +300,12 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
                     release_t = channel_release_t_s(w, plan.allowed_launch_t_s[a], plan.allowed_intercept_t_s[a], plan)
                     heapq.heappush(events, (release_t, _RELEASE, seq, c, u, j, state.cand_aircraft[e], 0))
                     n_shots += fired
-                for e in range(retry_threat.size):
-                    j = retry_threat[e]
-                    if next_eval[c, j] > retry_t[e]:  # none pending, or one later than this
-                        next_eval[c, j] = retry_t[e]
+                for e in range(n_retry):
+                    j, retry_t = state.retry_threat[e], state.retry_t_s[e]
+                    if next_eval[c, j] > retry_t:  # none pending, or one later than this
+                        next_eval[c, j] = retry_t
                         seq += 1
-                        heapq.heappush(events, (retry_t[e], _EVALUATE, seq, c, 0, j, 0, 0))
+                        heapq.heappush(events, (retry_t, _EVALUATE, seq, c, 0, j, 0, 0))
             if freed_count == 0:
                 break
             freed_count = _release_waiting(state, freed, freed_count, is_freed, released_at, instant,
@@ -322,12 +322,13 @@ def _add_due(c, j, due, due_count, is_due):
 
 
 @inline_kernel
-def _best_waiting(c, u, state, released_at, instant):
-    """The threat waiting for unit u in cell c with the best net gain (the highest index among
-    equals), not yet released at this instant; -1 if none."""
+def _best_waiting(c, u, waiting_threats, waiting_count, waiting_gain, released_at, instant):
+    """The threat waiting for unit u in cell c (BattleState.waiting_*) with the best net gain (the
+    highest index among equals), not yet released at this instant; -1 if none."""
     best, best_gain = -1, -INF
-    for j in state.waiting_threats[c, u, :state.waiting_count[c, u]]:
-        gain = state.waiting_gain[c, u, j]
+    for e in range(waiting_count[c, u]):
+        j = waiting_threats[c, u, e]
+        gain = waiting_gain[c, u, j]
         if released_at[u, j] != instant and (gain > best_gain or (gain == best_gain and j > best)):
             best, best_gain = j, gain
     return best
@@ -344,19 +345,21 @@ def _release_waiting(state, freed, freed_count, is_freed, released_at, instant, 
     gain can change between epochs only by a salvo becoming a single shot (or back), so releasing
     by gain order finds the greedy's choice without re-evaluating every waiter.
     """
+    free, waiting_threats, waiting_gain, waiting_count = state.free, state.waiting_threats, state.waiting_gain, \
+        state.waiting_count
     units = freed[:freed_count].copy()
     still = 0
     for u in units:
         is_freed[u] = False
-        if state.free[u] <= 0:
+        if free[u] <= 0:
             continue
         any_released = False
-        for c in range(state.waiting_count.shape[0]):
-            for _ in range(state.free[u] + 1):
-                j = _best_waiting(c, u, state, released_at, instant)
+        for c in range(waiting_count.shape[0]):
+            for _ in range(free[u] + 1):
+                j = _best_waiting(c, u, waiting_threats, waiting_count, waiting_gain, released_at, instant)
                 if j < 0:
                     break
-                stop_waiting(c, j, u, state)
+                stop_waiting(c, j, u, waiting_threats, waiting_gain, waiting_count)
                 released_at[u, j] = instant
                 _add_due(c, j, due, due_count, is_due)
                 any_released = True

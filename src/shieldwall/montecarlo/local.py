@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-from shieldwall.montecarlo.base import Executor, Job, Progress, Task
+from shieldwall.montecarlo.base import Executor, Job, Progress, Task, settle_heap
 
 
 def _ignore(_: int) -> None:
@@ -74,6 +74,7 @@ class LocalPoolExecutor(Executor):
         from shieldwall.engine import load_kernels
 
         load_kernels()  # compiled or loaded once here, so that forked workers inherit the kernels
+        settle_heap()
         context = pool_context()
         queue = context.Queue() if progress else None
 
