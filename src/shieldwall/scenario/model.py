@@ -241,6 +241,28 @@ class ThreatType(Strict):
         return self
 
 
+# Tracking parameters of a radar type: the defaults reproduce the `tracked` fidelity and
+# `tracking.radar_from_catalog` as they were before the catalog could set them.
+# M-of-N windows longer than 10 looks make a firm track wait longer than any search radar's
+# confirmation logic does; the `tracked` fidelity draws N uniforms per attempt and look sequence.
+MAX_CONFIRM_LOOKS = 10
+# False alarms reported per scan: a radar whose threshold passes more than 1,000 a scan has no
+# usable threshold, and a measurement set holds one row per false alarm per scan.
+MAX_FALSE_ALARMS_PER_SCAN = 1_000.0
+DEFAULT_CONFIRM_DETECTIONS = Sourced(
+    value=2, notional="2-of-3, a common M-of-N confirmation (Blackman and Popoli, Design and Analysis of Modern "
+    "Tracking Systems, 1999, discuss the family) and the rule of Stone Soup's MultiMeasurementInitiator with "
+    "min_points=2; no radar of the catalog publishes its own")
+DEFAULT_CONFIRM_LOOKS = Sourced(value=3, notional="2-of-3, as confirm_detections")
+DEFAULT_FALSE_ALARMS_PER_SCAN = Sourced(
+    value=0, notional="no false alarm reaches the tracker (a threshold that passes none, assumed); the `tracked` "
+    "fidelity models no false tracks")
+DEFAULT_FALSE_ALARM_PROBABILITY = Sourced(
+    value=1e-6, source="Skolnik, Introduction to Radar Systems, 3rd ed., ch. 2: the customary design value per "
+    "resolution cell", date="2001")
+DEFAULT_MAX_ELEVATION_DEG = Sourced(value=90, notional="false alarms fall anywhere up to the zenith")
+
+
 class SensorType(Strict):
     name: str
     kind: Literal["surveillance-radar", "fire-control-radar", "airborne-early-warning", "space-launch-warning"]
@@ -260,10 +282,48 @@ class SensorType(Strict):
         "warning came before the threat entered cover (a cued search); absent: the radar is not cued"
     )
 
-    @field_validator("cued_confirm_detections")
+    # Tracking parameters (`tracked` fidelity and `tracking.radar_from_catalog`).
+    confirm_detections: sourced(1, MAX_CONFIRM_LOOKS, "detections") = Field(
+        DEFAULT_CONFIRM_DETECTIONS, description="M of the M-of-N rule: detections within the first confirm_looks "
+        "looks of a tentative track that make it firm")
+    confirm_looks: sourced(1, MAX_CONFIRM_LOOKS, "looks") = Field(
+        DEFAULT_CONFIRM_LOOKS, description="N of the M-of-N rule: looks, the first detection's included, within which "
+        "confirm_detections must arrive (at least confirm_detections)")
+    false_alarms_per_scan: sourced(0, MAX_FALSE_ALARMS_PER_SCAN, "false alarms") = Field(
+        DEFAULT_FALSE_ALARMS_PER_SCAN, description="mean number of false alarms per scan (Poisson) over range 0 to "
+        "the longest range_m, every bearing and elevation 0 to max_elevation_deg")
+    max_elevation_deg: sourced(0, 90, "deg", low_open=True) = Field(
+        DEFAULT_MAX_ELEVATION_DEG, description="top of the elevation band false alarms fall in")
+    range_law: Literal["constant", "swerling-1"] = Field(
+        "constant", description="constant: Pd the same anywhere in cover (as the `radar` fidelity has it); "
+        "swerling-1: signal-to-noise ratio falling as range^-4, Pd = Pfa^(1/(1+SNR)), equal to "
+        "detection_probability at the edge of cover")
+    false_alarm_probability: sourced(0, 1, low_open=True) = Field(
+        DEFAULT_FALSE_ALARM_PROBABILITY, description="probability of false alarm per resolution cell behind the "
+        "swerling-1 range law")
+    elevation_sigma_deg: sourced(0, 90, "deg") | None = Field(
+        None, description="elevation noise; absent: bearing_sigma_deg (a pencil beam about as wide in elevation as "
+        "in azimuth, notional)")
+
+    @field_validator("cued_confirm_detections", "confirm_detections", "confirm_looks")
     @classmethod
     def _whole_detections(cls, parameter):
         return parameter if parameter is None else _whole(parameter)
+
+    @model_validator(mode="after")
+    def _tracking(self):
+        if self.confirm_detections.value > self.confirm_looks.value:
+            raise ValueError(f"confirm_detections ({self.confirm_detections.value:g}) exceeds confirm_looks "
+                             f"({self.confirm_looks.value:g}): M-of-N needs M <= N")
+        if self.elevation_sigma_deg is None and self.bearing_sigma_deg and self.bearing_sigma_deg.value > 90:
+            raise ValueError("elevation_sigma_deg defaults to bearing_sigma_deg, which exceeds its 90 deg: give "
+                             "elevation_sigma_deg")
+        pd, pfa = self.detection_probability.value, self.false_alarm_probability.value
+        if self.range_law == "swerling-1" and 0 < pd <= pfa:
+            # Pd = Pfa^(1/(1+SNR)) reaches Pfa only at SNR 0: below it no signal-to-noise ratio gives Pd.
+            raise ValueError(f"swerling-1 needs detection_probability ({pd:g}) above false_alarm_probability "
+                             f"({pfa:g}), or 0")
+        return self
 
 
 class Catalog(Strict):

@@ -3,8 +3,9 @@
 Each sensor looks at each threat in its cover once per scan period, at the same looks as the
 `radar` fidelity (a uniform phase per coverage interval, drawn from the same numbers), and each
 look detects it with the sensor's probability of detection. A track is firm by the M-of-N rule of
-`tracking.KalmanTracker` (tracking.confirmation.firm_look): with M = N = 1 the firm-track time is
-the `radar` fidelity's detection time, draw for draw. Association errors, false tracks and track
+`tracking.KalmanTracker` (tracking.confirmation.firm_look), each sensor type's own
+(`confirm_detections` of `confirm_looks` in the catalog, 2-of-3 by default): with M = N = 1 the
+firm-track time is the `radar` fidelity's detection time, draw for draw. Association errors, false tracks and track
 accuracy are not modelled here (the trackers in `tracking` measure them offline; see
 docs/design/tracking.md).
 
@@ -29,13 +30,9 @@ MAX_ATTEMPTS = 8
 """Tentative tracks tried per coverage interval. A sensor with Pd 0.8 fails 2-of-3 with probability
 0.04 per attempt: eight failures in a row happen with probability 7e-12."""
 
-DEFAULT_CONFIRM = (2, 3)
-"""M-of-N: firm on a second detection within three looks, the rule Stone Soup's multi-measurement
-initiator applies with min_points=2 (Blackman and Popoli 1999 discuss the M-of-N family)."""
-
-
 class TrackedSensing(Sensing):
-    """First firm-track times (sensors, threats). `confirm` = (M, N) of the M-of-N rule."""
+    """First firm-track times (sensors, threats). `confirm` = (M, N) of the M-of-N rule for every
+    sensor; None: each sensor type's rule from the catalog."""
 
     fidelity = "tracked"
 
@@ -48,9 +45,6 @@ class TrackedSensing(Sensing):
     def detect_and_confirm(self, world, rngs):
         """(first detection, first firm track) per (sensor, threat); the first detections are the
         `radar` fidelity's, draw for draw."""
-        return self._detect(world, rngs, self.confirm or DEFAULT_CONFIRM)
-
-    def _detect(self, world, rngs, confirm):
         scenario = world.scenario
         cov = world.coverage
         n_threats = world.threats.count
@@ -58,23 +52,32 @@ class TrackedSensing(Sensing):
         first_t = firm_t.copy()
         if not scenario.sensors:
             return first_t, firm_t
-        m_needed, n_window = confirm
+        kinds = [scenario.catalog.sensors[sensor.type] for sensor in scenario.sensors]
+        rules = [self.confirm or (int(kind.confirm_detections.value), int(kind.confirm_looks.value))
+                 for kind in kinds]
+        longest_window = max(n_window for _, n_window in rules)
         # The radar fidelity's draws, in the same shape, so that both fidelities look at the same
         # times and the first attempt's first detection is the radar fidelity's. This fidelity's
         # own draws come from a child stream (spawning leaves the parent's stream where it was, so
-        # launch warning draws the same numbers at every fidelity), in a shape fixed by the rule.
+        # launch warning draws the same numbers at every fidelity), in a shape fixed by the sensor's
+        # rule; NaN pads shorter windows to the longest so that the sensors stack.
         draws = np.stack([rng.random((n_threats, MAX_INTERVALS, 2)) for rng in rngs])
-        extra = np.stack([rng.spawn(1)[0].random((n_threats, MAX_INTERVALS, MAX_ATTEMPTS, n_window))
-                          for rng in rngs])
-        kinds = [scenario.catalog.sensors[sensor.type] for sensor in scenario.sensors]
+        extra = np.stack([
+            np.pad(rng.spawn(1)[0].random((n_threats, MAX_INTERVALS, MAX_ATTEMPTS, n_window)),
+                   ((0, 0), (0, 0), (0, 0), (0, longest_window - n_window)), constant_values=np.nan)
+            for rng, (_, n_window) in zip(rngs, rules)])
         period = np.array([kind.scan_period_s.value for kind in kinds])[cov.sensor]
         pd = np.array([kind.detection_probability.value for kind in kinds])[cov.sensor]
         rank = np.minimum(cov.rank, MAX_INTERVALS - 1)
         phase_u = draws[cov.sensor, cov.threat, rank, 0]
-        more = extra[cov.sensor, cov.threat, rank]  # (C, attempts, N)
+        more = extra[cov.sensor, cov.threat, rank]  # (C, attempts, longest N)
         gap_u = more[:, :, 0].copy()
         gap_u[:, 0] = draws[cov.sensor, cov.threat, rank, 1]
-        look = firm_look(gap_u, more[:, :, 1:], pd, (m_needed, n_window))
+        rule_of = np.array(rules, dtype=np.int64)[cov.sensor]  # (C, 2): M, N
+        look = np.full(cov.sensor.size, np.inf)
+        for m_needed, n_window in set(rules):
+            here = (rule_of[:, 0] == m_needed) & (rule_of[:, 1] == n_window)
+            look[here] = firm_look(gap_u[here], more[here, :, 1:n_window], pd[here], (m_needed, n_window))
         cued_k = np.array([kind.cued_confirm_detections.value if kind.cued_confirm_detections else 0
                            for kind in kinds], dtype=np.int64)[cov.sensor]
         if cued_k.any() and world.launch_warning_sensors.size:

@@ -14,12 +14,8 @@ from typing import Literal
 
 import numpy as np
 
-from shieldwall.scenario.model import THREAT_CLASSES
+from shieldwall.scenario.model import DEFAULT_FALSE_ALARM_PROBABILITY, THREAT_CLASSES
 from shieldwall.tracking.base import FALSE_ALARM, Measurements
-
-DEFAULT_FALSE_ALARM_PROBABILITY = 1e-6
-"""Probability of false alarm per resolution cell behind the Swerling-1 range law: 1e-6 is the
-customary design value in Skolnik, *Introduction to Radar Systems*, 3rd ed., 2001, chapter 2."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +44,8 @@ class Radar:
     false_alarms_per_scan: float = 0.0
     max_elevation_deg: float = 90.0
     range_law: Literal["constant", "swerling-1"] = "constant"
-    false_alarm_probability: float = DEFAULT_FALSE_ALARM_PROBABILITY
+    # Per resolution cell, behind the Swerling-1 range law; the catalog's default, with its source.
+    false_alarm_probability: float = DEFAULT_FALSE_ALARM_PROBABILITY.value
 
     def __post_init__(self) -> None:
         def finite(name, value, low=0.0, high=np.inf, low_open=False):
@@ -71,6 +68,11 @@ class Radar:
             raise ValueError(f"detection_probability and max_range_m need one value per class {THREAT_CLASSES}")
         if self.range_law not in ("constant", "swerling-1"):
             raise ValueError(f"range_law must be 'constant' or 'swerling-1', got {self.range_law!r}")
+        edge_pd = np.asarray(self.detection_probability, dtype=float)
+        if self.range_law == "swerling-1" and np.any((edge_pd > 0) & (edge_pd <= self.false_alarm_probability)):
+            # Pd = Pfa^(1/(1+SNR)) reaches Pfa only at SNR 0: below it no signal-to-noise ratio gives Pd.
+            raise ValueError(f"detection_probability must exceed false_alarm_probability "
+                             f"{self.false_alarm_probability:g} (or be 0) under swerling-1, got {edge_pd.tolist()}")
 
     @property
     def noise_sigma(self) -> tuple[float, float, float]:
@@ -160,11 +162,10 @@ class Radar:
                             clutter_density=self.clutter_density)
 
 
-def radar_from_catalog(kind, false_alarms_per_scan: float = 0.0, elevation_sigma_deg: float | None = None,
-                       range_law: Literal["constant", "swerling-1"] = "constant") -> Radar:
-    """A Radar from a catalog SensorType: its scan period, detection probability, range by class and
-    declared range and bearing noise. The catalog declares no elevation noise; unless given, the
-    bearing's is used (a pencil beam about as wide in elevation as in azimuth, notional)."""
+def radar_from_catalog(kind) -> Radar:
+    """A Radar from a catalog SensorType: its scan period, detection probability, range by class,
+    range, bearing and elevation noise (elevation: the bearing's where the type gives none),
+    false alarms per scan and their elevation band, range law and probability of false alarm."""
     ranges = tuple(float(kind.range_m[c].value) if c in kind.range_m else -1.0 for c in THREAT_CLASSES)
     bearing_deg = float(kind.bearing_sigma_deg.value) if kind.bearing_sigma_deg else 0.0
     return Radar(
@@ -173,7 +174,9 @@ def radar_from_catalog(kind, false_alarms_per_scan: float = 0.0, elevation_sigma
         max_range_m=ranges,
         range_sigma_m=float(kind.range_sigma_m.value) if kind.range_sigma_m else 0.0,
         bearing_sigma_deg=bearing_deg,
-        elevation_sigma_deg=bearing_deg if elevation_sigma_deg is None else elevation_sigma_deg,
-        false_alarms_per_scan=false_alarms_per_scan,
-        range_law=range_law,
+        elevation_sigma_deg=float(kind.elevation_sigma_deg.value) if kind.elevation_sigma_deg else bearing_deg,
+        false_alarms_per_scan=float(kind.false_alarms_per_scan.value),
+        max_elevation_deg=float(kind.max_elevation_deg.value),
+        range_law=kind.range_law,
+        false_alarm_probability=float(kind.false_alarm_probability.value),
     )
