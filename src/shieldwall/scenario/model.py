@@ -319,10 +319,10 @@ class SensorType(Strict):
             raise ValueError("elevation_sigma_deg defaults to bearing_sigma_deg, which exceeds its 90 deg: give "
                              "elevation_sigma_deg")
         pd, pfa = self.detection_probability.value, self.false_alarm_probability.value
-        if self.range_law == "swerling-1" and 0 < pd <= pfa:
+        if self.range_law == "swerling-1" and 0 < pd < 1 and pd <= pfa:
             # Pd = Pfa^(1/(1+SNR)) reaches Pfa only at SNR 0: below it no signal-to-noise ratio gives Pd.
             raise ValueError(f"swerling-1 needs detection_probability ({pd:g}) above false_alarm_probability "
-                             f"({pfa:g}), or 0")
+                             f"({pfa:g}), or 0 or 1")
         return self
 
 

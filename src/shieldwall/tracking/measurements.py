@@ -69,10 +69,11 @@ class Radar:
         if self.range_law not in ("constant", "swerling-1"):
             raise ValueError(f"range_law must be 'constant' or 'swerling-1', got {self.range_law!r}")
         edge_pd = np.asarray(self.detection_probability, dtype=float)
-        if self.range_law == "swerling-1" and np.any((edge_pd > 0) & (edge_pd <= self.false_alarm_probability)):
+        weak = (edge_pd > 0) & (edge_pd < 1) & (edge_pd <= self.false_alarm_probability)
+        if self.range_law == "swerling-1" and np.any(weak):
             # Pd = Pfa^(1/(1+SNR)) reaches Pfa only at SNR 0: below it no signal-to-noise ratio gives Pd.
             raise ValueError(f"detection_probability must exceed false_alarm_probability "
-                             f"{self.false_alarm_probability:g} (or be 0) under swerling-1, got {edge_pd.tolist()}")
+                             f"{self.false_alarm_probability:g} (or be 0 or 1) under swerling-1, got {edge_pd.tolist()}")
 
     @property
     def noise_sigma(self) -> tuple[float, float, float]:
