@@ -11,13 +11,17 @@ from shieldwall.sensors import RadarSensing, TrackedSensing, launch_warning
 from shieldwall.sensors import tracked as tracked_module
 
 
-def _world(name="april-2024", pd=None, seed=3, cued=True, warning_pd=None):
-    """The bundled scenario with every sensor's Pd set to `pd`, without cueing unless `cued`, and
-    with the launch warning sensors' Pd set to `warning_pd`."""
+def _world(name="april-2024", pd=None, seed=3, cued=True, warning_pd=None, confirm=None):
+    """The bundled scenario with every sensor's Pd set to `pd`, without cueing unless `cued`, with
+    the launch warning sensors' Pd set to `warning_pd`, and with every sensor type's M-of-N set to
+    `confirm` = {type id: (M, N)}."""
     scenario = load_scenario(name)
     sensors = {}
     for k, v in scenario.catalog.sensors.items():
         update = {} if cued else {"cued_confirm_detections": None}
+        if confirm and k in confirm:
+            update["confirm_detections"] = v.confirm_detections.model_copy(update={"value": confirm[k][0]})
+            update["confirm_looks"] = v.confirm_looks.model_copy(update={"value": confirm[k][1]})
         value = warning_pd if v.kind == "space-launch-warning" and warning_pd is not None else pd
         if value is not None:
             update["detection_probability"] = v.detection_probability.model_copy(update={"value": value})
@@ -69,15 +73,15 @@ def test_certain_detection_is_firm_m_minus_one_scans_later(confirm):
     assert np.all(np.isinf(tracked[~np.isfinite(radar)]))
 
 
-def test_tracked_runs_in_the_engine_and_matches_radar_with_one_of_one(monkeypatch):
+def test_tracked_runs_in_the_engine_and_matches_radar_with_one_of_one():
+    # The catalog's rule reaches the engine: 1-of-1 on every sensor type is the radar fidelity.
     world = _world("april-2024")
     radar = simulate(world, np.random.default_rng(11), "radar")
-    monkeypatch.setattr(tracked_module, "DEFAULT_CONFIRM", (1, 1))
-    same = simulate(world, np.random.default_rng(11), "tracked")
+    one_of_one = _world("april-2024", confirm={k: (1, 1) for k in world.scenario.catalog.sensors})
+    same = simulate(one_of_one, np.random.default_rng(11), "tracked")
     assert np.array_equal(radar.track_t_s, same.track_t_s)
     assert np.array_equal(radar.fate, same.fate)
     assert np.array_equal(radar.warned_t_s, same.warned_t_s)
-    monkeypatch.setattr(tracked_module, "DEFAULT_CONFIRM", (2, 3))
     later = simulate(world, np.random.default_rng(11), "tracked")
     seen = np.isfinite(radar.track_t_s)
     assert np.all(later.track_t_s[seen] >= radar.track_t_s[seen])
