@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from shieldwall.scenario import load_scenario
-from shieldwall.tracking import radar_from_catalog
+from shieldwall.tracking import Radar, radar_from_catalog
 from tests.scenario.test_bounds import FIXTURE, _refused, _write
 
 TYPE = "catalog.sensors.test-radar"
@@ -110,3 +110,12 @@ def test_absent_tracking_parameters_keep_the_former_radar_model(tmp_path):
     radar = radar_from_catalog(kind)
     assert radar.elevation_sigma_deg == 0.3 and radar.false_alarms_per_scan == 0.0
     assert radar.range_law == "constant" and radar.false_alarm_probability == 1e-6 and radar.max_elevation_deg == 90.0
+
+
+def test_the_radar_model_refuses_a_swerling_pd_it_cannot_reach():
+    # Built without a catalog, the radar model applies the same check as the schema.
+    kept = dict(scan_period_s=1.0, max_range_m=(1e5, 1e5, 1e5), range_law="swerling-1", false_alarm_probability=1e-3)
+    with pytest.raises(ValueError, match="must exceed false_alarm_probability"):
+        Radar(detection_probability=(0.9, 1e-3, 0.9), **kept)
+    # Pd 0 (never seen) and 1 (always) need no signal-to-noise ratio.
+    assert Radar(detection_probability=(0.0, 1.0, 0.5), **kept).detection_probability_at(1e5, 2) == pytest.approx(0.5)

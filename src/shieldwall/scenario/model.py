@@ -241,8 +241,8 @@ class ThreatType(Strict):
         return self
 
 
-# Tracking parameters of a radar type: the defaults reproduce the `tracked` fidelity and
-# `tracking.radar_from_catalog` as they were before the catalog could set them.
+# Tracking parameters of a radar type. The defaults: 2-of-3 confirmation, no false alarms,
+# constant Pd in cover, the elevation noise of the bearing (see docs/design/tracking.md).
 # M-of-N windows longer than 10 looks make a firm track wait longer than any search radar's
 # confirmation logic does; the `tracked` fidelity draws N uniforms per attempt and look sequence.
 MAX_CONFIRM_LOOKS = 10

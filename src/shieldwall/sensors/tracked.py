@@ -3,11 +3,11 @@
 Each sensor looks at each threat in its cover once per scan period, at the same looks as the
 `radar` fidelity (a uniform phase per coverage interval, drawn from the same numbers), and each
 look detects it with the sensor's probability of detection. A track is firm by the M-of-N rule of
-`tracking.KalmanTracker` (tracking.confirmation.firm_look), each sensor type's own
+`tracking.KalmanTracker` (tracking.confirmation.firm_look) with each sensor type's M and N
 (`confirm_detections` of `confirm_looks` in the catalog, 2-of-3 by default): with M = N = 1 the
-firm-track time is the `radar` fidelity's detection time, draw for draw. Association errors, false tracks and track
-accuracy are not modelled here (the trackers in `tracking` measure them offline; see
-docs/design/tracking.md).
+firm-track time is the `radar` fidelity's detection time, draw for draw. Association errors, false
+tracks and track accuracy are not modelled here (the trackers in `tracking` measure them offline;
+see docs/design/tracking.md).
 
 Cueing: a ballistic threat whose space-based launch warning comes before it enters a radar's cover
 is searched for in the cued sector. A radar type with `cued_confirm_detections` = k then holds a
@@ -29,6 +29,7 @@ from shieldwall.tracking.confirmation import firm_look
 MAX_ATTEMPTS = 8
 """Tentative tracks tried per coverage interval. A sensor with Pd 0.8 fails 2-of-3 with probability
 0.04 per attempt: eight failures in a row happen with probability 7e-12."""
+
 
 class TrackedSensing(Sensing):
     """First firm-track times (sensors, threats). `confirm` = (M, N) of the M-of-N rule for every

@@ -73,7 +73,8 @@ class Radar:
         if self.range_law == "swerling-1" and np.any(weak):
             # Pd = Pfa^(1/(1+SNR)) reaches Pfa only at SNR 0: below it no signal-to-noise ratio gives Pd.
             raise ValueError(f"detection_probability must exceed false_alarm_probability "
-                             f"{self.false_alarm_probability:g} (or be 0 or 1) under swerling-1, got {edge_pd.tolist()}")
+                             f"{self.false_alarm_probability:g} (or be 0 or 1) under swerling-1, "
+                             f"got {edge_pd.tolist()}")
 
     @property
     def noise_sigma(self) -> tuple[float, float, float]:
