@@ -10,7 +10,7 @@ import yaml
 
 from shieldwall.engine import compile_world, simulate
 from shieldwall.scenario import parse_scenario
-from shieldwall.sensors import SENSING, TrackedSensing
+from shieldwall.sensors import SENSING, RadarSensing, TrackedSensing
 from tests.scenario.test_bounds import FIXTURE
 from tests.tracking.test_tracked_fidelity import _sensor_rngs, _world
 
@@ -104,3 +104,28 @@ def test_delays_to_the_firm_track_follow_each_types_rule():
         for delay, share in expected.items():
             sd = np.sqrt(max(share * (1 - share), 1e-12) / looks.size)
             assert abs(np.mean(looks == delay) - share) < 5 * sd + 1e-12, (is_strict, delay, np.mean(looks == delay))
+
+
+def test_the_radar_fidelity_ignores_the_tracking_parameters():
+    plain = _world()
+    catalog = plain.scenario.catalog
+    tuned = {}
+    for type_id, kind in catalog.sensors.items():
+        number = kind.detection_probability  # any Sourced value, to copy with a new number
+        tuned[type_id] = kind.model_copy(update={
+            "confirm_detections": number.model_copy(update={"value": 4}),
+            "confirm_looks": number.model_copy(update={"value": 7}),
+            "false_alarms_per_scan": number.model_copy(update={"value": 30}),
+            "elevation_sigma_deg": number.model_copy(update={"value": 2}),
+            "range_law": "swerling-1"})
+    scenario = plain.scenario.model_copy(update={"catalog": catalog.model_copy(update={"sensors": tuned})})
+    world = compile_world(scenario, np.random.default_rng(3))
+    for seed in range(3):
+        assert np.array_equal(RadarSensing().detect(world, _sensor_rngs(world, seed)),
+                              RadarSensing().detect(plain, _sensor_rngs(plain, seed)))
+    # Whereas the `tracked` fidelity confirms 4-of-7, on other draws (a window of 7 looks draws 7
+    # uniforms per attempt): later on average.
+    later = TrackedSensing().detect(world, _sensor_rngs(world, 0))
+    default = TrackedSensing().detect(plain, _sensor_rngs(plain, 0))
+    both = np.isfinite(later) & np.isfinite(default)
+    assert both.sum() > 1_000 and later[both].mean() > default[both].mean()
