@@ -559,9 +559,10 @@ def _chance_before_look(c, j, u, t_s, plan, state):
 def _engagement_started(c, j, w, shots, result_t_s, plan, state):
     """An engagement of threat j by window w with `shots` rounds is under way; its result is
     known at `result_t_s` (undone by `engagement_assessed`)."""
-    engaged, in_flight_miss, look_at_s = state.engaged, state.in_flight_miss, state.look_at_s
+    engaged, in_flight_miss, look_at_s, kill_probability = state.engaged, state.in_flight_miss, state.look_at_s, \
+        plan.kill_probability[w]
     engaged[c, j] += 1
-    in_flight_miss[c, j] *= (1.0 - plan.kill_probability[w]) ** shots
+    in_flight_miss[c, j] *= (1.0 - kill_probability) ** shots
     look_at_s[c, j] = min(look_at_s[c, j], result_t_s)
 
 
@@ -569,10 +570,11 @@ def _engagement_started(c, j, w, shots, result_t_s, plan, state):
 def engagement_assessed(c, j, w, shots, t_s, plan, state):
     """The result of an engagement of threat j by window w is known (the threat survived it, or
     is dead and no longer looked at): it no longer holds the threat."""
-    engaged, in_flight_miss, look_at_s = state.engaged, state.in_flight_miss, state.look_at_s
-    miss = (1.0 - plan.kill_probability[w]) ** shots
+    engaged, in_flight_miss, look_at_s, cached, kill_probability = state.engaged, state.in_flight_miss, \
+        state.look_at_s, state.cached, plan.kill_probability[w]
+    miss = (1.0 - kill_probability) ** shots
     engaged[c, j] -= 1
-    state.cached[c, j] = False  # the options depend on the engagements under way
+    cached[c, j] = False  # the options depend on the engagements under way
     if engaged[c, j] == 0:
         in_flight_miss[c, j] = 1.0
         look_at_s[c, j] = INF
@@ -604,15 +606,16 @@ def _commit(u, j, shots, plan, state):
     the rounds are taken until `release_channel`. Returns the patrol aircraft that fires (-1 for
     other units): the one with the fewest missiles that still holds the salvo, so that aircraft
     empty, and re-arm, one at a time rather than all together."""
-    magazine, counters, patrol, channels = state.magazine, state.counters, plan.aircraft_load[u] > 0, plan.channels[u]
-    busy, rounds = state.aircraft_busy, state.aircraft_rounds
+    magazine, counters, load, channels, busy, rounds, free, shots_at, ran_out_at = state.magazine, state.counters, \
+        plan.aircraft_load[u], plan.channels[u], state.aircraft_busy, state.aircraft_rounds, state.free, state.shots_at, \
+        state.ran_out_at
     magazine[u] -= shots
-    state.free[u] -= 1
-    state.shots_at[j] += shots
+    free[u] -= 1
+    shots_at[j] += shots
     if magazine[u] <= 0:
         counters[DEPLETED_UNITS] += 1
-        state.ran_out_at[u] = counters[DEPLETED_UNITS]
-    if not patrol:
+        ran_out_at[u] = counters[DEPLETED_UNITS]
+    if load == 0:
         return -1
     pick = -1
     for k in range(channels):
@@ -627,7 +630,8 @@ def _commit(u, j, shots, plan, state):
 def channel_release_t_s(w, launch_t_s, intercept_t_s, plan):
     """When a shot of window w frees its fire channel: at intercept for command and semi-active
     guidance, when the seeker takes over for an active one, at launch for fire-and-forget."""
-    return _release_t_s(launch_t_s, intercept_t_s, plan.homing_s[w])
+    homing_s = plan.homing_s[w]
+    return _release_t_s(launch_t_s, intercept_t_s, homing_s)
 
 
 @inline_kernel
@@ -641,11 +645,11 @@ def release_channel(u, k, t_s, plan, state):
     is free again. A patrol aircraft with empty rails leaves the station instead, while the
     unit's stock holds a missile for it. Returns whether a channel freed, and when the aircraft
     is back (inf: not leaving, or leaving for good)."""
-    free, rounds, counters, channels, rearm_s = state.free, state.aircraft_rounds, state.counters, plan.channels[u], \
-        plan.rearm_s[u]
-    away_unit, away_from_s, away_until_s, stock = state.away_unit, state.away_from_s, state.away_until_s, state.magazine[u]
+    free, rounds, busy, counters, channels, rearm_s, away_unit, away_from_s, away_until_s, stock = state.free, \
+        state.aircraft_rounds, state.aircraft_busy, state.counters, plan.channels[u], plan.rearm_s[u], state.away_unit, \
+        state.away_from_s, state.away_until_s, state.magazine[u]
     if k >= 0:
-        state.aircraft_busy[u, k] = False
+        busy[u, k] = False
     if k < 0 or rounds[u, k] > 0:
         free[u] += 1
         return True, INF
@@ -847,10 +851,12 @@ def _chain_pk(w, position, look_s, last_chance_s, usable, n_usable, plan):
     """Kill probability of what doctrine fires from window w at its `position`-th allowed launch
     (one shot where a look fits before the last decision, else a salvo), followed, if it fails, by
     the best salvo that a unit with rounds can still decide on after its kill assessment."""
-    look_by = plan.allowed_intercept_t_s[plan.allowed_start[w] + position] + look_s
-    single = plan.shoot_look_shoot[w] and look_by <= last_chance_s
-    shot = plan.kill_probability[w] if single else plan.salvo_kill_probability[w]
-    last_decision_s, salvo_kill_probability = plan.last_decision_s, plan.salvo_kill_probability
+    intercept_t_s, shoot_look_shoot, kill_probability, salvo_kill_probability, last_decision_s = \
+        plan.allowed_intercept_t_s[plan.allowed_start[w] + position], plan.shoot_look_shoot[w], \
+        plan.kill_probability[w], plan.salvo_kill_probability, plan.last_decision_s
+    look_by = intercept_t_s + look_s
+    single = shoot_look_shoot and look_by <= last_chance_s
+    shot = kill_probability if single else salvo_kill_probability[w]
     follow_up = 0.0
     for i in range(n_usable):
         w2 = usable[i]
@@ -919,8 +925,8 @@ def _keep_depth(n_now, n_later, n_usable, look_s, last_chance_s, plan, state):
 def _another_has_later_look(w, first, last, plan, state):
     """Whether a unit other than w's, with rounds above its reserve and a shot worth its cost,
     can still decide on w's threat after w's last decision."""
-    windows, unit, magazine, reserve_rounds = plan.cell_windows, plan.unit, state.magazine, plan.reserve_rounds
-    last_decision_s, worth_a_shot = plan.last_decision_s, plan.worth_a_shot
+    windows, unit, magazine, reserve_rounds, last_decision_s, worth_a_shot = plan.cell_windows, plan.unit, \
+        state.magazine, plan.reserve_rounds, plan.last_decision_s, plan.worth_a_shot
     for idx in range(first, last):
         w2 = windows[idx]
         u2 = unit[w2]
@@ -941,10 +947,10 @@ def _firing_point(w, u, earliest_s, look_by_s, plan):
 
     Returns the time, and the index of the first allowed launch at or after it when that is the
     first opportunity (-1 when the shot waits: the caller looks it up)."""
-    a0, a1, launch_t_s, intercept_t_s = plan.allowed_start[w], plan.allowed_end[w], plan.allowed_launch_t_s, \
-        plan.allowed_intercept_t_s
-    d0, d1, demand_close_s, channels = plan.demand_start[u], plan.demand_start[u + 1], plan.demand_close_s, plan.channels[u]
-    homing_s, closes_s = plan.homing_s[w], plan.last_decision_s[w] + plan.reaction_s[w]
+    a0, a1, launch_t_s, intercept_t_s, d0, d1, demand_close_s, channels, homing_s, closes_s = plan.allowed_start[w], \
+        plan.allowed_end[w], plan.allowed_launch_t_s, plan.allowed_intercept_t_s, plan.demand_start[u], \
+        plan.demand_start[u + 1], plan.demand_close_s, plan.channels[u], plan.homing_s[w], \
+        plan.last_decision_s[w] + plan.reaction_s[w]
     k = _first_at_or_after(launch_t_s, a0, a1, earliest_s - TIME_TOLERANCE_S) - a0
     if k == a1 - a0:
         return earliest_s, k
@@ -966,10 +972,11 @@ def _firing_point(w, u, earliest_s, look_by_s, plan):
 def _check_refusal(w, u, j, earliest_s, plan, state):
     """Record, once per (unit, threat), an opportunity the coalition rules refused: the first
     geometric opportunity after `earliest_s` is refused."""
-    s0, s1, launch_t_s, reason, airspace = plan.start[w], plan.end[w], plan.launch_t_s, plan.reason, plan.airspace
-    run_end_t_s, clear_until_s, counters = plan.allowed_run_end_t_s, state.refusal_clear_until_s, state.counters
-    refused, verdict, refusal_t_s, refusal_unit = state.refused, state.verdict, state.refusal_t_s, state.refusal_unit
-    refusal_threat, refusal_reason, refusal_airspace = state.refusal_threat, state.refusal_reason, state.refusal_airspace
+    s0, s1, launch_t_s, reason, airspace, run_end_t_s, clear_until_s, counters, refused, verdict, refusal_t_s, \
+        refusal_unit, refusal_threat, refusal_reason, refusal_airspace = plan.start[w], plan.end[w], plan.launch_t_s, \
+        plan.reason, plan.airspace, plan.allowed_run_end_t_s, state.refusal_clear_until_s, state.counters, \
+        state.refused, state.verdict, state.refusal_t_s, state.refusal_unit, state.refusal_threat, \
+        state.refusal_reason, state.refusal_airspace
     first = _first_at_or_after(launch_t_s, s0, s1, earliest_s)
     if first >= s1:
         return
@@ -996,13 +1003,11 @@ def _hold_for_cheaper(n_now, n_later, n_usable, look_s, plan, state):
     Works on the evaluation's first n_now shots ready now and n_later later ones (`state.now_*`,
     `state.later_*`); keeps the shots it does not drop at the front of `now_*`; returns how
     many, and the earliest time a held shot's replacement can be decided."""
-    now_window, now_position, later_window, later_position = state.now_window, state.now_position, state.later_window, \
-        state.later_position
-    usable, depth = state.usable, state.depth_s
-    unit, threat, last_decision_s, cost_usd, kill_probability = plan.unit, plan.threat, plan.last_decision_s, \
-        plan.cost_usd, plan.kill_probability
-    allowed_start, intercept_t_s, launch_t_s, reaction_s, verdict = plan.allowed_start, plan.allowed_intercept_t_s, \
-        plan.allowed_launch_t_s, plan.reaction_s, state.verdict
+    now_window, now_position, later_window, later_position, usable, depth, unit, threat, last_decision_s, cost_usd, \
+        kill_probability, allowed_start, intercept_t_s, launch_t_s, reaction_s, verdict = state.now_window, \
+        state.now_position, state.later_window, state.later_position, state.usable, state.depth_s, plan.unit, \
+        plan.threat, plan.last_decision_s, plan.cost_usd, plan.kill_probability, plan.allowed_start, \
+        plan.allowed_intercept_t_s, plan.allowed_launch_t_s, plan.reaction_s, state.verdict
     # The look left after each later shot: the last decision time of another unit's window.
     for f in range(n_later):
         depth[f] = -INF
