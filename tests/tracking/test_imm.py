@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from shieldwall.tracking import ConstantVelocity, ImmTracker, KalmanTracker, ospa
-from shieldwall.tracking.testing import scenario, test_radar, turning_flight
+from shieldwall.tracking.testing import scenario, test_radar, turning_flight_scans
 
 
 def _same_history(a, b):
@@ -41,23 +41,13 @@ def test_imm_beats_each_of_its_models_where_the_other_fails():
     quiet, noisy = ConstantVelocity(0.5), ConstantVelocity(400.0)
     trackers = {"quiet": KalmanTracker(quiet), "noisy": KalmanTracker(noisy),
                 "imm": ImmTracker((quiet, noisy), mode_sojourn_s=30.0)}
-    radar = test_radar(1.0, range_sigma_m=20.0, bearing_sigma_deg=0.05)
     errors = {name: {"straight": [], "turn": []} for name in trackers}
     noisy_mode = {"straight": [], "turn": []}
-    for run in range(30):
-        rng = np.random.default_rng(300 + run)
-        scan_t_s, states = turning_flight()
-        measurements = radar.measure(scan_t_s, states[..., :3], np.zeros(1, np.int64), rng)
-        for name, tracker in trackers.items():
-            history = tracker.track(measurements)
-            for k, t in enumerate(scan_t_s):
-                phase = "turn" if 44.0 <= t < 74.0 else "straight" if t >= 20.0 else None
-                if phase is None:
-                    continue
-                errors[name][phase].append(ospa(states[:, k, :3], history.at_scan(k)[1][:, :3], 5_000.0, 2))
-                if name == "imm":
-                    rows = (history.scan == k) & history.firm
-                    noisy_mode[phase].append(history.mode_probability[rows, 1].mean())
+    for name, k, phase, truth, history in turning_flight_scans(trackers):
+        errors[name][phase].append(ospa(truth, history.at_scan(k)[1][:, :3], 5_000.0, 2))
+        if name == "imm":
+            rows = (history.scan == k) & history.firm
+            noisy_mode[phase].append(history.mode_probability[rows, 1].mean())
     rms = {name: {phase: float(np.sqrt(np.mean(np.square(v)))) for phase, v in e.items()} for name, e in errors.items()}
     assert rms["imm"]["straight"] < rms["noisy"]["straight"], rms
     assert rms["imm"]["turn"] < rms["quiet"]["turn"], rms

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from shieldwall.tracking import ConstantVelocity, CoordinatedTurn, ImmTracker, KalmanTracker, ospa
-from shieldwall.tracking.testing import scenario, test_radar, turning_flight
+from shieldwall.tracking.testing import scenario, test_radar, turning_flight_scans
 
 
 @pytest.mark.parametrize("turn_rate_radps", [0.157, -0.05, 1e-3, -1e-7, 0.0])
@@ -84,18 +84,9 @@ def test_turn_models_beat_constant_velocity_in_the_turn():
     trackers = {"quiet": KalmanTracker(quiet), "noisy": KalmanTracker(noisy), "turn": KalmanTracker(turn),
                 "imm-quiet-noisy": ImmTracker((quiet, noisy), mode_sojourn_s=30.0),
                 "imm-quiet-turn": ImmTracker((quiet, turn), mode_sojourn_s=30.0)}
-    radar = test_radar(1.0, range_sigma_m=20.0, bearing_sigma_deg=0.05)
     errors = {name: {"straight": [], "turn": []} for name in trackers}
-    for run in range(30):
-        rng = np.random.default_rng(300 + run)
-        scan_t_s, states = turning_flight()
-        measurements = radar.measure(scan_t_s, states[..., :3], np.zeros(1, np.int64), rng)
-        for name, tracker in trackers.items():
-            history = tracker.track(measurements)
-            for k, t in enumerate(scan_t_s):
-                phase = "turn" if 44.0 <= t < 74.0 else "straight" if t >= 20.0 else None
-                if phase is not None:
-                    errors[name][phase].append(ospa(states[:, k, :3], history.at_scan(k)[1][:, :3], 5_000.0, 2))
+    for name, k, phase, truth, history in turning_flight_scans(trackers):
+        errors[name][phase].append(ospa(truth, history.at_scan(k)[1][:, :3], 5_000.0, 2))
     rms = {name: {phase: float(np.sqrt(np.mean(np.square(v)))) for phase, v in e.items()} for name, e in errors.items()}
     assert rms["turn"]["turn"] < min(rms["quiet"]["turn"], rms["noisy"]["turn"]), rms
     assert rms["imm-quiet-turn"]["turn"] < min(rms["noisy"]["turn"], rms["imm-quiet-noisy"]["turn"],

@@ -275,3 +275,22 @@ def turning_flight(n_scans: int = 60, period_s: float = 2.0, turn_g: float = 4.0
             state[:3] += period_s * state[3:]
         states.append(state.copy())
     return np.arange(n_scans) * period_s, np.array(states)[None]
+
+
+
+def turning_flight_scans(trackers: dict[str, Tracker], runs: int = 30, seed: int = 300):
+    """Each tracker's history on `runs` seeded flights of `turning_flight`, seen by a radar with
+    Pd 1, 20 m and 0.05 deg noise: yields (tracker name, scan index, phase, true position (1, 3)
+    at the scan, history) for every scan after the first 20 s (the tracks settled), the phase
+    being "turn" from 4 s into the turn to its end, else "straight"."""
+    radar = test_radar(1.0, range_sigma_m=20.0, bearing_sigma_deg=0.05)
+    for run in range(runs):
+        rng = np.random.default_rng(seed + run)
+        scan_t_s, states = turning_flight()
+        measurements = radar.measure(scan_t_s, states[..., :3], np.zeros(1, np.int64), rng)
+        for name, tracker in trackers.items():
+            history = tracker.track(measurements)
+            for k, t in enumerate(scan_t_s):
+                phase = "turn" if 44.0 <= t < 74.0 else "straight" if t >= 20.0 else None
+                if phase is not None:
+                    yield name, k, phase, states[:, k, :3], history
