@@ -501,7 +501,7 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
         cand_aircraft[e] = _commit(u, j, shots, plan, state)
         verdict[u, j] = _FIRED
         intercept_t_s = allowed_intercept_t_s[allowed_start[w] + cand_position[e]]
-        _engagement_started(c, j, w, shots, intercept_t_s + look_s, plan, state)
+        _engagement_started(c, j, (1.0 - kill_probability[w]) ** shots, intercept_t_s + look_s, state)
         chosen[kept] = e
         kept += 1
     n_chosen = kept
@@ -556,23 +556,23 @@ def _chance_before_look(c, j, u, t_s, plan, state):
 
 
 @inline_kernel
-def _engagement_started(c, j, w, shots, result_t_s, plan, state):
-    """An engagement of threat j by window w with `shots` rounds is under way; its result is
-    known at `result_t_s` (undone by `engagement_assessed`)."""
-    engaged, in_flight_miss, look_at_s, kill_probability = state.engaged, state.in_flight_miss, state.look_at_s, \
-        plan.kill_probability[w]
+def _engagement_started(c, j, miss, result_t_s, state):
+    """An engagement of threat j whose rounds all miss with probability `miss` is under way; its
+    result is known at `result_t_s` (undone by `engagement_assessed`). (The caller works out
+    `miss`: the power's loop here would keep the state's arrays counted; see
+    _compiled.inline_kernel.)"""
+    engaged, in_flight_miss, look_at_s = state.engaged, state.in_flight_miss, state.look_at_s
     engaged[c, j] += 1
-    in_flight_miss[c, j] *= (1.0 - kill_probability) ** shots
+    in_flight_miss[c, j] *= miss
     look_at_s[c, j] = min(look_at_s[c, j], result_t_s)
 
 
 @inline_kernel
-def engagement_assessed(c, j, w, shots, t_s, plan, state):
-    """The result of an engagement of threat j by window w is known (the threat survived it, or
-    is dead and no longer looked at): it no longer holds the threat."""
-    engaged, in_flight_miss, look_at_s, cached, kill_probability = state.engaged, state.in_flight_miss, \
-        state.look_at_s, state.cached, plan.kill_probability[w]
-    miss = (1.0 - kill_probability) ** shots
+def engagement_assessed(c, j, miss, t_s, state):
+    """The result of an engagement of threat j, whose rounds all missed with probability `miss`,
+    is known (the threat survived it, or is dead and no longer looked at): it no longer holds the
+    threat."""
+    engaged, in_flight_miss, look_at_s, cached = state.engaged, state.in_flight_miss, state.look_at_s, state.cached
     engaged[c, j] -= 1
     cached[c, j] = False  # the options depend on the engagements under way
     if engaged[c, j] == 0:
@@ -627,15 +627,10 @@ def _commit(u, j, shots, plan, state):
 
 
 @inline_kernel
-def channel_release_t_s(w, launch_t_s, intercept_t_s, plan):
-    """When a shot of window w frees its fire channel: at intercept for command and semi-active
-    guidance, when the seeker takes over for an active one, at launch for fire-and-forget."""
-    homing_s = plan.homing_s[w]
-    return _release_t_s(launch_t_s, intercept_t_s, homing_s)
-
-
-@inline_kernel
-def _release_t_s(launch_t_s, intercept_t_s, homing_s):
+def channel_release_t_s(launch_t_s, intercept_t_s, homing_s):
+    """When a shot frees its fire channel, given its window's `Plan.homing_s`: at intercept for
+    command and semi-active guidance, when the seeker takes over for an active one, at launch for
+    fire-and-forget."""
     return max(launch_t_s, intercept_t_s - homing_s)
 
 
@@ -847,16 +842,15 @@ def _windows_to_come(u, t_s, plan):
 
 
 @inline_kernel
-def _chain_pk(w, position, look_s, last_chance_s, usable, n_usable, plan):
+def _chain_pk(w, position, look_s, last_chance_s, usable, n_usable, chain):
     """Kill probability of what doctrine fires from window w at its `position`-th allowed launch
     (one shot where a look fits before the last decision, else a salvo), followed, if it fails, by
     the best salvo that a unit with rounds can still decide on after its kill assessment."""
-    intercept_t_s, shoot_look_shoot, kill_probability, salvo_kill_probability, last_decision_s = \
-        plan.allowed_intercept_t_s[plan.allowed_start[w] + position], plan.shoot_look_shoot[w], \
-        plan.kill_probability[w], plan.salvo_kill_probability, plan.last_decision_s
-    look_by = intercept_t_s + look_s
-    single = shoot_look_shoot and look_by <= last_chance_s
-    shot = kill_probability if single else salvo_kill_probability[w]
+    allowed_intercept_t_s, allowed_start, shoot_look_shoot, kill_probability, salvo_kill_probability, \
+        last_decision_s = chain
+    look_by = allowed_intercept_t_s[allowed_start[w] + position] + look_s
+    single = shoot_look_shoot[w] and look_by <= last_chance_s
+    shot = kill_probability[w] if single else salvo_kill_probability[w]
     follow_up = 0.0
     for i in range(n_usable):
         w2 = usable[i]
@@ -883,11 +877,14 @@ def _keep_depth(n_now, n_later, n_usable, look_s, last_chance_s, plan, state):
     threat, verdict, now_chain, usable = plan.threat, state.verdict, state.chain_pk, state.usable
     now_window, now_position, later_window, later_position = state.now_window, state.now_position, state.later_window, \
         state.later_position
+    # What _chain_pk reads, so that the plan itself is not held through the loops below.
+    chain = (plan.allowed_intercept_t_s, plan.allowed_start, plan.shoot_look_shoot, plan.kill_probability,
+             plan.salvo_kill_probability, plan.last_decision_s)
     if n_now + n_later < 2:
         return n_now
     lowest = INF
     for e in range(n_now):
-        now_chain[e] = _chain_pk(now_window[e], now_position[e], look_s, last_chance_s, usable, n_usable, plan)
+        now_chain[e] = _chain_pk(now_window[e], now_position[e], look_s, last_chance_s, usable, n_usable, chain)
         lowest = min(lowest, now_chain[e])
     if lowest >= 1.0 - DEPTH_PK_MARGIN:
         return n_now  # no chain can beat any of these by the margin (most drones, with looks to spare)
@@ -898,14 +895,14 @@ def _keep_depth(n_now, n_later, n_usable, look_s, last_chance_s, plan, state):
         u = unit[w]
         if free[u] <= 0 or magazine[u] <= reserve_rounds[u] or not worth_a_shot[w]:
             continue
-        chain = now_chain[f] if f < n_now else _chain_pk(w, later_position[f - n_now], look_s, last_chance_s, usable,
-                                                          n_usable, plan)
+        chain_pk = now_chain[f] if f < n_now else _chain_pk(w, later_position[f - n_now], look_s, last_chance_s, usable,
+                                                             n_usable, chain)
         if u == best_unit:
-            best = max(best, chain)
-        elif chain > best:
-            second, best, best_unit = max(second, best), chain, u
+            best = max(best, chain_pk)
+        elif chain_pk > best:
+            second, best, best_unit = max(second, best), chain_pk, u
         else:
-            second = max(second, chain)
+            second = max(second, chain_pk)
     if best < 0.0:
         return n_now
     kept = 0
@@ -955,7 +952,7 @@ def _firing_point(w, u, earliest_s, look_by_s, plan):
     if k == a1 - a0:
         return earliest_s, k
     launch, intercept = launch_t_s[a0 + k], intercept_t_s[a0 + k]
-    release = _release_t_s(launch, intercept, homing_s)
+    release = channel_release_t_s(launch, intercept, homing_s)
     # Windows closing while the channel is held (this one's own close excluded).
     needing = _first_after(demand_close_s, d0, d1, release) - _first_after(demand_close_s, d0, d1, launch)
     if closes_s <= release:

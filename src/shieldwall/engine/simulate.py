@@ -253,7 +253,7 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
                 else:
                     shots.result[row:row + count] = TARGET_GONE
             elif kind == _ASSESS:
-                engagement_assessed(c, j, row, count, t, plan, state)
+                engagement_assessed(c, j, (1.0 - plan.kill_probability[row]) ** count, t, state)
                 _add_due(c, j, due, due_count, is_due)
             elif kind == _TRACK:
                 _add_due(c, j, due, due_count, is_due)
@@ -297,7 +297,8 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
                     heapq.heappush(events, (plan.allowed_intercept_t_s[a] + doctrine.kill_assessment_s, _ASSESS, seq,
                                             c, u, j, w, fired))
                     seq += 1
-                    release_t = channel_release_t_s(w, plan.allowed_launch_t_s[a], plan.allowed_intercept_t_s[a], plan)
+                    release_t = channel_release_t_s(plan.allowed_launch_t_s[a], plan.allowed_intercept_t_s[a],
+                                                    plan.homing_s[w])
                     heapq.heappush(events, (release_t, _RELEASE, seq, c, u, j, state.cand_aircraft[e], 0))
                     n_shots += fired
                 for e in range(n_retry):
