@@ -9,6 +9,7 @@ import pytest
 
 from shieldwall.tracking import ConstantVelocity, CoordinatedTurn, ImmTracker, KalmanTracker, ospa
 from shieldwall.tracking.testing import scenario, test_radar, turning_flight_scans
+from tests.tracking.test_stonesoup import CASES
 
 
 @pytest.mark.parametrize("turn_rate_radps", [0.157, -0.05, 1e-3, -1e-7, 0.0])
@@ -92,14 +93,6 @@ def test_turn_models_beat_constant_velocity_in_the_turn():
     assert rms["imm-quiet-turn"]["turn"] < min(rms["noisy"]["turn"], rms["imm-quiet-noisy"]["turn"],
                                                rms["turn"]["turn"]), rms
     assert rms["imm-quiet-turn"]["straight"] < min(rms["noisy"]["straight"], rms["turn"]["straight"]), rms
-
-
-CASES = {
-    # name: (objects, scans, Pd, false alarms per scan, seed)
-    "every-detection": (10, 30, 1.0, 0.0, 11),
-    "missed-detections-and-clutter": (10, 30, 0.9, 5.0, 12),
-    "dense-clutter": (15, 20, 0.85, 15.0, 13),
-}
 
 
 @pytest.mark.parametrize("case", CASES)
