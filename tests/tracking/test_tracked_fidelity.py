@@ -7,7 +7,7 @@ from shieldwall.engine import compile_world, simulate
 from shieldwall.engine.simulate import stream
 from shieldwall.scenario import load_scenario
 from shieldwall.scenario.model import THREAT_CLASSES
-from shieldwall.sensors import RadarSensing, TrackedSensing, launch_warning
+from shieldwall.sensors import RadarSensing, TrackedSensing, launch_warning, release_tracks
 from shieldwall.sensors import tracked as tracked_module
 
 
@@ -126,8 +126,9 @@ def test_launch_warning_cue_makes_the_first_detection_firm():
     radar = RadarSensing().detect(cued_world, rngs)
     warned_t = launch_warning(cued_world, rngs)
     cued = _cued_pairs(cued_world, warned_t, radar)
-    with_cue = TrackedSensing(confirm=(2, 3)).detect(cued_world, _sensor_rngs(cued_world, 7))
-    without = TrackedSensing(confirm=(2, 3)).detect(plain_world, _sensor_rngs(plain_world, 7))
+    warning_only = TrackedSensing(confirm=(2, 3), cue_on_tracks=False)
+    with_cue = warning_only.detect(cued_world, _sensor_rngs(cued_world, 7))
+    without = warning_only.detect(plain_world, _sensor_rngs(plain_world, 7))
     assert cued.sum() >= 20
     assert np.array_equal(with_cue[cued], radar[cued])
     period = np.array([cued_world.scenario.catalog.sensors[s.type].scan_period_s.value
@@ -143,16 +144,68 @@ def test_launch_warning_cue_makes_the_first_detection_firm():
     assert np.all(ballistic[threat])
 
 
-def test_no_warning_no_cue():
-    # Without launch warnings (the warning satellites never see a launch) the cue-capable catalog
-    # gives exactly the firm tracks of a catalog without cueing.
+def test_no_cue_without_warning_or_tracks():
+    # Without launch warnings (the warning satellites never see a launch) and without cueing on
+    # tracks, the cue-capable catalog gives exactly the firm tracks of a catalog without cueing.
     quiet = _world(warning_pd=0.0)
     plain = _world(cued=False, warning_pd=0.0)
     for seed in range(3):
         assert np.all(np.isinf(launch_warning(quiet, _sensor_rngs(quiet, seed))))
-        a = TrackedSensing().detect(quiet, _sensor_rngs(quiet, seed))
+        a = TrackedSensing(cue_on_tracks=False).detect(quiet, _sensor_rngs(quiet, seed))
         b = TrackedSensing().detect(plain, _sensor_rngs(plain, seed))
         assert np.array_equal(a, b)
+
+
+def test_a_track_in_the_partners_picture_cues_its_radar():
+    # Pd = 1, no launch warning, 2-of-3: a cue-capable radar whose coverage interval begins when its
+    # partner's picture (the firm tracks of every sensor released to the partner, confirmed without
+    # a cue, plus the latency) already holds the threat is firm at its first detection; every
+    # other interval keeps its uncued firm track, one scan period after the first detection.
+    world = _world(pd=1.0, warning_pd=0.0)
+    scenario = world.scenario
+    cov = world.coverage
+    uncued = TrackedSensing(confirm=(2, 3), cue_on_tracks=False).detect(world, _sensor_rngs(world, 5))
+    cued = TrackedSensing(confirm=(2, 3)).detect(world, _sensor_rngs(world, 5))
+    radar = RadarSensing().detect(world, _sensor_rngs(world, 5))
+    picture = release_tracks(uncued, *world.release_spans_s, scenario.doctrine.track_latency_s)
+    partners = [p.id for p in scenario.partners]
+    kinds = [scenario.catalog.sensors[s.type] for s in scenario.sensors]
+    expected = uncued.copy()
+    for k in range(cov.sensor.size):
+        s, j = cov.sensor[k], cov.threat[k]
+        inside = cov.start_t_s[k] <= radar[s, j] <= cov.end_t_s[k]
+        if kinds[s].cued_confirm_detections and inside and picture[partners.index(scenario.sensors[s].owner), j] \
+                <= cov.start_t_s[k]:
+            expected[s, j] = radar[s, j]
+    changed = expected != uncued
+    assert changed.sum() > 50
+    assert np.array_equal(cued, expected)
+    period = np.array([k.scan_period_s.value for k in kinds])
+    sensor, _ = np.nonzero(changed)
+    assert np.allclose(uncued[changed] - cued[changed], period[sensor], rtol=0, atol=1e-9)
+
+
+def test_tracks_cue_only_the_radars_of_partners_they_are_released_to():
+    # The Gulf partner's radar releases its tracks to the United States alone: removing it can move
+    # the US radar's firm tracks (cued earlier by it) and never an Israeli radar's. Its bundled
+    # site sees none of the raid, so it is moved here over the missiles' corridor across Iraq; the
+    # airborne and other surveillance radars, which see most threats first, are left out so that
+    # its tracks are not the second to reach the US picture.
+    world = _world(pd=1.0, warning_pd=0.0)
+    fire_control = [s for s in world.scenario.sensors if world.scenario.catalog.sensors[s.type].cued_confirm_detections]
+    gulf = [s.model_copy(update={"position": (32.5, 42.5)}) for s in world.scenario.sensors if s.id == "gpa-radar"]
+    scenario = world.scenario.model_copy(update={"sensors": [*fire_control, *gulf]})
+    full = compile_world(scenario, np.random.default_rng(3))
+    kept = fire_control
+    without = compile_world(scenario.model_copy(update={"sensors": kept}), np.random.default_rng(3))
+    rng = np.random.default_rng(np.random.SeedSequence(2))
+    a = TrackedSensing(confirm=(2, 3)).detect(full, [stream(rng, f"sensor:{s.id}") for s in scenario.sensors])
+    b = TrackedSensing(confirm=(2, 3)).detect(without, [stream(rng, f"sensor:{s.id}") for s in kept])
+    a = a[[i for i, s in enumerate(scenario.sensors) if s.id != "gpa-radar"]]
+    owner = np.array([s.owner for s in kept])
+    assert np.array_equal(a[owner == "ISR"], b[owner == "ISR"])
+    assert np.all(a <= b)
+    assert np.any(a[owner == "USA"] < b[owner == "USA"])
 
 
 def test_cueing_in_the_engine_uses_the_reported_warning():

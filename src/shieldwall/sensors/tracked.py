@@ -9,11 +9,15 @@ firm-track time is the `radar` fidelity's detection time, draw for draw. Associa
 tracks and track accuracy are not modelled here (the trackers in `tracking` measure them offline;
 see docs/design/tracking.md).
 
-Cueing: a ballistic threat whose space-based launch warning comes before it enters a radar's cover
-is searched for in the cued sector. A radar type with `cued_confirm_detections` = k then holds a
-firm track at its k-th detection of the threat, however many looks it misses in between (the cue,
-not the M-of-N window, keeps the track open), which is never later than the M-of-N rule with
-M = k on the same detections; with k = 1 the firm track is the `radar` fidelity's detection.
+Cueing: a threat that its partner's picture already holds when it enters a radar's cover is
+searched for in the cued sector. The cue is a ballistic threat's space-based launch warning, or a
+track in the picture of the radar's partner: another sensor's firm track released to that partner
+(with the agreement's span and the picture's latency), or the radar's own from an earlier pass. A
+radar type with `cued_confirm_detections` = k then holds a firm track at its k-th detection of the
+threat, however many looks it misses in between (the cue, not the M-of-N window, keeps the track
+open), which is never later than the M-of-N rule with M = k on the same detections; with k = 1 the
+firm track is the `radar` fidelity's detection. Only tracks confirmed without a cue cue others, so
+that cues do not cascade within one pass.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import copy
 
 import numpy as np
 
-from shieldwall.sensors.base import MAX_INTERVALS, Sensing
+from shieldwall.sensors.base import MAX_INTERVALS, Sensing, release_tracks
 from shieldwall.sensors.radar import launch_warning
 from shieldwall.tracking.confirmation import firm_look
 
@@ -33,12 +37,14 @@ MAX_ATTEMPTS = 8
 
 class TrackedSensing(Sensing):
     """First firm-track times (sensors, threats). `confirm` = (M, N) of the M-of-N rule for every
-    sensor; None: each sensor type's rule from the catalog."""
+    sensor; None: each sensor type's rule from the catalog. `cue_on_tracks`: the partners'
+    pictures cue their radars as the launch warning does (False: the launch warning only)."""
 
     fidelity = "tracked"
 
-    def __init__(self, confirm: tuple[int, int] | None = None):
+    def __init__(self, confirm: tuple[int, int] | None = None, cue_on_tracks: bool = True):
         self.confirm = confirm
+        self.cue_on_tracks = cue_on_tracks
 
     def detect(self, world, rngs):
         return self.detect_and_confirm(world, rngs)[1]
@@ -49,10 +55,9 @@ class TrackedSensing(Sensing):
         scenario = world.scenario
         cov = world.coverage
         n_threats = world.threats.count
-        firm_t = np.full((len(scenario.sensors), n_threats), np.inf)
-        first_t = firm_t.copy()
+        pairs = (len(scenario.sensors), n_threats)
         if not scenario.sensors:
-            return first_t, firm_t
+            return np.full(pairs, np.inf), np.full(pairs, np.inf)
         kinds = [scenario.catalog.sensors[sensor.type] for sensor in scenario.sensors]
         rules = [self.confirm or (int(kind.confirm_detections.value), int(kind.confirm_looks.value))
                  for kind in kinds]
@@ -81,22 +86,35 @@ class TrackedSensing(Sensing):
             look[here] = firm_look(gap_u[here], more[here, :, 1:n_window], pd[here], (m_needed, n_window))
         cued_k = np.array([kind.cued_confirm_detections.value if kind.cued_confirm_detections else 0
                            for kind in kinds], dtype=np.int64)[cov.sensor]
-        if cued_k.any() and world.launch_warning_sensors.size:
-            # The warning this replication reports: `simulate` draws it from these streams right
-            # after sensing, so copies of them give its numbers without moving the streams.
-            peek = list(rngs)
-            for s in world.launch_warning_sensors:
-                peek[s] = copy.deepcopy(rngs[s])
-            warned_t = launch_warning(world, peek)
-            cued = (cued_k > 0) & (warned_t[cov.threat] <= cov.start_t_s)
-            look = np.where(cued, kth_detection_look(gap_u, pd, cued_k), look)
         t = cov.start_t_s + period * (phase_u + look)
-        hit = np.isfinite(t) & (t <= cov.end_t_s) & (pd > 0.0)
-        np.minimum.at(firm_t, (cov.sensor[hit], cov.threat[hit]), t[hit])
+        if cued_k.any():
+            cue_t = np.full(cov.sensor.size, np.inf)  # when a cue for the interval's threat reached the radar
+            if self.cue_on_tracks:
+                uncued = _earliest(t, cov, pd, pairs)
+                picture = release_tracks(uncued, *world.release_spans_s, scenario.doctrine.track_latency_s)
+                partners = [p.id for p in scenario.partners]
+                owner = np.array([partners.index(sensor.owner) for sensor in scenario.sensors])
+                cue_t = picture[owner[cov.sensor], cov.threat]
+            if world.launch_warning_sensors.size:
+                # The warning this replication reports: `simulate` draws it from these streams right
+                # after sensing, so copies of them give its numbers without moving the streams.
+                peek = list(rngs)
+                for s in world.launch_warning_sensors:
+                    peek[s] = copy.deepcopy(rngs[s])
+                cue_t = np.minimum(cue_t, launch_warning(world, peek)[cov.threat])
+            cued = (cued_k > 0) & (cue_t <= cov.start_t_s)
+            t = np.where(cued, cov.start_t_s + period * (phase_u + kth_detection_look(gap_u, pd, cued_k)), t)
         first = cov.start_t_s + period * (phase_u + kth_detection_look(gap_u, pd, np.ones_like(cov.sensor)))
-        seen = np.isfinite(first) & (first <= cov.end_t_s) & (pd > 0.0)
-        np.minimum.at(first_t, (cov.sensor[seen], cov.threat[seen]), first[seen])
-        return first_t, firm_t
+        return _earliest(first, cov, pd, pairs), _earliest(t, cov, pd, pairs)
+
+
+def _earliest(t_s: np.ndarray, cov, detection_probability: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """(sensors, threats): the earliest of the coverage intervals' times `t_s` that fall inside their
+    interval (inf where none does)."""
+    earliest = np.full(shape, np.inf)
+    inside = np.isfinite(t_s) & (t_s <= cov.end_t_s) & (detection_probability > 0.0)
+    np.minimum.at(earliest, (cov.sensor[inside], cov.threat[inside]), t_s[inside])
+    return earliest
 
 
 def kth_detection_look(gap_u: np.ndarray, detection_probability: np.ndarray, k: np.ndarray) -> np.ndarray:
