@@ -103,7 +103,9 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
     coordination = coordination or scenario.coordination
     assigner = assigner or GreedyAssigner()
     sensor_rngs = [stream(rng, f"sensor:{s.id}") for s in scenario.sensors]
-    first_detect_t, detect_t = SENSING[fidelity]().detect_and_confirm(world, sensor_rngs)
+    sensing = SENSING[fidelity]()
+    first_detect_t, detect_t = sensing.detect_and_confirm(world, sensor_rngs)
+    handover = sensing.handover_fraction(world, detect_t)
     warned_t = launch_warning(world, sensor_rngs)
     latency = scenario.doctrine.track_latency_s
     picture = release_tracks(detect_t, *world.release_spans_s, latency)
@@ -138,7 +140,8 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
         # Each shot spends an interceptor, so the magazines bound the shot rows.
         shots = Shots.empty(int(np.maximum(start, 0).sum()))
         loop = _replicate(plan, doctrine_values(scenario.doctrine), state, shots, fail_t,
-                          threats.impact_t_s.astype(float), threats.t_s, threats.n_samples, cell_track, kill_u, outside)
+                          threats.impact_t_s.astype(float), threats.t_s, threats.n_samples, cell_track, kill_u, handover,
+                          outside)
     outcome = _outcome(world, state, scatter, track_t, warned_t, shots, *loop)
     outcome.first_detect_t_s = first_detect_t.min(axis=0) if scenario.sensors else np.full(n, np.inf)
     # From when each unit could decide on each threat: its cell's picture, and its own partner's
@@ -180,9 +183,11 @@ _FAIL, _INTERCEPT, _RELEASE, _RETURN, _ASSESS, _TRACK, _EVALUATE = range(7)
 
 @kernel
 def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n_samples, cell_track_t_s, kill_u,
-               outside):
+               handover, outside):
     """The event loop of one replication, in the style of SimPy's kernel: events at equal times
     are ordered by kind, then by insertion, so a replication is bit-reproducible for a given seed.
+    A shot at window sample p kills with the window's kill probability times handover[p]
+    (Sensing.handover_fraction; empty: times 1).
 
     After the events of an instant, each cell decides on the threats that became due; when fire
     channels freed, threats waiting for them are released and the cells decide again.
@@ -282,6 +287,7 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
                     a = plan.allowed_start[w] + state.cand_position[e]
                     p = plan.allowed_position[a]
                     fired = state.cand_shots[e]  # committed by the battle manager
+                    pk = plan.kill_probability[w] * handover[p] if handover.size else plan.kill_probability[w]
                     first_draw = state.shots_at[j] - fired
                     for r in range(n_shots, n_shots + fired):
                         draw = kill_u[j, first_draw + r - n_shots]
@@ -289,7 +295,7 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
                         shots.launch_t_s[r] = plan.allowed_launch_t_s[a]
                         shots.intercept_t_s[r] = plan.allowed_intercept_t_s[a]
                         shots.sample[r], shots.airspace[r] = plan.sample[p], plan.airspace[p]
-                        shots.result[r] = KILL if draw < plan.kill_probability[w] else MISS
+                        shots.result[r] = KILL if draw < pk else MISS
                     seq += 1
                     heapq.heappush(events, (plan.allowed_intercept_t_s[a], _INTERCEPT, seq, c, u, j, n_shots, fired))
                     # Its result is known a kill assessment after intercept (row: the window).

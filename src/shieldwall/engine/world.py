@@ -17,6 +17,7 @@ from shieldwall.battle.manager import Plan, build_plan, unit_doctrine
 from shieldwall.battle.rules import CoalitionRules, in_force_throughout
 from shieldwall.scenario.load import Problem, ScenarioError
 from shieldwall.scenario.model import THREAT_CLASSES, Scenario
+from shieldwall.tracking.accuracy import MANOEUVRE_SIGMA_MPS2, track_information
 
 SAMPLE_PERIOD_S = {"ballistic": 2.0, "cruise": 10.0, "drone": 20.0}
 """Trajectory sampling by class: fine enough that an intercept time is off by at most one period,
@@ -91,6 +92,7 @@ class Windows:
     sample: np.ndarray  # index into the threat's trajectory samples
     airspace: np.ndarray  # index into World.airspace_labels, -1 international
     reason: np.ndarray
+    own_sight: np.ndarray  # (S,) the unit's own fire-control radar sees the intercept point
 
     @property
     def count(self) -> int:
@@ -110,6 +112,7 @@ class World:
     launch_warning_sensors: np.ndarray  # indices of space-based launch warning sensors
     geometry: "_GeometryCache"
     _plans: dict = field(default_factory=dict, compare=False, repr=False)
+    _handover: list = field(default_factory=list, compare=False, repr=False)  # RemoteHandover, once built
 
     def cells(self, coordination: str) -> list[tuple[int, list[int]]]:
         """Battle-management cells: (partner whose picture it uses, fire units it commands).
@@ -145,6 +148,14 @@ class World:
                 rearm_s=np.array([u.patrol.rearm_turnaround_s.value if u.patrol else 0.0 for u in units]),
             )
         return self._plans[coordination]
+
+    def remote_handover(self) -> "RemoteHandover":
+        """The (window sample, sensor) pairs of every shot a unit could make on other partners'
+        tracks, with each sensor's steady-state track information at the intercept point (built
+        once; tracking.accuracy)."""
+        if not self._handover:
+            self._handover.append(_remote_handover(self))
+        return self._handover[0]
 
     def for_scenario(self, variant: Scenario) -> "World":
         """This raid realisation under a variant of the scenario (other partners, agreements,
@@ -453,7 +464,7 @@ def _windows(scenario: Scenario, threats: Threats, geometry: _GeometryCache, rul
     """
     located = geometry.airspace(scenario, rules)
     columns = {"unit": np.int64, "threat": np.int64, "sample": np.int64, "launch": float, "intercept": float,
-               "airspace": np.int64, "reason": np.int64, "pk": float}
+               "airspace": np.int64, "reason": np.int64, "pk": float, "own_sight": bool}
     parts = []
     for u, unit in enumerate(scenario.fire_units):
         samples = geometry.engagements(unit, scenario.catalog)
@@ -466,12 +477,15 @@ def _windows(scenario: Scenario, threats: Threats, geometry: _GeometryCache, rul
         if not tracked.all():
             keep = np.flatnonzero(tracked)
             rows, cols, launch, intercept, guided = rows[keep], cols[keep], launch[keep], intercept[keep], guided[keep]
+            own_sight = samples["in_sight"][keep]
+        else:
+            own_sight = samples["in_sight"]
         airspace = located[geometry.first_flat[rows] + cols]
         parts.append({
             "unit": np.full(rows.size, u), "threat": rows, "sample": cols,
             "launch": launch, "intercept": intercept, "airspace": airspace,
             "reason": rules.refusal(u, launch, intercept, airspace, guided),
-            "pk": samples["pk"][threats.threat_class[rows]],
+            "pk": samples["pk"][threats.threat_class[rows]], "own_sight": own_sight,
         })
     flat = {k: np.concatenate([p[k] for p in parts]).astype(dtype, copy=False) if parts else np.empty(0, dtype)
             for k, dtype in columns.items()}
@@ -487,8 +501,61 @@ def _windows(scenario: Scenario, threats: Threats, geometry: _GeometryCache, rul
     return Windows(
         unit=unit[start], threat=threat[start], kill_probability=flat["pk"][start], start=start, end=end,
         launch_t_s=flat["launch"], intercept_t_s=flat["intercept"], sample=flat["sample"],
-        airspace=flat["airspace"], reason=flat["reason"],
+        airspace=flat["airspace"], reason=flat["reason"], own_sight=flat["own_sight"],
     )
+
+
+@dataclass(frozen=True)
+class RemoteHandover:
+    """Shots on remote tracks: K (window sample, sensor) pairs where the sample's intercept point
+    is beyond the unit's own fire-control radar and within the cover of a sensor whose tracks the
+    unit may engage on."""
+
+    sample: np.ndarray  # (K,) index into the per-sample arrays of World.windows
+    sensor: np.ndarray  # (K,)
+    threat: np.ndarray  # (K,)
+    intercept_t_s: np.ndarray  # (K,)
+    information: np.ndarray  # (K, 3, 3) the sensor's track information at the intercept point, 1/m^2
+    basket_m: np.ndarray  # (K,) acquisition basket of the unit's interceptor (inf: handover not modelled)
+
+
+def _remote_handover(world: World) -> RemoteHandover:
+    scenario, windows, threats = world.scenario, world.windows, world.threats
+    catalog = scenario.catalog
+    per_sample = np.repeat(np.arange(windows.count), windows.end - windows.start)
+    unit, threat = windows.unit[per_sample], windows.threat[per_sample]
+    samples, sensors, baskets = [np.empty(0, np.int64)], [np.empty(0, np.int64)], [np.empty(0)]
+    for u, fire_unit in enumerate(scenario.fire_units):
+        remote = np.flatnonzero((unit == u) & ~windows.own_sight)
+        basket = catalog.interceptors[fire_unit.interceptor].acquisition_basket_m
+        for s, _ in world.rules.remote_tracks(u) if remote.size else ():
+            covered = remote[_covers(world.geometry.coverage(s, scenario.sensors[s], catalog), threat[remote],
+                                     windows.intercept_t_s[remote], threats.count)]
+            samples.append(covered)
+            sensors.append(np.full(covered.size, s))
+            baskets.append(np.full(covered.size, basket.value if basket else np.inf))
+    sample, sensor = np.concatenate(samples), np.concatenate(sensors)
+    j, k = threat[sample], windows.sample[sample]
+    kinds = [catalog.sensors[s.type] for s in scenario.sensors]
+
+    def per_pair(noise) -> np.ndarray:
+        return np.array([float(noise(kind)) for kind in kinds])[sensor]
+
+    def radians(sigma) -> float:
+        return np.radians(sigma.value) if sigma else 0.0
+
+    site = [np.array([s.position[0] if s.position else 0.0 for s in scenario.sensors])[sensor],
+            np.array([s.position[1] if s.position else 0.0 for s in scenario.sensors])[sensor],
+            np.array([s.altitude_m for s in scenario.sensors], dtype=float)[sensor]]
+    information = track_information(
+        *site, threats.lat_deg[j, k], threats.lon_deg[j, k], threats.alt_m[j, k],
+        per_pair(lambda kind: kind.range_sigma_m.value if kind.range_sigma_m else 0.0),
+        per_pair(lambda kind: radians(kind.bearing_sigma_deg)),
+        per_pair(lambda kind: radians(kind.elevation_sigma_deg or kind.bearing_sigma_deg)),
+        per_pair(lambda kind: kind.scan_period_s.value),
+        np.array([MANOEUVRE_SIGMA_MPS2[c] for c in THREAT_CLASSES])[threats.threat_class[j]])
+    return RemoteHandover(sample=sample, sensor=sensor, threat=j, intercept_t_s=windows.intercept_t_s[sample],
+                          information=information, basket_m=np.concatenate(baskets))
 
 
 def _covers(coverage: dict[str, np.ndarray], threat: np.ndarray, t_s: np.ndarray, n_threats: int) -> np.ndarray:

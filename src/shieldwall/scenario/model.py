@@ -192,6 +192,11 @@ class InterceptorType(Strict):
         {}, description="max_range_m against one threat class (a radar that sees small drones only close in, a "
         "reach that differs by target); a class absent uses max_range_m"
     )
+    acquisition_basket_m: sourced(0, MAX_DISTANCE_M, "m", low_open=True) | None = Field(
+        None, description="scale R of the predicted intercept point error tolerated by a shot handed over on other "
+        "partners' tracks (engage-on-remote, `tracked` fidelity): its kill probability is multiplied by "
+        "exp(-|e|^2 / (2 R^2)) for an error e. Absent: handover error is not modelled for this type"
+    )
     # A fire-control radar stands on a trailer, a mast or a deckhouse, or flies with a patrolling
     # aircraft; 30 km is above the ceiling of any patrol aircraft (the highest fly near 20 km).
     fire_control_height_m: sourced(0, 30_000, "m") | None = Field(

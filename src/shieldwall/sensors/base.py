@@ -31,6 +31,13 @@ class Sensing(ABC):
         detect_t = self.detect(world, rngs)
         return detect_t, detect_t
 
+    def handover_fraction(self, world: "World", picture_t_s: np.ndarray) -> np.ndarray:
+        """(S,) per sample of `world.windows`: the fraction of its kill probability a shot there
+        keeps for the error of the track it is handed over on, given when each sensor's track
+        entered the picture ((sensors, threats), the second array of `detect_and_confirm`). Empty:
+        a fidelity without track errors, where every shot keeps its kill probability."""
+        return np.ones(0)
+
 
 def release_tracks(detect_t_s: np.ndarray, release_from_s: np.ndarray, release_until_s: np.ndarray,
                    latency_s: float) -> np.ndarray:

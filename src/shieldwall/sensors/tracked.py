@@ -28,6 +28,7 @@ import numpy as np
 
 from shieldwall.sensors.base import MAX_INTERVALS, Sensing, release_tracks
 from shieldwall.sensors.radar import launch_warning
+from shieldwall.tracking import accuracy
 from shieldwall.tracking.confirmation import firm_look
 
 MAX_ATTEMPTS = 8
@@ -106,6 +107,31 @@ class TrackedSensing(Sensing):
             t = np.where(cued, cov.start_t_s + period * (phase_u + kth_detection_look(gap_u, pd, cued_k)), t)
         first = cov.start_t_s + period * (phase_u + kth_detection_look(gap_u, pd, np.ones_like(cov.sensor)))
         return _earliest(first, cov, pd, pairs), _earliest(t, cov, pd, pairs)
+
+
+    def handover_fraction(self, world, picture_t_s):
+        """A shot whose intercept point the unit's own fire-control radar sees keeps its kill
+        probability (the catalog's is the weapon system's, its own radar included). A shot on other
+        partners' tracks is handed over on the sensors under the engage-on-remote agreement that
+        hold a firm track on the threat at the intercept time (confirmed, plus the picture's
+        latency; a track confirmed in an earlier pass through the sensor's cover is taken up again
+        on re-entry), fused in information form: the kill probability times
+        sqrt(det M / det(M + I / R^2)) (tracking.accuracy), 0 when none holds it (the track was
+        lost, or not yet confirmed, during the fly-out)."""
+        fraction = np.ones(world.windows.intercept_t_s.size)
+        handover = world.remote_handover()
+        if handover.sample.size == 0:
+            return fraction
+        holds = picture_t_s[handover.sensor, handover.threat] + world.scenario.doctrine.track_latency_s \
+            <= handover.intercept_t_s
+        remote, slot = np.unique(handover.sample, return_inverse=True)
+        information = np.zeros((remote.size, 3, 3))
+        np.add.at(information, slot[holds], handover.information[holds])
+        basket_m = np.empty(remote.size)
+        basket_m[slot] = handover.basket_m
+        modelled = np.isfinite(basket_m)
+        fraction[remote[modelled]] = accuracy.handover_fraction(information[modelled], basket_m[modelled])
+        return fraction
 
 
 def _earliest(t_s: np.ndarray, cov, detection_probability: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
