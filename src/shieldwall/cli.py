@@ -336,6 +336,14 @@ def print_summary(summary: dict, name: str, manifest: dict) -> None:
         table.add_row(f"partner {key}", est(value))
     out.print(table)
 
+    if summary.get("first_tracks_by_partner"):
+        table = Table(title="threats first tracked, by partner")
+        table.add_column("partner")
+        table.add_column("threats per raid [95 % CI]", justify="right")
+        for key, value in summary["first_tracks_by_partner"].items():
+            table.add_row(key, est(value))
+        out.print(table)
+
     if summary["refusals_by_reason"]:
         table = Table(title="opportunities refused by coalition rules")
         table.add_column("reason")

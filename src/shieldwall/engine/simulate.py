@@ -31,7 +31,7 @@ from shieldwall.battle.manager import (
     stop_waiting,
 )
 from shieldwall.engine.world import World
-from shieldwall.sensors import SENSING, launch_warning, release_tracks
+from shieldwall.sensors import SENSING, first_source, launch_warning, release_tracks
 from shieldwall.wta import Assigner, GreedyAssigner
 
 FATES = ("failed", "intercepted", "leaked")
@@ -64,6 +64,7 @@ class Outcome:
     missed_with_capacity: np.ndarray | None = None  # leaked while a unit allowed to engage could have fired
     decisions: dict[str, np.ndarray] | None = None  # per leaker and unit with an allowed shot at it: the unit's last verdict
     first_detect_t_s: np.ndarray | None = None  # first detection by any sensor, before confirmation and release
+    first_track_partner: np.ndarray | None = None  # owner of the sensor whose track put the threat in the picture, -1: none
 
 
 def stream(rng: np.random.Generator, key: str) -> np.random.Generator:
@@ -144,6 +145,7 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
                           outside)
     outcome = _outcome(world, state, scatter, track_t, warned_t, shots, *loop)
     outcome.first_detect_t_s = first_detect_t.min(axis=0) if scenario.sensors else np.full(n, np.inf)
+    outcome.first_track_partner = _first_track_partner(world, detect_t, cells, cell_track)
     # From when each unit could decide on each threat: its cell's picture, and its own partner's
     # where it may not engage on remote tracks.
     unit_track = np.full((len(units), n), np.inf)
@@ -158,6 +160,20 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
               state.away_until_s[:state.counters[AWAY]]))
     outcome.decisions = leaker_verdicts(plan, state, outcome.fate == LEAKED)
     return outcome
+
+
+def _first_track_partner(world: World, detect_t: np.ndarray, cells, cell_track: np.ndarray) -> np.ndarray:
+    """(threats,) the partner whose sensor's track first put each threat into the picture the
+    outcome reports (the coordinator's, or the earliest of the cells'); -1 where none did."""
+    partners = [p.id for p in world.scenario.partners]
+    owner = np.array([partners.index(s.owner) for s in world.scenario.sensors] + [-1], dtype=np.int64)
+    sensor = np.full(world.threats.count, -1)
+    if cells:
+        reporting = cell_track.argmin(axis=0)
+        for c, (partner, _) in enumerate(cells):
+            mine = reporting == c
+            sensor[mine] = first_source(detect_t, *world.release_spans_s, partner)[mine]
+    return owner[sensor]
 
 
 class Shots(NamedTuple):

@@ -77,6 +77,12 @@ def brief(view: View) -> list[str]:
         + (f" (by {by_partner})" if by_partner else "")
         + f", and {_est(total['failed'])} failed in flight."
     )
+    first = s.get("first_tracks_by_partner") or {}
+    if first:
+        sources = "; ".join(f"{'withheld partners' if p == WITHHELD else p} {_est(first[p])}"
+                            for p in view.partner_labels if p in first)
+        paragraphs.append(f"Picture: the first track of each threat in the common picture came from the sensors of "
+                          f"{sources} (threats per raid).")
     leaks = ", ".join(f"{_est(threats[c]['leaked'])} {_figures.CLASS_PLURAL[c]}" for c in classes
                       if threats[c]["leaked"]["mean"] > 0)
     names = {a.id: a.name for a in view.scenario.assets}

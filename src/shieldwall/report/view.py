@@ -228,6 +228,9 @@ def _redact_tables(tables: dict[str, pa.Table], withheld: set[str], airspaces: l
     threats = _set(threats, "by_interceptor", _fill(threats["by_interceptor"], hidden, WITHHELD))
     threats = _set(threats, "by_partner", _replace(threats["by_partner"], sorted(withheld), WITHHELD))
     threats = _set(threats, "fate_airspace", _replace(threats["fate_airspace"], airspaces, WITHHELD_AIRSPACE))
+    if "first_track_partner" in threats.column_names:  # folders written before it have none
+        threats = _set(threats, "first_track_partner",
+                       _replace(threats["first_track_partner"], sorted(withheld), WITHHELD))
     out["threats"] = threats
 
     refusals = tables["refusals"]

@@ -96,6 +96,9 @@ def summarise(tables: dict[str, pa.Table]) -> dict:
         "refusals": _per_run(tables["refusals"], "reason", run_position, n),
         "kills": _per_run(threats, "by_partner", run_position, n, _equals(threats["fate"], "intercepted")),
         "verdicts": _per_run(tables["decisions"], "verdict", run_position, n),
+        # Folders written before the column existed have none.
+        "first_tracks": _per_run(threats, "first_track_partner", run_position, n)
+        if "first_track_partner" in threats.column_names else {},
     }
     to_track = None
     if "first_detect_t_s" in threats.column_names:
@@ -116,6 +119,7 @@ _COUNTS = (
     ("refusals", "refusals", "reason", ""),
     ("kills", "threats", "by_partner", " and fate = 'intercepted'"),
     ("verdicts", "decisions", "verdict", ""),
+    ("first_tracks", "threats", "first_track_partner", ""),
 )
 
 
@@ -138,6 +142,9 @@ def summarise_folder(folder) -> dict:
         con.execute("set threads to 2")
         for key, table, column, condition in _COUNTS:
             glob = table_glob(folder, table).replace("'", "''")
+            if column not in [d[0] for d in con.execute(f"describe select * from read_parquet('{glob}')").fetchall()]:
+                counts[key] = {}  # a folder written before the column existed
+                continue
             rows = con.execute(
                 f"select {column}::varchar as label, run, count(*) as n from read_parquet('{glob}') "
                 f"where {column} is not null{condition} group by all").fetchnumpy()
@@ -198,6 +205,8 @@ def _summary(replications: pa.Table, counts: dict[str, dict[str, np.ndarray]],
         "interceptors_by_type": {k: count(v) for k, v in counts["by_type"].items()},
         "interceptors_by_partner": {k: count(v) for k, v in counts["by_partner"].items()},
         "intercepts_by_partner": {k: count(v) for k, v in counts["kills"].items()},
+        # Per partner: threats whose first track in the reported picture came from its sensors.
+        "first_tracks_by_partner": {k: count(v) for k, v in counts["first_tracks"].items()},
         "refusals_by_reason": {k: count(v) for k, v in counts["refusals"].items()},
         "wasted_shots": count(col["wasted_shots"]),
         "missed_with_capacity": count(col["missed_with_capacity"]),

@@ -99,7 +99,7 @@ def outcome_columns(world: World, outcome: Outcome, run: int, realisation: int) 
             "wave": threats.wave, "launch_t_s": threats.launch_t_s,
             "launch_lat_deg": threats.launch_lat_deg, "launch_lon_deg": threats.launch_lon_deg,
             "target": threats.target_asset, "track_t_s": outcome.track_t_s, "warned_t_s": outcome.warned_t_s,
-            "first_detect_t_s": outcome.first_detect_t_s,
+            "first_detect_t_s": outcome.first_detect_t_s, "first_track_partner": outcome.first_track_partner,
             "fate": outcome.fate, "fate_t_s": outcome.fate_t_s, "fate_lat_deg": outcome.fate_lat_deg,
             "fate_lon_deg": outcome.fate_lon_deg, "fate_alt_m": outcome.fate_alt_m,
             "by_unit": outcome.killer_unit, "fate_airspace": outcome.fate_airspace,
@@ -136,6 +136,7 @@ def to_arrow(columns: dict[str, dict[str, np.ndarray]], scenario: Scenario) -> d
     threats["by_interceptor"] = _categorical(_lookup(unit, labels.unit_interceptor), sorted(set(labels.unit_interceptor)))
     threats["fate_airspace"] = _categorical(threats["fate_airspace"], labels.airspace, none="international")
     threats["threat_type"] = pa.array(list(threats["threat_type"]), pa.string()).dictionary_encode()
+    threats["first_track_partner"] = _categorical(threats["first_track_partner"], labels.partner)
 
     shots = dict(columns["shots"])
     unit = shots.pop("unit")

@@ -53,3 +53,14 @@ def release_tracks(detect_t_s: np.ndarray, release_from_s: np.ndarray, release_u
     arrival = np.maximum(detect_t_s[:, None, None, :], release_from_s[:, :, :, None])
     arrival = np.where(arrival <= release_until_s[:, :, :, None], arrival, np.inf)
     return arrival.min(axis=(0, 2)) + latency_s
+
+
+def first_source(detect_t_s: np.ndarray, release_from_s: np.ndarray, release_until_s: np.ndarray,
+                 partner: int) -> np.ndarray:
+    """(threats,) the sensor whose track reached `partner`'s picture first (by `release_tracks`'
+    rule; the lowest index among equals), -1 where none did."""
+    if detect_t_s.shape[0] == 0:
+        return np.full(detect_t_s.shape[1], -1)
+    arrival = np.maximum(detect_t_s[:, None, :], release_from_s[:, partner, :, None])
+    arrival = np.where(arrival <= release_until_s[:, partner, :, None], arrival, np.inf).min(axis=1)
+    return np.where(np.isfinite(arrival.min(axis=0)), arrival.argmin(axis=0), -1)
