@@ -159,11 +159,15 @@ def _remote_shot_results(world, seeds):
     results = []
     for seed in seeds:
         shots = simulate(world, np.random.default_rng(seed), "tracked").shots
-        for u, j, t, result in zip(shots["unit"], shots["threat"], shots["intercept_t_s"], shots["result"]):
+        for u, j, t, result, fraction in zip(shots["unit"], shots["threat"], shots["intercept_t_s"], shots["result"],
+                                             shots["handover_fraction"]):
             p = np.flatnonzero((windows.unit[per_sample] == u) & (windows.threat[per_sample] == j)
                                & (windows.intercept_t_s == t))
             if not windows.own_sight[p].any():
                 results.append(result)
+                assert fraction < 1.0  # the shots table keeps the fraction the shot was handed over with
+            else:
+                assert fraction == 1.0
     return np.array(results)
 
 

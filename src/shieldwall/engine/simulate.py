@@ -144,6 +144,8 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
                           threats.impact_t_s.astype(float), threats.t_s, threats.n_samples, cell_track, kill_u, handover,
                           outside)
     outcome = _outcome(world, state, scatter, track_t, warned_t, shots, *loop)
+    position = shots.position[:outcome.shots["unit"].size]
+    outcome.shots["handover_fraction"] = handover[position] if handover.size else np.ones(position.size)
     outcome.first_detect_t_s = first_detect_t.min(axis=0) if scenario.sensors else np.full(n, np.inf)
     outcome.first_track_partner = _first_track_partner(world, detect_t, cells, cell_track)
     # From when each unit could decide on each threat: its cell's picture, and its own partner's
@@ -186,11 +188,13 @@ class Shots(NamedTuple):
     sample: np.ndarray
     airspace: np.ndarray
     result: np.ndarray
+    position: np.ndarray  # index into the windows' per-sample arrays
 
     @classmethod
     def empty(cls, rows: int) -> "Shots":
         return cls(np.zeros(rows, dtype=np.int64), np.zeros(rows, dtype=np.int64), np.zeros(rows), np.zeros(rows),
-                   np.zeros(rows, dtype=np.int64), np.zeros(rows, dtype=np.int64), np.zeros(rows, dtype=np.int8))
+                   np.zeros(rows, dtype=np.int64), np.zeros(rows, dtype=np.int64), np.zeros(rows, dtype=np.int8),
+                   np.zeros(rows, dtype=np.int64))
 
 
 # Event kinds, in processing order at equal times.
@@ -310,7 +314,7 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
                         shots.unit[r], shots.threat[r] = u, j
                         shots.launch_t_s[r] = plan.allowed_launch_t_s[a]
                         shots.intercept_t_s[r] = plan.allowed_intercept_t_s[a]
-                        shots.sample[r], shots.airspace[r] = plan.sample[p], plan.airspace[p]
+                        shots.sample[r], shots.airspace[r], shots.position[r] = plan.sample[p], plan.airspace[p], p
                         shots.result[r] = KILL if draw < pk else MISS
                     seq += 1
                     heapq.heappush(events, (plan.allowed_intercept_t_s[a], _INTERCEPT, seq, c, u, j, n_shots, fired))
