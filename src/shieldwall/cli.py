@@ -11,6 +11,7 @@ from rich.table import Table
 
 from shieldwall._console import USAGE_ERROR, emit_json, err, fail, load_engine, load_or_fail, out
 from shieldwall.scenario import BUNDLED_SCENARIOS, ScenarioError, load_scenario
+from shieldwall.scenario.load import redact
 
 app = typer.Typer(
     name="shieldwall",
@@ -202,7 +203,8 @@ def run(
     if resume and force:
         fail("--resume continues the results in --out; --force would replace them: give one of the two")
     loaded = load_or_fail(scenario)
-    target = out_dir if out_dir is not None else _default_out(loaded.name)
+    # A scenario named after an anonymous partner must not show it in the folder's name.
+    target = out_dir if out_dir is not None else _default_out(redact(loaded.name, loaded))
     if not resume and target.exists() and (not target.is_dir() or any(target.iterdir())) and not force:
         fail(f"{target} already exists and is not empty; use --force to replace its results")
     executor = executor_or_fail(backend, workers, address)
@@ -250,8 +252,6 @@ def _run_uncertainty(scenario: str, sets: int, runs: int, seed: int, workers: in
     """`run --uncertainty N`: the answer over N parameter sets (analysis.uncertainty)."""
     from shieldwall.analysis.cli import _progress, _settings
     from shieldwall.analysis.uncertainty import uncertainty as run_uncertainty
-    from shieldwall.scenario import ScenarioError
-    from shieldwall.scenario.load import redact
 
     if fidelity not in ("ideal", "radar"):
         fail(f"--fidelity with --uncertainty must be ideal or radar, got {fidelity!r}")

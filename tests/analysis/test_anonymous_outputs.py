@@ -101,3 +101,15 @@ def test_nothing_printed_holds_the_name_the_id_or_the_boundary(analysed):
     _, printed = analysed
     leaks = {command: found for command, text in printed.items() if (found := _leaks_in_text(text))}
     assert leaks == {}
+
+
+def test_run_names_its_default_folder_by_the_alias(tmp_path, monkeypatch):
+    # A scenario named after the anonymous partner: `run` without --out writes under results/ a
+    # folder named with the alias instead.
+    data = scenario_data()
+    data["name"] = f"{ID.lower()}-exercise"
+    (tmp_path / "scenario.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    monkeypatch.chdir(tmp_path)
+    invoke("run", "scenario.yaml", "--runs", "2", "--fidelity", "ideal")
+    folders = [p.name for p in (tmp_path / "results").iterdir()]
+    assert folders == [f"{ALIAS}-exercise"]
