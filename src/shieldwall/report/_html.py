@@ -81,8 +81,12 @@ def brief(view: View) -> list[str]:
     if first:
         sources = "; ".join(f"{'withheld partners' if p == WITHHELD else p} {_est(first[p])}"
                             for p in view.partner_labels if p in first)
-        paragraphs.append(f"Picture: the first track of each threat in the common picture came from the sensors of "
-                          f"{sources} (threats per raid).")
+        text = f"Picture: the first track of each threat in the common picture came from the sensors of {sources} " \
+            "(threats per raid)."
+        if s.get("detection_to_picture_s"):
+            text += f" From a threat's first detection to its entry into the picture took {_est(s['detection_to_picture_s'])} s " \
+                "on average (confirmation, release and latency)."
+        paragraphs.append(text)
     leaks = ", ".join(f"{_est(threats[c]['leaked'])} {_figures.CLASS_PLURAL[c]}" for c in classes
                       if threats[c]["leaked"]["mean"] > 0)
     names = {a.id: a.name for a in view.scenario.assets}
