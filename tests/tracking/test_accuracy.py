@@ -4,7 +4,9 @@ engine's shots on remote tracks."""
 import numpy as np
 import pytest
 from scipy.linalg import solve_discrete_are
+from scipy.stats import norm
 
+from shieldwall import geo
 from shieldwall.engine import compile_world, simulate
 from shieldwall.scenario import load_scenario
 from shieldwall.scenario.model import Agreement
@@ -52,6 +54,46 @@ def test_more_information_never_lowers_the_handover():
         basket = np.array([rng.uniform(10.0, 1000.0)])
         assert accuracy.handover_fraction(second[None], basket) >= accuracy.handover_fraction(first[None], basket) - 1e-12
     assert accuracy.handover_fraction(np.zeros((1, 3, 3)), np.array([100.0]))[0] == 0.0
+
+
+def test_wrong_association_is_the_nearest_neighbour_choice():
+    # Monte Carlo of nearest-neighbour association in the track's Mahalanobis distance: the
+    # predicted point x + e goes to the object at offset d when it lies nearer to it than to x.
+    rng = np.random.default_rng(2)
+    n = 400_000
+    for scale_m, separation_m in [(100.0, 150.0), (300.0, 2000.0), (50.0, 30.0)]:
+        a = rng.normal(size=(3, 3))
+        covariance = a @ a.T * scale_m**2
+        information = np.linalg.inv(covariance)
+        offset = rng.normal(size=3)
+        offset *= separation_m / np.linalg.norm(offset)
+        error = rng.multivariate_normal(np.zeros(3), covariance, size=n)
+        to_threat = np.einsum("ki,ij,kj->k", error, information, error)
+        to_other = np.einsum("ki,ij,kj->k", offset - error, information, offset - error)
+        picked = np.mean(to_other < to_threat)
+        closed = accuracy.wrong_association_probability(information[None], offset[None])[0]
+        assert abs(picked - closed) < 5.0 * np.sqrt(closed * (1.0 - closed) / n) + 1e-6
+    assert accuracy.wrong_association_probability(np.eye(3)[None], np.full((1, 3), np.inf))[0] == 0.0
+
+
+def test_the_neighbour_is_the_nearest_other_threat_in_flight():
+    world = _remote_world()
+    handover = world.remote_handover()
+    threats = world.threats
+    for k in range(0, handover.sample.size, 17):
+        j, t = handover.threat[k], handover.intercept_t_s[k]
+        here = np.array(geo.geodetic_to_ecef(*(np.interp(t, threats.t_s[j, :threats.n_samples[j]], a[j, :threats.n_samples[j]])
+                                               for a in (threats.lat_deg, threats.lon_deg, threats.alt_m))))
+        nearest = np.inf
+        for other in range(threats.count):
+            times = threats.t_s[other, :threats.n_samples[other]]
+            if other == j or not times[0] <= t <= times[-1]:
+                continue
+            there = np.array(geo.geodetic_to_ecef(*(np.interp(t, times, a[other, :times.size])
+                                                    for a in (threats.lat_deg, threats.lon_deg, threats.alt_m))))
+            nearest = min(nearest, np.linalg.norm(there - here))
+        # The threat itself is taken at its intercept sample, which is the intercept time.
+        assert np.linalg.norm(handover.neighbour_offset_m[k]) == pytest.approx(nearest, rel=1e-6, abs=1.0)
 
 
 def test_one_sensors_information_lies_on_its_measurement_axes():
@@ -105,8 +147,10 @@ def test_remote_shots_hand_over_on_the_sensors_that_hold_the_track():
     single = np.unique(handover.sample, return_counts=True)[1] == 1
     k = np.flatnonzero(np.isin(handover.sample, remote[single]))[0]
     eigen = np.linalg.eigvalsh(handover.information[k])
+    d = handover.neighbour_offset_m[k]
+    right_object = 1.0 - norm.cdf(-np.sqrt(d @ handover.information[k] @ d) / 2.0)
     assert held[handover.sample[k]] == pytest.approx(
-        1.0 / np.sqrt(np.prod(1.0 + 1.0 / eigen / handover.basket_m[k] ** 2)), rel=1e-9)
+        right_object / np.sqrt(np.prod(1.0 + 1.0 / eigen / handover.basket_m[k] ** 2)), rel=1e-9)
     # A track confirmed only after the intercept does not count.
     late = np.full((n_sensors, world.threats.count), -np.inf)
     late[handover.sensor[k], handover.threat[k]] = handover.intercept_t_s[k]

@@ -517,6 +517,7 @@ class RemoteHandover:
     intercept_t_s: np.ndarray  # (K,)
     information: np.ndarray  # (K, 3, 3) the sensor's track information at the intercept point, 1/m^2
     basket_m: np.ndarray  # (K,) acquisition basket of the unit's interceptor (inf: handover not modelled)
+    neighbour_offset_m: np.ndarray  # (K, 3) ECEF offset of the nearest other threat in flight then (inf: none)
 
 
 def _remote_handover(world: World) -> RemoteHandover:
@@ -555,7 +556,34 @@ def _remote_handover(world: World) -> RemoteHandover:
         per_pair(lambda kind: kind.scan_period_s.value),
         np.array([MANOEUVRE_SIGMA_MPS2[c] for c in THREAT_CLASSES])[threats.threat_class[j]])
     return RemoteHandover(sample=sample, sensor=sensor, threat=j, intercept_t_s=windows.intercept_t_s[sample],
-                          information=information, basket_m=np.concatenate(baskets))
+                          information=information, basket_m=np.concatenate(baskets),
+                          neighbour_offset_m=_nearest_other(threats, j, k, windows.intercept_t_s[sample]))
+
+
+def _nearest_other(threats: Threats, threat: np.ndarray, sample: np.ndarray, t_s: np.ndarray) -> np.ndarray:
+    """(K, 3) ECEF offset from threat[k] at its trajectory sample sample[k] to the nearest other
+    threat in flight at t_s[k] (positions interpolated linearly in latitude, longitude and
+    altitude between samples); inf where no other threat is in flight."""
+    here = np.stack(geo.geodetic_to_ecef(threats.lat_deg[threat, sample], threats.lon_deg[threat, sample],
+                                         threats.alt_m[threat, sample]), axis=-1)
+    best = np.full((threat.size, 3), np.inf)
+    best_m = np.full(threat.size, np.inf)
+    for other in range(threats.count if threat.size else 0):
+        n = threats.n_samples[other]
+        times = threats.t_s[other, :n]
+        flying = (t_s >= times[0]) & (t_s <= times[-1]) & (threat != other)
+        if not flying.any():
+            continue
+        at = t_s[flying]
+        there = np.stack(geo.geodetic_to_ecef(np.interp(at, times, threats.lat_deg[other, :n]),
+                                              np.interp(at, times, threats.lon_deg[other, :n]),
+                                              np.interp(at, times, threats.alt_m[other, :n])), axis=-1)
+        offset = there - here[flying]
+        distance = np.linalg.norm(offset, axis=1)
+        nearer = distance < best_m[flying]
+        rows = np.flatnonzero(flying)[nearer]
+        best_m[rows], best[rows] = distance[nearer], offset[nearer]
+    return best
 
 
 def _covers(coverage: dict[str, np.ndarray], threat: np.ndarray, t_s: np.ndarray, n_threats: int) -> np.ndarray:

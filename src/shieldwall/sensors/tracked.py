@@ -117,7 +117,9 @@ class TrackedSensing(Sensing):
         latency; a track confirmed in an earlier pass through the sensor's cover is taken up again
         on re-entry), fused in information form: the kill probability times
         sqrt(det M / det(M + I / R^2)) (tracking.accuracy), 0 when none holds it (the track was
-        lost, or not yet confirmed, during the fly-out)."""
+        lost, or not yet confirmed, during the fly-out), and times the probability that the
+        handover is not given to the nearest other threat in flight instead (a shot sent at the
+        wrong object is lost to its target; what it does to the other object is not modelled)."""
         fraction = np.ones(world.windows.intercept_t_s.size)
         handover = world.remote_handover()
         if handover.sample.size == 0:
@@ -127,10 +129,11 @@ class TrackedSensing(Sensing):
         remote, slot = np.unique(handover.sample, return_inverse=True)
         information = np.zeros((remote.size, 3, 3))
         np.add.at(information, slot[holds], handover.information[holds])
-        basket_m = np.empty(remote.size)
-        basket_m[slot] = handover.basket_m
+        basket_m, offset_m = np.empty(remote.size), np.empty((remote.size, 3))
+        basket_m[slot], offset_m[slot] = handover.basket_m, handover.neighbour_offset_m
         modelled = np.isfinite(basket_m)
-        fraction[remote[modelled]] = accuracy.handover_fraction(information[modelled], basket_m[modelled])
+        fraction[remote[modelled]] = accuracy.handover_fraction(information[modelled], basket_m[modelled]) * (
+            1.0 - accuracy.wrong_association_probability(information[modelled], offset_m[modelled]))
         return fraction
 
 

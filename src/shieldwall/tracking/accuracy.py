@@ -33,11 +33,17 @@ fraction of the kill probability kept is
 
 with M = C^-1 the picture's information. It is 1 for an exact track, falls as the error grows
 past the basket, is 0 with no track (M = 0), and never falls when a sensor's information is added.
+
+A handover can also go to the wrong object: nearest-neighbour association picks another object
+at offset d from the threat when the predicted point x + e lies nearer to it in the track's
+Mahalanobis distance, that is when d' M e > d' M d / 2. As d' M e ~ N(0, d' M d), this happens with
+probability Phi(-sqrt(d' M d) / 2), where Phi is the standard normal distribution function.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtr
 
 from shieldwall import geo
 
@@ -104,3 +110,14 @@ def handover_fraction(information: np.ndarray, basket_m: np.ndarray) -> np.ndarr
     eye = np.eye(3) / np.asarray(basket_m, dtype=float).reshape(-1, 1, 1) ** 2
     ratio = np.linalg.det(information) / np.linalg.det(information + eye)
     return np.sqrt(np.clip(ratio, 0.0, 1.0))
+
+
+def wrong_association_probability(information: np.ndarray, offset_m: np.ndarray) -> np.ndarray:
+    """(K,) probability that nearest-neighbour association of a predicted point, with a track of
+    `information` ((K, 3, 3), 1/m^2), picks the object at `offset_m` ((K, 3), from the threat)
+    instead of the threat: Phi(-sqrt(d' M d) / 2); 0 where there is no other object (offset inf)."""
+    offset_m = np.asarray(offset_m, dtype=float)
+    present = np.isfinite(offset_m).all(axis=1)
+    d = np.where(present[:, None], offset_m, 0.0)
+    distance = np.sqrt(np.maximum(np.einsum("ki,kij,kj->k", d, information, d), 0.0))
+    return np.where(present, ndtr(-distance / 2.0), 0.0)
