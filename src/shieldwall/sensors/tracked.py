@@ -67,19 +67,21 @@ class TrackedSensing(Sensing):
         # times and the first attempt's first detection is the radar fidelity's. This fidelity's
         # own draws come from a child stream (spawning leaves the parent's stream where it was, so
         # launch warning draws the same numbers at every fidelity), in a shape fixed by the sensor's
-        # rule; NaN pads shorter windows to the longest so that the sensors stack.
-        draws = np.stack([rng.random((n_threats, MAX_INTERVALS, 2)) for rng in rngs])
-        extra = np.stack([
-            np.pad(rng.spawn(1)[0].random((n_threats, MAX_INTERVALS, MAX_ATTEMPTS, n_window)),
-                   ((0, 0), (0, 0), (0, 0), (0, longest_window - n_window)), constant_values=np.nan)
-            for rng, (_, n_window) in zip(rngs, rules)])
+        # rule; NaN pads shorter windows to the longest. Only the coverage intervals' rows are kept.
+        rank = np.minimum(cov.rank, MAX_INTERVALS - 1)
+        phase_u, gap_u = np.empty(cov.sensor.size), np.empty((cov.sensor.size, MAX_ATTEMPTS))
+        more = np.full((cov.sensor.size, MAX_ATTEMPTS, longest_window), np.nan)  # (C, attempts, longest N)
+        for s, (rng, (_, n_window)) in enumerate(zip(rngs, rules)):
+            rows = np.flatnonzero(cov.sensor == s)
+            threat, interval = cov.threat[rows], rank[rows]
+            scans = rng.random((n_threats, MAX_INTERVALS, 2))[threat, interval]
+            more[rows, :, :n_window] = rng.spawn(1)[0].random((n_threats, MAX_INTERVALS, MAX_ATTEMPTS, n_window))[
+                threat, interval]
+            phase_u[rows] = scans[:, 0]
+            gap_u[rows] = more[rows, :, 0]
+            gap_u[rows, 0] = scans[:, 1]
         period = np.array([kind.scan_period_s.value for kind in kinds])[cov.sensor]
         pd = np.array([kind.detection_probability.value for kind in kinds])[cov.sensor]
-        rank = np.minimum(cov.rank, MAX_INTERVALS - 1)
-        phase_u = draws[cov.sensor, cov.threat, rank, 0]
-        more = extra[cov.sensor, cov.threat, rank]  # (C, attempts, longest N)
-        gap_u = more[:, :, 0].copy()
-        gap_u[:, 0] = draws[cov.sensor, cov.threat, rank, 1]
         rule_of = np.array(rules, dtype=np.int64)[cov.sensor]  # (C, 2): M, N
         look = np.full(cov.sensor.size, np.inf)
         for m_needed, n_window in set(rules):
