@@ -336,21 +336,18 @@ def print_summary(summary: dict, name: str, manifest: dict) -> None:
         table.add_row(f"partner {key}", est(value))
     out.print(table)
 
-    if summary.get("first_tracks_by_partner"):
-        table = Table(title="threats first tracked, by partner")
-        table.add_column("partner")
-        table.add_column("threats per raid [95 % CI]", justify="right")
-        for key, value in summary["first_tracks_by_partner"].items():
-            table.add_row(key, est(value))
-        out.print(table)
+    def breakdown(title: str, label: str, estimates: dict | None, heading: str = "mean [95 % CI]") -> None:
+        if estimates:
+            table = Table(title=title)
+            table.add_column(label)
+            table.add_column(heading, justify="right")
+            for key, value in estimates.items():
+                table.add_row(key, est(value))
+            out.print(table)
 
-    if summary["refusals_by_reason"]:
-        table = Table(title="opportunities refused by coalition rules")
-        table.add_column("reason")
-        table.add_column("mean [95 % CI]", justify="right")
-        for key, value in summary["refusals_by_reason"].items():
-            table.add_row(key, est(value))
-        out.print(table)
+    breakdown("threats first tracked, by partner", "partner", summary.get("first_tracks_by_partner"),
+              "threats per raid [95 % CI]")
+    breakdown("opportunities refused by coalition rules", "reason", summary["refusals_by_reason"])
 
 
 _mount()

@@ -32,14 +32,19 @@ def test_an_exact_sensor_has_no_error():
     assert accuracy.alpha_gain(0.0, 10.0, 1.0) == 1.0
 
 
+def _random_errors(rng, scale_m: float, n: int = 400_000):
+    """An anisotropic 3-D covariance of about `scale_m` and n errors drawn from it."""
+    a = rng.normal(size=(3, 3))
+    covariance = a @ a.T * scale_m**2
+    return covariance, rng.multivariate_normal(np.zeros(3), covariance, size=n)
+
+
 def test_handover_fraction_is_the_expected_gaussian_acquisition():
     # E[exp(-|e|^2 / (2 R^2))] for e ~ N(0, C), by Monte Carlo on anisotropic covariances.
     rng = np.random.default_rng(0)
     n = 400_000
     for scale_m, basket_m in [(100.0, 150.0), (30.0, 1000.0), (2000.0, 300.0)]:
-        a = rng.normal(size=(3, 3))
-        covariance = a @ a.T * scale_m**2
-        error = rng.multivariate_normal(np.zeros(3), covariance, size=n)
+        covariance, error = _random_errors(rng, scale_m, n)
         kept = np.exp(-np.sum(error**2, axis=1) / (2.0 * basket_m**2))
         closed = accuracy.handover_fraction(np.linalg.inv(covariance)[None], np.array([basket_m]))[0]
         assert abs(kept.mean() - closed) < 5.0 * kept.std() / np.sqrt(n)
@@ -62,12 +67,10 @@ def test_wrong_association_is_the_nearest_neighbour_choice():
     rng = np.random.default_rng(2)
     n = 400_000
     for scale_m, separation_m in [(100.0, 150.0), (300.0, 2000.0), (50.0, 30.0)]:
-        a = rng.normal(size=(3, 3))
-        covariance = a @ a.T * scale_m**2
+        covariance, error = _random_errors(rng, scale_m, n)
         information = np.linalg.inv(covariance)
         offset = rng.normal(size=3)
         offset *= separation_m / np.linalg.norm(offset)
-        error = rng.multivariate_normal(np.zeros(3), covariance, size=n)
         to_threat = np.einsum("ki,ij,kj->k", error, information, error)
         to_other = np.einsum("ki,ij,kj->k", offset - error, information, offset - error)
         picked = np.mean(to_other < to_threat)
