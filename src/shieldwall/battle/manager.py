@@ -729,33 +729,46 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
     The result holds until the earliest of: a ready shot's launch time passing, a later window
     opening, or a fire unit running out of interceptors.
     """
-    look_s = doctrine.kill_assessment_s
+    # Every array the evaluation and its helpers read, bound before the first branch, so that the
+    # plan and state are dropped here rather than held, each of their arrays counted, through the
+    # loops below (see _compiled.inline_kernel); the helpers take the arrays they read.
+    look_s, keep_later, keep_depth = doctrine.kill_assessment_s, doctrine.prefer_cheaper_shot, doctrine.keep_depth
     first, last = plan.cell_start[c, j], plan.cell_start[c, j + 1]
-    now_window, now_position, usable = state.now_window, state.now_position, state.usable
-    later_window, later_position = state.later_window, state.later_position
+    windows, by_last, unit, threat = plan.cell_windows, plan.cell_windows_by_last, plan.unit, plan.threat
+    reaction_s, slack_s, opens_s, remote_ok = plan.reaction_s, plan.slack_s, plan.opens_s, plan.remote_ok
+    last_decision_s, last_refused_s, worth_a_shot, cost_usd = plan.last_decision_s, plan.last_refused_launch_s, \
+        plan.worth_a_shot, plan.cost_usd
+    reserve_rounds, adaptive, homing_s, channels = plan.reserve_rounds, plan.adaptive, plan.homing_s, plan.channels
+    kill_probability, salvo_kill_probability, salvo_size, shoot_look_shoot = plan.kill_probability, \
+        plan.salvo_kill_probability, plan.salvo_size, plan.shoot_look_shoot
+    allowed_start, allowed_end, allowed_launch_t_s, allowed_intercept_t_s = plan.allowed_start, plan.allowed_end, \
+        plan.allowed_launch_t_s, plan.allowed_intercept_t_s
+    demand_start, demand_close_s = plan.demand_start, plan.demand_close_s
+    samples = (plan.start, plan.end, plan.launch_t_s, plan.reason, plan.airspace, plan.allowed_run_end_t_s)
+    refusal_rows = (state.refusal_t_s, state.refusal_unit, state.refusal_threat, state.refusal_reason,
+                    state.refusal_airspace)
+    refused, clear_until_s, counters = state.refused, state.refusal_clear_until_s, state.counters
+    magazine, free, own_track_t_s, verdict = state.magazine, state.free, state.own_track_t_s, state.verdict
+    look_at_s = state.look_at_s[c, j]  # inf unless engaged
+    found = (state.now_window, state.now_position, state.later_window, state.later_position, state.usable)
+    now_window, now_position, later_window, later_position, usable = found
+    chain_pk, depth_s = state.chain_pk, state.depth_s
+    cache_window, cache_position, cache_shots, cache_pk = state.cache_window, state.cache_position, state.cache_shots, \
+        state.cache_pk
+    cached, cache_count, cache_retry_s, cache_valid_until_s, cache_depleted = state.cached, state.cache_count, \
+        state.cache_retry_s, state.cache_valid_until_s, state.cache_depleted
     n_now = n_later = n_usable = 0
     last_chance = -INF
     next_t = valid_until = INF
     closed_before = t_s - TIME_TOLERANCE_S
-    keep_later = doctrine.prefer_cheaper_shot
-    # Arrays bound once: numba would otherwise fetch (and reference-count) a tuple's array at each
-    # use inside the loop, which costs more than the loop's arithmetic.
-    windows, unit, magazine, own_track_t_s = plan.cell_windows, plan.unit, state.magazine, state.own_track_t_s
-    reaction_s, slack_s, opens_s, remote_ok = plan.reaction_s, plan.slack_s, plan.opens_s, plan.remote_ok
-    last_decision_s, last_refused_s = plan.last_decision_s, plan.last_refused_launch_s
-    allowed_intercept_t_s = plan.allowed_intercept_t_s
     # The last decision any unit with rounds, whose shot would be worth its cost, can take on j:
     # a look is kept while a shot's intercept plus the kill assessment comes before it. (A unit
     # that would not fire is no look: counting it, a shot would wait for a look never taken.)
-    worth_a_shot, by_last = plan.worth_a_shot, plan.cell_windows_by_last
-    look_at_s = state.look_at_s[c, j]  # inf unless engaged
-    verdict, reserve_rounds, adaptive, homing_s = state.verdict, plan.reserve_rounds, plan.adaptive, plan.homing_s
     for idx in range(first, last):  # latest first: the first such unit's is the last decision
         w = by_last[idx]
         if magazine[unit[w]] > 0 and worth_a_shot[w]:
             last_chance = last_decision_s[w]
             break
-    allowed_start, allowed_end, allowed_launch_t_s = plan.allowed_start, plan.allowed_end, plan.allowed_launch_t_s
     for idx in range(first, last):
         w = windows[idx]
         u = unit[w]
@@ -768,10 +781,12 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
         if worth_a_shot[w]:
             usable[n_usable] = w  # a follow-up look, where this unit would fire
             n_usable += 1
-        if magazine[u] <= reserve_rounds[u] and _another_has_later_look(w, first, last, plan, state):
+        if magazine[u] <= reserve_rounds[u] and _another_has_later_look(w, first, last, windows, unit, magazine,
+                                                                         reserve_rounds, last_decision_s, worth_a_shot):
             verdict[u, j] = _HELD_IN_RESERVE  # for threats no other unit can take
             continue
-        if look_at_s < INF and (last_decision_s[w] >= look_at_s or magazine[u] <= _windows_to_come(u, t_s, plan)):
+        if look_at_s < INF and (last_decision_s[w] >= look_at_s
+                                or magazine[u] <= _windows_to_come(u, t_s, demand_start, demand_close_s)):
             continue  # engaged: this unit can wait for the result, or its rounds are owed to threats to come
         slack, opens = slack_s[w], opens_s[w]
         if opens - t_s > slack and last_refused_s[w] - reaction < t_s and remote_ok[w] and not keep_later:
@@ -788,13 +803,15 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
         k = -1  # the first allowed launch at or after `earliest`, once known
         if adaptive[w] and homing_s[w] < INF:
             first_chance = earliest
-            earliest, k = _firing_point(w, u, earliest, last_chance - look_s, plan)
+            earliest, k = _firing_point(earliest, last_chance - look_s, allowed_launch_t_s, allowed_intercept_t_s, a0, a1,
+                                        demand_close_s, demand_start[u], demand_start[u + 1], channels[u], homing_s[w],
+                                        last_decision_s[w] + reaction)
             if earliest > first_chance:
                 verdict[u, j] = _HELD_FOR_SHORTER_FLY_OUT
             ready = max(ready, earliest - reaction)
         if last_refused_s[w] >= earliest:
-            if not state.refused[u, j] and earliest > state.refusal_clear_until_s[w]:
-                _check_refusal(w, u, j, earliest, plan, state)
+            if not refused[u, j] and earliest > clear_until_s[w]:
+                _check_refusal(w, u, j, earliest, samples, refusal_rows, refused, clear_until_s, verdict, counters)
         elif last_decision_s[w] < closed_before:
             continue  # this window has closed
         if k < 0:
@@ -815,29 +832,35 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
             next_t = min(next_t, opens)
             valid_until = min(valid_until, opens - slack)
     if keep_later and n_now and n_later:
-        n_now, deferred_to = _hold_for_cheaper(n_now, n_later, n_usable, look_s, plan, state)
+        n_now, deferred_to = _hold_for_cheaper(n_now, n_later, n_usable, look_s, found, depth_s, unit, threat, verdict,
+                                               last_decision_s, cost_usd, kill_probability, reaction_s, allowed_start,
+                                               allowed_launch_t_s, allowed_intercept_t_s)
         next_t = min(next_t, deferred_to)
-    if doctrine.keep_depth and n_now:
-        n_now = _keep_depth(n_now, n_later, n_usable, look_s, last_chance, plan, state)
+    if keep_depth and n_now:
+        chain = (allowed_intercept_t_s, allowed_start, shoot_look_shoot, kill_probability, salvo_kill_probability,
+                 last_decision_s)
+        n_now = _keep_depth(n_now, n_later, n_usable, look_s, last_chance, found, chain, chain_pk, unit, threat, verdict,
+                            free, magazine, reserve_rounds, worth_a_shot)
     for e in range(n_now):
         w, k = now_window[e], now_position[e]
-        look_fits = plan.allowed_intercept_t_s[plan.allowed_start[w] + k] + look_s <= last_chance
-        single = plan.shoot_look_shoot[w] and look_fits
-        state.cache_window[c, j, e] = w
-        state.cache_position[c, j, e] = k
-        state.cache_shots[c, j, e] = 1 if single else plan.salvo_size[w]
-        state.cache_pk[c, j, e] = plan.kill_probability[w] if single else plan.salvo_kill_probability[w]
-    state.cache_count[c, j] = n_now
-    state.cache_retry_s[c, j] = next_t
-    state.cache_valid_until_s[c, j] = valid_until
-    state.cache_depleted[c, j] = state.counters[DEPLETED_UNITS]
-    state.cached[c, j] = True
+        look_fits = allowed_intercept_t_s[allowed_start[w] + k] + look_s <= last_chance
+        single = shoot_look_shoot[w] and look_fits
+        cache_window[c, j, e] = w
+        cache_position[c, j, e] = k
+        cache_shots[c, j, e] = 1 if single else salvo_size[w]
+        cache_pk[c, j, e] = kill_probability[w] if single else salvo_kill_probability[w]
+    cache_count[c, j] = n_now
+    cache_retry_s[c, j] = next_t
+    cache_valid_until_s[c, j] = valid_until
+    cache_depleted[c, j] = counters[DEPLETED_UNITS]
+    cached[c, j] = True
 
 
 @inline_kernel
-def _windows_to_come(u, t_s, plan):
-    """How many of unit u's windows (on any threat) are still open or yet to open at `t_s`."""
-    d0, d1, demand_close_s = plan.demand_start[u], plan.demand_start[u + 1], plan.demand_close_s
+def _windows_to_come(u, t_s, demand_start, demand_close_s):
+    """How many of unit u's windows (on any threat) are still open or yet to open at `t_s`
+    (`Plan.demand_*`)."""
+    d0, d1 = demand_start[u], demand_start[u + 1]
     return d1 - _first_at_or_after(demand_close_s, d0, d1, t_s)
 
 
@@ -860,7 +883,8 @@ def _chain_pk(w, position, look_s, last_chance_s, usable, n_usable, chain):
 
 
 @inline_kernel
-def _keep_depth(n_now, n_later, n_usable, look_s, last_chance_s, plan, state):
+def _keep_depth(n_now, n_later, n_usable, look_s, last_chance_s, found, chain, now_chain, unit, threat, verdict, free,
+                magazine, reserve_rounds, worth_a_shot):
     """Drop shots that would take the threat from a clearly better chain of layers: a unit's shot
     that intercepts so late that no look is left after it (a terminal interceptor firing on a
     ballistic missile at its longest range, say) while another unit, with a free channel now,
@@ -869,17 +893,11 @@ def _keep_depth(n_now, n_later, n_usable, look_s, last_chance_s, plan, state):
 
     Only units with a free channel now, and a shot worth its cost, count as the better layer:
     whether a busy one frees in time is not known here, and passing up a shot for it could lose
-    both. Works on the evaluation's first n_now shots ready now and n_later later ones
-    (`state.now_*`, `state.later_*`); keeps the shots it does not drop at the front of `now_*`;
-    returns how many."""
-    unit, free, magazine, reserve_rounds, worth_a_shot = plan.unit, state.free, state.magazine, plan.reserve_rounds, \
-        plan.worth_a_shot
-    threat, verdict, now_chain, usable = plan.threat, state.verdict, state.chain_pk, state.usable
-    now_window, now_position, later_window, later_position = state.now_window, state.now_position, state.later_window, \
-        state.later_position
-    # What _chain_pk reads, so that the plan itself is not held through the loops below.
-    chain = (plan.allowed_intercept_t_s, plan.allowed_start, plan.shoot_look_shoot, plan.kill_probability,
-             plan.salvo_kill_probability, plan.last_decision_s)
+    both. Works on the evaluation's first n_now shots ready now and n_later later ones (`found`:
+    `BattleState.now_*`, `later_*` and `usable`; `chain`: what _chain_pk reads; `now_chain`:
+    scratch for the chains of the shots ready now); keeps the shots it does not drop at the
+    front of `now_*`; returns how many."""
+    now_window, now_position, later_window, later_position, usable = found
     if n_now + n_later < 2:
         return n_now
     lowest = INF
@@ -919,11 +937,10 @@ def _keep_depth(n_now, n_later, n_usable, look_s, last_chance_s, plan, state):
 
 
 @inline_kernel
-def _another_has_later_look(w, first, last, plan, state):
+def _another_has_later_look(w, first, last, windows, unit, magazine, reserve_rounds, last_decision_s, worth_a_shot):
     """Whether a unit other than w's, with rounds above its reserve and a shot worth its cost,
-    can still decide on w's threat after w's last decision."""
-    windows, unit, magazine, reserve_rounds, last_decision_s, worth_a_shot = plan.cell_windows, plan.unit, \
-        state.magazine, plan.reserve_rounds, plan.last_decision_s, plan.worth_a_shot
+    can still decide on w's threat after w's last decision (`windows[first:last]`: the cell's
+    windows on the threat)."""
     for idx in range(first, last):
         w2 = windows[idx]
         u2 = unit[w2]
@@ -934,9 +951,12 @@ def _another_has_later_look(w, first, last, plan, state):
 
 
 @inline_kernel
-def _firing_point(w, u, earliest_s, look_by_s, plan):
-    """The launch to aim for in window w, no earlier than `earliest_s`: the first opportunity,
-    unless the channel it would hold is needed. A shot holds its unit's fire channel until
+def _firing_point(earliest_s, look_by_s, launch_t_s, intercept_t_s, a0, a1, demand_close_s, d0, d1, channels, homing_s,
+                  closes_s):
+    """The launch to aim for in a window (allowed launches `a0:a1` of `Plan.allowed_*`; its
+    unit's window closes `demand_close_s[d0:d1]` and fire `channels`; its `homing_s`; its own
+    last launch `closes_s`), no earlier than `earliest_s`: the first opportunity, unless the
+    channel it would hold is needed. A shot holds its unit's fire channel until
     `channel_release_t_s`; if, before then, at least as many of the unit's other windows close as
     it has channels, a long shot now would take a channel those threats need. The shot then
     waits for the shortest fly-out that still leaves a look (its intercept plus the kill
@@ -944,10 +964,6 @@ def _firing_point(w, u, earliest_s, look_by_s, plan):
 
     Returns the time, and the index of the first allowed launch at or after it when that is the
     first opportunity (-1 when the shot waits: the caller looks it up)."""
-    a0, a1, launch_t_s, intercept_t_s, d0, d1, demand_close_s, channels, homing_s, closes_s = plan.allowed_start[w], \
-        plan.allowed_end[w], plan.allowed_launch_t_s, plan.allowed_intercept_t_s, plan.demand_start[u], \
-        plan.demand_start[u + 1], plan.demand_close_s, plan.channels[u], plan.homing_s[w], \
-        plan.last_decision_s[w] + plan.reaction_s[w]
     k = _first_at_or_after(launch_t_s, a0, a1, earliest_s - TIME_TOLERANCE_S) - a0
     if k == a1 - a0:
         return earliest_s, k
@@ -966,14 +982,14 @@ def _firing_point(w, u, earliest_s, look_by_s, plan):
 
 
 @inline_kernel
-def _check_refusal(w, u, j, earliest_s, plan, state):
+def _check_refusal(w, u, j, earliest_s, samples, refusal_rows, refused, clear_until_s, verdict, counters):
     """Record, once per (unit, threat), an opportunity the coalition rules refused: the first
-    geometric opportunity after `earliest_s` is refused."""
-    s0, s1, launch_t_s, reason, airspace, run_end_t_s, clear_until_s, counters, refused, verdict, refusal_t_s, \
-        refusal_unit, refusal_threat, refusal_reason, refusal_airspace = plan.start[w], plan.end[w], plan.launch_t_s, \
-        plan.reason, plan.airspace, plan.allowed_run_end_t_s, state.refusal_clear_until_s, state.counters, \
-        state.refused, state.verdict, state.refusal_t_s, state.refusal_unit, state.refusal_threat, \
-        state.refusal_reason, state.refusal_airspace
+    geometric opportunity after `earliest_s` is refused. (`samples`: the plan's per-sample
+    arrays; `refusal_rows`, `refused`, `clear_until_s`: `BattleState.refusal_*`, `refused`,
+    `refusal_clear_until_s`.)"""
+    start, end, launch_t_s, reason, airspace, run_end_t_s = samples
+    refusal_t_s, refusal_unit, refusal_threat, refusal_reason, refusal_airspace = refusal_rows
+    s0, s1 = start[w], end[w]
     first = _first_at_or_after(launch_t_s, s0, s1, earliest_s)
     if first >= s1:
         return
@@ -992,19 +1008,17 @@ def _check_refusal(w, u, j, earliest_s, plan, state):
 
 
 @inline_kernel
-def _hold_for_cheaper(n_now, n_later, n_usable, look_s, plan, state):
+def _hold_for_cheaper(n_now, n_later, n_usable, look_s, found, depth, unit, threat, verdict, last_decision_s, cost_usd,
+                      kill_probability, reaction_s, allowed_start, launch_t_s, intercept_t_s):
     """Drop shots that a cheaper, as-likely later shot can replace while the defence keeps depth:
     after that cheaper shot another fire unit must still have a look. (Waiting for the last layer
     alone would stake everything on its capacity, and saturating the last layer is how raids win.)
 
-    Works on the evaluation's first n_now shots ready now and n_later later ones (`state.now_*`,
-    `state.later_*`); keeps the shots it does not drop at the front of `now_*`; returns how
-    many, and the earliest time a held shot's replacement can be decided."""
-    now_window, now_position, later_window, later_position, usable, depth, unit, threat, last_decision_s, cost_usd, \
-        kill_probability, allowed_start, intercept_t_s, launch_t_s, reaction_s, verdict = state.now_window, \
-        state.now_position, state.later_window, state.later_position, state.usable, state.depth_s, plan.unit, \
-        plan.threat, plan.last_decision_s, plan.cost_usd, plan.kill_probability, plan.allowed_start, \
-        plan.allowed_intercept_t_s, plan.allowed_launch_t_s, plan.reaction_s, state.verdict
+    Works on the evaluation's first n_now shots ready now and n_later later ones (`found`:
+    `BattleState.now_*`, `later_*` and `usable`; `depth`: scratch per later shot); keeps the
+    shots it does not drop at the front of `now_*`; returns how many, and the earliest time a
+    held shot's replacement can be decided."""
+    now_window, now_position, later_window, later_position, usable = found
     # The look left after each later shot: the last decision time of another unit's window.
     for f in range(n_later):
         depth[f] = -INF
