@@ -400,8 +400,8 @@ def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s:
 
 @inline_kernel
 def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
-    """Engagements to start at `t_s` in cell c for the threats `due[c, :n_due]` (sorted), and when
-    to look at the rest again.
+    """Engagements to start at `t_s` in cell c for the threats `due[c, :n_due]` (sorted), whose
+    evaluations `evaluate` has brought up to date, and when to look at the rest again.
 
     Returns (engagements, retries): the first `engagements` entries of `state.chosen` are the
     engagements started, marked engaged in `state`, as indices into the candidate arrays
@@ -411,32 +411,30 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
     wait for it in `state.waiting_gain`. `outside` hands multi-threat epochs to the Python
     assigner set by `outside_assigner` instead of the compiled greedy.
     """
+    # Every array the decision and its helpers read, bound before the first branch (see evaluate).
     cand_threat, cand_window, cand_position = state.cand_threat, state.cand_window, state.cand_position
     cand_shots, cand_pk, cand_aircraft = state.cand_shots, state.cand_pk, state.cand_aircraft
     busy_threat, busy_window, busy_gain = state.busy_threat, state.busy_window, state.busy_gain
     retry_threat, retry_t_s, picked, chosen, chosen_gain = state.retry_threat, state.retry_t_s, state.picked, \
         state.chosen, state.chosen_gain
-    shots_at, cached, cache_valid_until_s, cache_depleted = state.shots_at, state.cached, state.cache_valid_until_s, \
-        state.cache_depleted
-    cache_count, cache_window, cache_shots, cache_pk, cache_position, cache_retry_s = state.cache_count, \
-        state.cache_window, state.cache_shots, state.cache_pk, state.cache_position, state.cache_retry_s
-    in_flight_miss, free, magazine, verdict = state.in_flight_miss, state.free, state.magazine, state.verdict
+    shots_at, cached, cache_count, cache_window, cache_shots, cache_pk, cache_position, cache_retry_s = state.shots_at, \
+        state.cached, state.cache_count, state.cache_window, state.cache_shots, state.cache_pk, state.cache_position, \
+        state.cache_retry_s
+    in_flight_miss, engaged, look_at_s = state.in_flight_miss, state.engaged, state.look_at_s
+    free, magazine, verdict, ran_out_at, counters = state.free, state.magazine, state.verdict, state.ran_out_at, \
+        state.counters
+    waiting_gain, waiting_threats, waiting_count = state.waiting_gain, state.waiting_threats, state.waiting_count
+    patrols = (plan.aircraft_load, plan.channels, state.aircraft_rounds, state.aircraft_busy)
     unit, kill_probability, value_usd, cost_usd = plan.unit, plan.kill_probability, plan.value_usd, plan.cost_usd
     allowed_start, allowed_intercept_t_s = plan.allowed_start, plan.allowed_intercept_t_s
+    cell_start, cell_windows, worth_a_shot, last_decision_s = plan.cell_start, plan.cell_windows, plan.worth_a_shot, \
+        plan.last_decision_s
     n_cand = n_busy = n_retry = 0
     weight, max_shots, look_s = doctrine.cost_weight, doctrine.max_shots_per_threat, doctrine.kill_assessment_s
-    depleted = state.counters[DEPLETED_UNITS]
     for i in range(n_due):
         j = due[c, i]
         if shots_at[j] >= max_shots:
             continue
-        if not cached[c, j] or cache_valid_until_s[c, j] < t_s:
-            _evaluate(t_s, c, j, plan, doctrine, state)
-        elif cache_depleted[c, j] != depleted:
-            if _unit_ran_out_since(c, j, cache_depleted[c, j], plan, state):
-                _evaluate(t_s, c, j, plan, doctrine, state)
-            else:
-                cache_depleted[c, j] = depleted
         # With engagements under way, a shot is worth what it adds: its kill probability where
         # they all miss.
         miss = in_flight_miss[c, j]
@@ -446,7 +444,7 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
             shots = cache_shots[c, j, e]
             pk = cache_pk[c, j, e] * miss
             if free[u] > 0:
-                ready = _rounds_ready(u, plan, state)
+                ready = _rounds_ready(u, magazine, patrols)
                 if ready < shots:
                     shots = ready
                     pk = (1.0 - (1.0 - kill_probability[w]) ** shots) * miss
@@ -489,7 +487,7 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
         e = chosen[i]
         j, w = cand_threat[e], cand_window[e]
         u = unit[w]
-        shots = min(cand_shots[e], _rounds_ready(u, plan, state), max_shots - shots_at[j])
+        shots = min(cand_shots[e], _rounds_ready(u, magazine, patrols), max_shots - shots_at[j])
         cached[c, j] = False
         if shots <= 0 or free[u] <= 0:
             verdict[u, j] = _NO_CHANNEL if free[u] <= 0 else _NO_ROUNDS
@@ -498,17 +496,19 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
             n_retry += 1
             continue
         cand_shots[e] = shots
-        cand_aircraft[e] = _commit(u, j, shots, plan, state)
+        cand_aircraft[e] = _commit(u, j, shots, magazine, free, shots_at, ran_out_at, counters, patrols)
         verdict[u, j] = _FIRED
         intercept_t_s = allowed_intercept_t_s[allowed_start[w] + cand_position[e]]
-        _engagement_started(c, j, (1.0 - kill_probability[w]) ** shots, intercept_t_s + look_s, state)
+        _engagement_started(c, j, (1.0 - kill_probability[w]) ** shots, intercept_t_s + look_s, engaged, in_flight_miss,
+                            look_at_s)
         chosen[kept] = e
         kept += 1
     n_chosen = kept
     # Outbid for a channel or an interceptor: look again when one frees. A shot not worth its
     # cost now is looked at again only when the threat's next window opens.
     for e in range(n_busy):
-        _wait(c, busy_threat[e], unit[busy_window[e]], busy_gain[e], state)
+        _wait(c, busy_threat[e], unit[busy_window[e]], busy_gain[e], engaged, waiting_gain, waiting_threats,
+              waiting_count)
     for e in range(n_cand):
         w = cand_window[e]
         j, u = cand_threat[e], unit[w]
@@ -516,7 +516,7 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
         if not picked[e]:
             verdict[u, j] = _OUTBID if gain > 0 else _NOT_WORTH_A_SHOT
         if gain > 0:
-            _wait(c, j, u, gain, state)
+            _wait(c, j, u, gain, engaged, waiting_gain, waiting_threats, waiting_count)
     # A threat engaged now is looked at again only when another unit's chance on it would pass
     # before the result is known (at once: that unit may fire now or later).
     kept = 0
@@ -528,7 +528,8 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
         for i in range(n_chosen):
             e = chosen[i]
             j = cand_threat[e]
-            if _chance_before_look(c, j, unit[cand_window[e]], t_s, plan, state):
+            if _chance_before_look(c, j, unit[cand_window[e]], t_s, cell_start, cell_windows, unit, worth_a_shot,
+                                   last_decision_s, magazine, look_at_s):
                 retry_threat[kept], retry_t_s[kept] = j, t_s
                 kept += 1
     return n_chosen, kept
@@ -543,25 +544,22 @@ def _engaged_now(j, chosen, n_chosen, cand_threat):
 
 
 @inline_kernel
-def _chance_before_look(c, j, u, t_s, plan, state):
+def _chance_before_look(c, j, u, t_s, cell_start, windows, unit, worth_a_shot, last_decision_s, magazine, look_at_s):
     """Whether a unit other than u, with rounds and a shot worth its cost, has a window on threat
     j that closes after `t_s` but before the first result of the engagements under way."""
-    cell_start, windows, unit, worth_a_shot = plan.cell_start, plan.cell_windows, plan.unit, plan.worth_a_shot
-    last_decision_s, magazine, look_at_s = plan.last_decision_s, state.magazine, state.look_at_s[c, j]
+    look_at_t_s = look_at_s[c, j]
     for idx in range(cell_start[c, j], cell_start[c, j + 1]):
         w = windows[idx]
-        if unit[w] != u and magazine[unit[w]] > 0 and worth_a_shot[w] and t_s <= last_decision_s[w] < look_at_s:
+        if unit[w] != u and magazine[unit[w]] > 0 and worth_a_shot[w] and t_s <= last_decision_s[w] < look_at_t_s:
             return True
     return False
 
 
 @inline_kernel
-def _engagement_started(c, j, miss, result_t_s, state):
+def _engagement_started(c, j, miss, result_t_s, engaged, in_flight_miss, look_at_s):
     """An engagement of threat j whose rounds all miss with probability `miss` is under way; its
     result is known at `result_t_s` (undone by `engagement_assessed`). (The caller works out
-    `miss`: the power's loop here would keep the state's arrays counted; see
-    _compiled.inline_kernel.)"""
-    engaged, in_flight_miss, look_at_s = state.engaged, state.in_flight_miss, state.look_at_s
+    `miss`: the power's loop here would keep the arrays counted; see _compiled.inline_kernel.)"""
     engaged[c, j] += 1
     in_flight_miss[c, j] *= miss
     look_at_s[c, j] = min(look_at_s[c, j], result_t_s)
@@ -586,39 +584,38 @@ def engagement_assessed(c, j, miss, t_s, state):
 
 
 @inline_kernel
-def _rounds_ready(u, plan, state):
+def _rounds_ready(u, magazine, patrols):
     """The most rounds one engagement of unit u can take now: its magazine, or for a fighter
-    patrol the missiles of its best-loaded aircraft that is on station and not guiding a shot."""
-    patrol, magazine = plan.aircraft_load[u] > 0, state.magazine[u]
-    channels, busy, rounds = plan.channels[u], state.aircraft_busy, state.aircraft_rounds
-    if not patrol:
-        return magazine
+    patrol the missiles of its best-loaded aircraft that is on station and not guiding a shot
+    (`patrols`: `Plan.aircraft_load`, `Plan.channels`, `BattleState.aircraft_rounds`,
+    `BattleState.aircraft_busy`)."""
+    aircraft_load, channels, rounds, busy = patrols
+    if aircraft_load[u] <= 0:
+        return magazine[u]
     ready = 0
-    for k in range(channels):
+    for k in range(channels[u]):
         if not busy[u, k]:
             ready = max(ready, rounds[u, k])
     return ready
 
 
 @inline_kernel
-def _commit(u, j, shots, plan, state):
+def _commit(u, j, shots, magazine, free, shots_at, ran_out_at, counters, patrols):
     """Start an engagement of threat j by unit u with `shots` interceptors: a fire channel and
     the rounds are taken until `release_channel`. Returns the patrol aircraft that fires (-1 for
     other units): the one with the fewest missiles that still holds the salvo, so that aircraft
-    empty, and re-arm, one at a time rather than all together."""
-    magazine, counters, load, channels, busy, rounds, free, shots_at, ran_out_at = state.magazine, state.counters, \
-        plan.aircraft_load[u], plan.channels[u], state.aircraft_busy, state.aircraft_rounds, state.free, state.shots_at, \
-        state.ran_out_at
+    empty, and re-arm, one at a time rather than all together. (`patrols` as for _rounds_ready.)"""
+    aircraft_load, channels, rounds, busy = patrols
     magazine[u] -= shots
     free[u] -= 1
     shots_at[j] += shots
     if magazine[u] <= 0:
         counters[DEPLETED_UNITS] += 1
         ran_out_at[u] = counters[DEPLETED_UNITS]
-    if load == 0:
+    if aircraft_load[u] == 0:
         return -1
     pick = -1
-    for k in range(channels):
+    for k in range(channels[u]):
         if not busy[u, k] and rounds[u, k] >= shots and (pick < 0 or rounds[u, k] < rounds[u, pick]):
             pick = k
     rounds[u, pick] -= shots
@@ -688,19 +685,17 @@ def _net_gain(value_usd, kill_probability, shots, cost_usd, weight):
 
 
 @inline_kernel
-def _unit_ran_out_since(c, j, depleted, plan, state):
-    """Whether a fire unit with a window on threat j in cell c ran out after `depleted` units had."""
-    cell_start, windows, unit, ran_out_at = plan.cell_start, plan.cell_windows, plan.unit, state.ran_out_at
-    for idx in range(cell_start[c, j], cell_start[c, j + 1]):
+def _unit_ran_out_since(first, last, depleted, windows, unit, ran_out_at):
+    """Whether a fire unit with a window among `windows[first:last]` (a cell's on one threat) ran
+    out after `depleted` units had."""
+    for idx in range(first, last):
         if ran_out_at[unit[windows[idx]]] > depleted:
             return True
     return False
 
 
 @inline_kernel
-def _wait(c, j, u, gain, state):
-    engaged, waiting_gain, waiting_threats, waiting_count = state.engaged, state.waiting_gain, state.waiting_threats, \
-        state.waiting_count
+def _wait(c, j, u, gain, engaged, waiting_gain, waiting_threats, waiting_count):
     if engaged[c, j] > 0:
         return
     if np.isnan(waiting_gain[c, u, j]):
@@ -722,17 +717,21 @@ def stop_waiting(c, j, u, waiting_threats, waiting_gain, waiting_count):
 
 
 @inline_kernel
-def _evaluate(t_s, c, j, plan, doctrine, state):
-    """Cache threat j's engagement options in cell c at `t_s`: shots that can leave now (whatever
-    the state of the units' fire channels), and when its next window opens.
+def evaluate(t_s, c, j, plan, doctrine, state):
+    """Bring threat j's engagement options in cell c up to date for a decision at `t_s`: the
+    shots that can leave now (whatever the state of the units' fire channels), and when its next
+    window opens, cached in `state`. A threat with the doctrine's most shots fired at it is not
+    looked at.
 
-    The result holds until the earliest of: a ready shot's launch time passing, a later window
-    opening, or a fire unit running out of interceptors.
+    A cached evaluation holds until the earliest of: a ready shot's launch time passing, a later
+    window opening, or a fire unit with a window on the threat running out of interceptors.
     """
     # Every array the evaluation and its helpers read, bound before the first branch, so that the
     # plan and state are dropped here rather than held, each of their arrays counted, through the
-    # loops below (see _compiled.inline_kernel); the helpers take the arrays they read.
+    # loops below (see _compiled.inline_kernel); the helpers take the arrays they read. (For the
+    # same reason the caller loops over the due threats, not a function that takes the plan.)
     look_s, keep_later, keep_depth = doctrine.kill_assessment_s, doctrine.prefer_cheaper_shot, doctrine.keep_depth
+    max_shots = doctrine.max_shots_per_threat
     first, last = plan.cell_start[c, j], plan.cell_start[c, j + 1]
     windows, by_last, unit, threat = plan.cell_windows, plan.cell_windows_by_last, plan.unit, plan.threat
     reaction_s, slack_s, opens_s, remote_ok = plan.reaction_s, plan.slack_s, plan.opens_s, plan.remote_ok
@@ -749,6 +748,7 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
                     state.refusal_airspace)
     refused, clear_until_s, counters = state.refused, state.refusal_clear_until_s, state.counters
     magazine, free, own_track_t_s, verdict = state.magazine, state.free, state.own_track_t_s, state.verdict
+    shots_at, ran_out_at = state.shots_at, state.ran_out_at
     look_at_s = state.look_at_s[c, j]  # inf unless engaged
     found = (state.now_window, state.now_position, state.later_window, state.later_position, state.usable)
     now_window, now_position, later_window, later_position, usable = found
@@ -757,6 +757,14 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
         state.cache_pk
     cached, cache_count, cache_retry_s, cache_valid_until_s, cache_depleted = state.cached, state.cache_count, \
         state.cache_retry_s, state.cache_valid_until_s, state.cache_depleted
+    if shots_at[j] >= max_shots:
+        return
+    if cached[c, j] and cache_valid_until_s[c, j] >= t_s:
+        if cache_depleted[c, j] == counters[DEPLETED_UNITS]:
+            return
+        if not _unit_ran_out_since(first, last, cache_depleted[c, j], windows, unit, ran_out_at):
+            cache_depleted[c, j] = counters[DEPLETED_UNITS]
+            return
     n_now = n_later = n_usable = 0
     last_chance = -INF
     next_t = valid_until = INF

@@ -25,6 +25,7 @@ from shieldwall.battle.manager import (
     decide,
     engagement_assessed,
     doctrine_values,
+    evaluate,
     new_state,
     outside_assigner,
     release_channel,
@@ -275,6 +276,8 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
                 due_count[c] = 0
                 if live == 0:
                     continue
+                for i in range(live):
+                    evaluate(t, c, due[c, i], plan, doctrine, state)
                 n_chosen, n_retry = decide(t, c, due, live, plan, doctrine, state, outside)
                 for e in state.chosen[:n_chosen]:
                     w = state.cand_window[e]
