@@ -110,6 +110,7 @@ class World:
     launch_warning_sensors: np.ndarray  # indices of space-based launch warning sensors
     geometry: "_GeometryCache"
     _plans: dict = field(default_factory=dict, compare=False, repr=False)
+    _derived: dict = field(default_factory=dict, compare=False, repr=False)
 
     def cells(self, coordination: str) -> list[tuple[int, list[int]]]:
         """Battle-management cells: (partner whose picture it uses, fire units it commands).
@@ -145,6 +146,14 @@ class World:
                 rearm_s=np.array([u.patrol.rearm_turnaround_s.value if u.patrol else 0.0 for u in units]),
             )
         return self._plans[coordination]
+
+    def derived(self, key: str, build):
+        """`build()`, computed once for this realisation and kept under `key`: what a model
+        derives from the realisation alone and would otherwise recompute every replication (the
+        radar fidelity's per-interval scan constants, say)."""
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]
 
     def for_scenario(self, variant: Scenario) -> "World":
         """This raid realisation under a variant of the scenario (other partners, agreements,
