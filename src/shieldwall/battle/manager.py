@@ -464,8 +464,10 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
             retry_threat[n_retry] = j
             retry_t_s[n_retry] = max(cache_retry_s[c, j], t_s)
             n_retry += 1
-    n_chosen = _assign(n_cand, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free, magazine,
-                       weight, outside, chosen)
+    n_chosen = 0
+    if n_cand > 0:  # most epochs have none: the call's array arguments are counted even then
+        n_chosen = _assign(n_cand, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free,
+                           magazine, weight, outside, chosen)
     # The assignment counts engagements against min(channels, rounds), but a salvo takes several
     # rounds: engagements are committed in order of net gain (a stable sort: equals keep the
     # assignment's order), each with the rounds still left; one left with none is looked at
@@ -1058,11 +1060,9 @@ def _hold_for_cheaper(n_now, n_later, n_usable, look_s, found, depth, unit, thre
 @inline_kernel
 def _assign(n, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free, magazine, weight,
             outside, chosen):
-    """The candidates (of the first n) to engage, written to `chosen`; returns how many: each
-    threat at most once, each unit within its free channels and interceptors, by largest value
-    saved net of weighted cost."""
-    if n == 0:
-        return 0
+    """The candidates (of the first n, at least one) to engage, written to `chosen`; returns how
+    many: each threat at most once, each unit within its free channels and interceptors, by
+    largest value saved net of weighted cost."""
     if cand_threat[0] != cand_threat[n - 1]:  # candidates are sorted by threat
         return _assign_epoch(n, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free, magazine,
                              weight, outside, chosen)
