@@ -7,7 +7,7 @@ import copy
 import numpy as np
 
 import shieldwall
-from shieldwall.battle.manager import decide, doctrine_values, new_state
+from shieldwall.battle.manager import decide, doctrine_values, evaluate, new_state
 from shieldwall.engine.simulate import simulate, stream
 from shieldwall.engine.world import compile_world
 from shieldwall.montecarlo.run import assigner_named
@@ -30,8 +30,10 @@ def test_an_epoch_never_commits_an_engagement_without_rounds(one_drone):
     units = len(scenario.fire_units)
     state = new_state(plan, np.array([3]), np.array([4]), np.full((units, 3), -np.inf))
     t_s = float(plan.opens_s.min())
-    engagements, retries = decide(t_s, 0, np.arange(3)[None, :], 3, plan, doctrine_values(scenario.doctrine), state,
-                                  False)
+    doctrine = doctrine_values(scenario.doctrine)
+    for j in range(3):
+        evaluate(t_s, 0, j, plan, doctrine, state)
+    engagements, retries = decide(t_s, 0, np.arange(3)[None, :], 3, plan, doctrine, state, False)
     chosen, retry_threat = state.chosen[:engagements], state.retry_threat[:retries]
     rounds = state.cand_shots[chosen]
     assert sorted(rounds.tolist()) == [1, 2]

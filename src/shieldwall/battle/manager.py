@@ -400,8 +400,8 @@ def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s:
 
 @inline_kernel
 def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
-    """Engagements to start at `t_s` in cell c for the threats `due[c, :n_due]` (sorted), and when
-    to look at the rest again.
+    """Engagements to start at `t_s` in cell c for the threats `due[c, :n_due]` (sorted), whose
+    evaluations `evaluate` has brought up to date, and when to look at the rest again.
 
     Returns (engagements, retries): the first `engagements` entries of `state.chosen` are the
     engagements started, marked engaged in `state`, as indices into the candidate arrays
@@ -411,32 +411,30 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
     wait for it in `state.waiting_gain`. `outside` hands multi-threat epochs to the Python
     assigner set by `outside_assigner` instead of the compiled greedy.
     """
+    # Every array the decision and its helpers read, bound before the first branch (see evaluate).
     cand_threat, cand_window, cand_position = state.cand_threat, state.cand_window, state.cand_position
     cand_shots, cand_pk, cand_aircraft = state.cand_shots, state.cand_pk, state.cand_aircraft
     busy_threat, busy_window, busy_gain = state.busy_threat, state.busy_window, state.busy_gain
     retry_threat, retry_t_s, picked, chosen, chosen_gain = state.retry_threat, state.retry_t_s, state.picked, \
         state.chosen, state.chosen_gain
-    shots_at, cached, cache_valid_until_s, cache_depleted = state.shots_at, state.cached, state.cache_valid_until_s, \
-        state.cache_depleted
-    cache_count, cache_window, cache_shots, cache_pk, cache_position, cache_retry_s = state.cache_count, \
-        state.cache_window, state.cache_shots, state.cache_pk, state.cache_position, state.cache_retry_s
-    in_flight_miss, free, magazine, verdict = state.in_flight_miss, state.free, state.magazine, state.verdict
+    shots_at, cached, cache_count, cache_window, cache_shots, cache_pk, cache_position, cache_retry_s = state.shots_at, \
+        state.cached, state.cache_count, state.cache_window, state.cache_shots, state.cache_pk, state.cache_position, \
+        state.cache_retry_s
+    in_flight_miss, engaged, look_at_s = state.in_flight_miss, state.engaged, state.look_at_s
+    free, magazine, verdict, ran_out_at, counters = state.free, state.magazine, state.verdict, state.ran_out_at, \
+        state.counters
+    waiting_gain, waiting_threats, waiting_count = state.waiting_gain, state.waiting_threats, state.waiting_count
+    patrols = (plan.aircraft_load, plan.channels, state.aircraft_rounds, state.aircraft_busy)
     unit, kill_probability, value_usd, cost_usd = plan.unit, plan.kill_probability, plan.value_usd, plan.cost_usd
     allowed_start, allowed_intercept_t_s = plan.allowed_start, plan.allowed_intercept_t_s
+    cell_start, cell_windows, worth_a_shot, last_decision_s = plan.cell_start, plan.cell_windows, plan.worth_a_shot, \
+        plan.last_decision_s
     n_cand = n_busy = n_retry = 0
     weight, max_shots, look_s = doctrine.cost_weight, doctrine.max_shots_per_threat, doctrine.kill_assessment_s
-    depleted = state.counters[DEPLETED_UNITS]
     for i in range(n_due):
         j = due[c, i]
         if shots_at[j] >= max_shots:
             continue
-        if not cached[c, j] or cache_valid_until_s[c, j] < t_s:
-            _evaluate(t_s, c, j, plan, doctrine, state)
-        elif cache_depleted[c, j] != depleted:
-            if _unit_ran_out_since(c, j, cache_depleted[c, j], plan, state):
-                _evaluate(t_s, c, j, plan, doctrine, state)
-            else:
-                cache_depleted[c, j] = depleted
         # With engagements under way, a shot is worth what it adds: its kill probability where
         # they all miss.
         miss = in_flight_miss[c, j]
@@ -446,7 +444,7 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
             shots = cache_shots[c, j, e]
             pk = cache_pk[c, j, e] * miss
             if free[u] > 0:
-                ready = _rounds_ready(u, plan, state)
+                ready = _rounds_ready(u, magazine, patrols)
                 if ready < shots:
                     shots = ready
                     pk = (1.0 - (1.0 - kill_probability[w]) ** shots) * miss
@@ -466,8 +464,10 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
             retry_threat[n_retry] = j
             retry_t_s[n_retry] = max(cache_retry_s[c, j], t_s)
             n_retry += 1
-    n_chosen = _assign(n_cand, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free, magazine,
-                       weight, outside, chosen)
+    n_chosen = 0
+    if n_cand > 0:  # most epochs have none: the call's array arguments are counted even then
+        n_chosen = _assign(n_cand, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free,
+                           magazine, weight, outside, chosen)
     # The assignment counts engagements against min(channels, rounds), but a salvo takes several
     # rounds: engagements are committed in order of net gain (a stable sort: equals keep the
     # assignment's order), each with the rounds still left; one left with none is looked at
@@ -489,7 +489,7 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
         e = chosen[i]
         j, w = cand_threat[e], cand_window[e]
         u = unit[w]
-        shots = min(cand_shots[e], _rounds_ready(u, plan, state), max_shots - shots_at[j])
+        shots = min(cand_shots[e], _rounds_ready(u, magazine, patrols), max_shots - shots_at[j])
         cached[c, j] = False
         if shots <= 0 or free[u] <= 0:
             verdict[u, j] = _NO_CHANNEL if free[u] <= 0 else _NO_ROUNDS
@@ -498,17 +498,19 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
             n_retry += 1
             continue
         cand_shots[e] = shots
-        cand_aircraft[e] = _commit(u, j, shots, plan, state)
+        cand_aircraft[e] = _commit(u, j, shots, magazine, free, shots_at, ran_out_at, counters, patrols)
         verdict[u, j] = _FIRED
         intercept_t_s = allowed_intercept_t_s[allowed_start[w] + cand_position[e]]
-        _engagement_started(c, j, (1.0 - kill_probability[w]) ** shots, intercept_t_s + look_s, state)
+        _engagement_started(c, j, (1.0 - kill_probability[w]) ** shots, intercept_t_s + look_s, engaged, in_flight_miss,
+                            look_at_s)
         chosen[kept] = e
         kept += 1
     n_chosen = kept
     # Outbid for a channel or an interceptor: look again when one frees. A shot not worth its
     # cost now is looked at again only when the threat's next window opens.
     for e in range(n_busy):
-        _wait(c, busy_threat[e], unit[busy_window[e]], busy_gain[e], state)
+        _wait(c, busy_threat[e], unit[busy_window[e]], busy_gain[e], engaged, waiting_gain, waiting_threats,
+              waiting_count)
     for e in range(n_cand):
         w = cand_window[e]
         j, u = cand_threat[e], unit[w]
@@ -516,7 +518,7 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
         if not picked[e]:
             verdict[u, j] = _OUTBID if gain > 0 else _NOT_WORTH_A_SHOT
         if gain > 0:
-            _wait(c, j, u, gain, state)
+            _wait(c, j, u, gain, engaged, waiting_gain, waiting_threats, waiting_count)
     # A threat engaged now is looked at again only when another unit's chance on it would pass
     # before the result is known (at once: that unit may fire now or later).
     kept = 0
@@ -528,7 +530,8 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
         for i in range(n_chosen):
             e = chosen[i]
             j = cand_threat[e]
-            if _chance_before_look(c, j, unit[cand_window[e]], t_s, plan, state):
+            if _chance_before_look(c, j, unit[cand_window[e]], t_s, cell_start, cell_windows, unit, worth_a_shot,
+                                   last_decision_s, magazine, look_at_s):
                 retry_threat[kept], retry_t_s[kept] = j, t_s
                 kept += 1
     return n_chosen, kept
@@ -543,25 +546,22 @@ def _engaged_now(j, chosen, n_chosen, cand_threat):
 
 
 @inline_kernel
-def _chance_before_look(c, j, u, t_s, plan, state):
+def _chance_before_look(c, j, u, t_s, cell_start, windows, unit, worth_a_shot, last_decision_s, magazine, look_at_s):
     """Whether a unit other than u, with rounds and a shot worth its cost, has a window on threat
     j that closes after `t_s` but before the first result of the engagements under way."""
-    cell_start, windows, unit, worth_a_shot = plan.cell_start, plan.cell_windows, plan.unit, plan.worth_a_shot
-    last_decision_s, magazine, look_at_s = plan.last_decision_s, state.magazine, state.look_at_s[c, j]
+    look_at_t_s = look_at_s[c, j]
     for idx in range(cell_start[c, j], cell_start[c, j + 1]):
         w = windows[idx]
-        if unit[w] != u and magazine[unit[w]] > 0 and worth_a_shot[w] and t_s <= last_decision_s[w] < look_at_s:
+        if unit[w] != u and magazine[unit[w]] > 0 and worth_a_shot[w] and t_s <= last_decision_s[w] < look_at_t_s:
             return True
     return False
 
 
 @inline_kernel
-def _engagement_started(c, j, miss, result_t_s, state):
+def _engagement_started(c, j, miss, result_t_s, engaged, in_flight_miss, look_at_s):
     """An engagement of threat j whose rounds all miss with probability `miss` is under way; its
     result is known at `result_t_s` (undone by `engagement_assessed`). (The caller works out
-    `miss`: the power's loop here would keep the state's arrays counted; see
-    _compiled.inline_kernel.)"""
-    engaged, in_flight_miss, look_at_s = state.engaged, state.in_flight_miss, state.look_at_s
+    `miss`: the power's loop here would keep the arrays counted; see _compiled.inline_kernel.)"""
     engaged[c, j] += 1
     in_flight_miss[c, j] *= miss
     look_at_s[c, j] = min(look_at_s[c, j], result_t_s)
@@ -586,39 +586,38 @@ def engagement_assessed(c, j, miss, t_s, state):
 
 
 @inline_kernel
-def _rounds_ready(u, plan, state):
+def _rounds_ready(u, magazine, patrols):
     """The most rounds one engagement of unit u can take now: its magazine, or for a fighter
-    patrol the missiles of its best-loaded aircraft that is on station and not guiding a shot."""
-    patrol, magazine = plan.aircraft_load[u] > 0, state.magazine[u]
-    channels, busy, rounds = plan.channels[u], state.aircraft_busy, state.aircraft_rounds
-    if not patrol:
-        return magazine
+    patrol the missiles of its best-loaded aircraft that is on station and not guiding a shot
+    (`patrols`: `Plan.aircraft_load`, `Plan.channels`, `BattleState.aircraft_rounds`,
+    `BattleState.aircraft_busy`)."""
+    aircraft_load, channels, rounds, busy = patrols
+    if aircraft_load[u] <= 0:
+        return magazine[u]
     ready = 0
-    for k in range(channels):
+    for k in range(channels[u]):
         if not busy[u, k]:
             ready = max(ready, rounds[u, k])
     return ready
 
 
 @inline_kernel
-def _commit(u, j, shots, plan, state):
+def _commit(u, j, shots, magazine, free, shots_at, ran_out_at, counters, patrols):
     """Start an engagement of threat j by unit u with `shots` interceptors: a fire channel and
     the rounds are taken until `release_channel`. Returns the patrol aircraft that fires (-1 for
     other units): the one with the fewest missiles that still holds the salvo, so that aircraft
-    empty, and re-arm, one at a time rather than all together."""
-    magazine, counters, load, channels, busy, rounds, free, shots_at, ran_out_at = state.magazine, state.counters, \
-        plan.aircraft_load[u], plan.channels[u], state.aircraft_busy, state.aircraft_rounds, state.free, state.shots_at, \
-        state.ran_out_at
+    empty, and re-arm, one at a time rather than all together. (`patrols` as for _rounds_ready.)"""
+    aircraft_load, channels, rounds, busy = patrols
     magazine[u] -= shots
     free[u] -= 1
     shots_at[j] += shots
     if magazine[u] <= 0:
         counters[DEPLETED_UNITS] += 1
         ran_out_at[u] = counters[DEPLETED_UNITS]
-    if load == 0:
+    if aircraft_load[u] == 0:
         return -1
     pick = -1
-    for k in range(channels):
+    for k in range(channels[u]):
         if not busy[u, k] and rounds[u, k] >= shots and (pick < 0 or rounds[u, k] < rounds[u, pick]):
             pick = k
     rounds[u, pick] -= shots
@@ -688,19 +687,17 @@ def _net_gain(value_usd, kill_probability, shots, cost_usd, weight):
 
 
 @inline_kernel
-def _unit_ran_out_since(c, j, depleted, plan, state):
-    """Whether a fire unit with a window on threat j in cell c ran out after `depleted` units had."""
-    cell_start, windows, unit, ran_out_at = plan.cell_start, plan.cell_windows, plan.unit, state.ran_out_at
-    for idx in range(cell_start[c, j], cell_start[c, j + 1]):
+def _unit_ran_out_since(first, last, depleted, windows, unit, ran_out_at):
+    """Whether a fire unit with a window among `windows[first:last]` (a cell's on one threat) ran
+    out after `depleted` units had."""
+    for idx in range(first, last):
         if ran_out_at[unit[windows[idx]]] > depleted:
             return True
     return False
 
 
 @inline_kernel
-def _wait(c, j, u, gain, state):
-    engaged, waiting_gain, waiting_threats, waiting_count = state.engaged, state.waiting_gain, state.waiting_threats, \
-        state.waiting_count
+def _wait(c, j, u, gain, engaged, waiting_gain, waiting_threats, waiting_count):
     if engaged[c, j] > 0:
         return
     if np.isnan(waiting_gain[c, u, j]):
@@ -722,40 +719,66 @@ def stop_waiting(c, j, u, waiting_threats, waiting_gain, waiting_count):
 
 
 @inline_kernel
-def _evaluate(t_s, c, j, plan, doctrine, state):
-    """Cache threat j's engagement options in cell c at `t_s`: shots that can leave now (whatever
-    the state of the units' fire channels), and when its next window opens.
+def evaluate(t_s, c, j, plan, doctrine, state):
+    """Bring threat j's engagement options in cell c up to date for a decision at `t_s`: the
+    shots that can leave now (whatever the state of the units' fire channels), and when its next
+    window opens, cached in `state`. A threat with the doctrine's most shots fired at it is not
+    looked at.
 
-    The result holds until the earliest of: a ready shot's launch time passing, a later window
-    opening, or a fire unit running out of interceptors.
+    A cached evaluation holds until the earliest of: a ready shot's launch time passing, a later
+    window opening, or a fire unit with a window on the threat running out of interceptors.
     """
-    look_s = doctrine.kill_assessment_s
+    # Every array the evaluation and its helpers read, bound before the first branch, so that the
+    # plan and state are dropped here rather than held, each of their arrays counted, through the
+    # loops below (see _compiled.inline_kernel); the helpers take the arrays they read. (For the
+    # same reason the caller loops over the due threats, not a function that takes the plan.)
+    look_s, keep_later, keep_depth = doctrine.kill_assessment_s, doctrine.prefer_cheaper_shot, doctrine.keep_depth
+    max_shots = doctrine.max_shots_per_threat
     first, last = plan.cell_start[c, j], plan.cell_start[c, j + 1]
-    now_window, now_position, usable = state.now_window, state.now_position, state.usable
-    later_window, later_position = state.later_window, state.later_position
+    windows, by_last, unit, threat = plan.cell_windows, plan.cell_windows_by_last, plan.unit, plan.threat
+    reaction_s, slack_s, opens_s, remote_ok = plan.reaction_s, plan.slack_s, plan.opens_s, plan.remote_ok
+    last_decision_s, last_refused_s, worth_a_shot, cost_usd = plan.last_decision_s, plan.last_refused_launch_s, \
+        plan.worth_a_shot, plan.cost_usd
+    reserve_rounds, adaptive, homing_s, channels = plan.reserve_rounds, plan.adaptive, plan.homing_s, plan.channels
+    kill_probability, salvo_kill_probability, salvo_size, shoot_look_shoot = plan.kill_probability, \
+        plan.salvo_kill_probability, plan.salvo_size, plan.shoot_look_shoot
+    allowed_start, allowed_end, allowed_launch_t_s, allowed_intercept_t_s = plan.allowed_start, plan.allowed_end, \
+        plan.allowed_launch_t_s, plan.allowed_intercept_t_s
+    demand_start, demand_close_s = plan.demand_start, plan.demand_close_s
+    samples = (plan.start, plan.end, plan.launch_t_s, plan.reason, plan.airspace, plan.allowed_run_end_t_s)
+    refusal_rows = (state.refusal_t_s, state.refusal_unit, state.refusal_threat, state.refusal_reason,
+                    state.refusal_airspace)
+    refused, clear_until_s, counters = state.refused, state.refusal_clear_until_s, state.counters
+    magazine, free, own_track_t_s, verdict = state.magazine, state.free, state.own_track_t_s, state.verdict
+    shots_at, ran_out_at = state.shots_at, state.ran_out_at
+    look_at_s = state.look_at_s[c, j]  # inf unless engaged
+    found = (state.now_window, state.now_position, state.later_window, state.later_position, state.usable)
+    now_window, now_position, later_window, later_position, usable = found
+    chain_pk, depth_s = state.chain_pk, state.depth_s
+    cache_window, cache_position, cache_shots, cache_pk = state.cache_window, state.cache_position, state.cache_shots, \
+        state.cache_pk
+    cached, cache_count, cache_retry_s, cache_valid_until_s, cache_depleted = state.cached, state.cache_count, \
+        state.cache_retry_s, state.cache_valid_until_s, state.cache_depleted
+    if shots_at[j] >= max_shots:
+        return
+    if cached[c, j] and cache_valid_until_s[c, j] >= t_s:
+        if cache_depleted[c, j] == counters[DEPLETED_UNITS]:
+            return
+        if not _unit_ran_out_since(first, last, cache_depleted[c, j], windows, unit, ran_out_at):
+            cache_depleted[c, j] = counters[DEPLETED_UNITS]
+            return
     n_now = n_later = n_usable = 0
     last_chance = -INF
     next_t = valid_until = INF
     closed_before = t_s - TIME_TOLERANCE_S
-    keep_later = doctrine.prefer_cheaper_shot
-    # Arrays bound once: numba would otherwise fetch (and reference-count) a tuple's array at each
-    # use inside the loop, which costs more than the loop's arithmetic.
-    windows, unit, magazine, own_track_t_s = plan.cell_windows, plan.unit, state.magazine, state.own_track_t_s
-    reaction_s, slack_s, opens_s, remote_ok = plan.reaction_s, plan.slack_s, plan.opens_s, plan.remote_ok
-    last_decision_s, last_refused_s = plan.last_decision_s, plan.last_refused_launch_s
-    allowed_intercept_t_s = plan.allowed_intercept_t_s
     # The last decision any unit with rounds, whose shot would be worth its cost, can take on j:
     # a look is kept while a shot's intercept plus the kill assessment comes before it. (A unit
     # that would not fire is no look: counting it, a shot would wait for a look never taken.)
-    worth_a_shot, by_last = plan.worth_a_shot, plan.cell_windows_by_last
-    look_at_s = state.look_at_s[c, j]  # inf unless engaged
-    verdict, reserve_rounds, adaptive, homing_s = state.verdict, plan.reserve_rounds, plan.adaptive, plan.homing_s
     for idx in range(first, last):  # latest first: the first such unit's is the last decision
         w = by_last[idx]
         if magazine[unit[w]] > 0 and worth_a_shot[w]:
             last_chance = last_decision_s[w]
             break
-    allowed_start, allowed_end, allowed_launch_t_s = plan.allowed_start, plan.allowed_end, plan.allowed_launch_t_s
     for idx in range(first, last):
         w = windows[idx]
         u = unit[w]
@@ -768,10 +791,12 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
         if worth_a_shot[w]:
             usable[n_usable] = w  # a follow-up look, where this unit would fire
             n_usable += 1
-        if magazine[u] <= reserve_rounds[u] and _another_has_later_look(w, first, last, plan, state):
+        if magazine[u] <= reserve_rounds[u] and _another_has_later_look(w, first, last, windows, unit, magazine,
+                                                                         reserve_rounds, last_decision_s, worth_a_shot):
             verdict[u, j] = _HELD_IN_RESERVE  # for threats no other unit can take
             continue
-        if look_at_s < INF and (last_decision_s[w] >= look_at_s or magazine[u] <= _windows_to_come(u, t_s, plan)):
+        if look_at_s < INF and (last_decision_s[w] >= look_at_s
+                                or magazine[u] <= _windows_to_come(u, t_s, demand_start, demand_close_s)):
             continue  # engaged: this unit can wait for the result, or its rounds are owed to threats to come
         slack, opens = slack_s[w], opens_s[w]
         if opens - t_s > slack and last_refused_s[w] - reaction < t_s and remote_ok[w] and not keep_later:
@@ -788,13 +813,15 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
         k = -1  # the first allowed launch at or after `earliest`, once known
         if adaptive[w] and homing_s[w] < INF:
             first_chance = earliest
-            earliest, k = _firing_point(w, u, earliest, last_chance - look_s, plan)
+            earliest, k = _firing_point(earliest, last_chance - look_s, allowed_launch_t_s, allowed_intercept_t_s, a0, a1,
+                                        demand_close_s, demand_start[u], demand_start[u + 1], channels[u], homing_s[w],
+                                        last_decision_s[w] + reaction)
             if earliest > first_chance:
                 verdict[u, j] = _HELD_FOR_SHORTER_FLY_OUT
             ready = max(ready, earliest - reaction)
         if last_refused_s[w] >= earliest:
-            if not state.refused[u, j] and earliest > state.refusal_clear_until_s[w]:
-                _check_refusal(w, u, j, earliest, plan, state)
+            if not refused[u, j] and earliest > clear_until_s[w]:
+                _check_refusal(w, u, j, earliest, samples, refusal_rows, refused, clear_until_s, verdict, counters)
         elif last_decision_s[w] < closed_before:
             continue  # this window has closed
         if k < 0:
@@ -815,29 +842,35 @@ def _evaluate(t_s, c, j, plan, doctrine, state):
             next_t = min(next_t, opens)
             valid_until = min(valid_until, opens - slack)
     if keep_later and n_now and n_later:
-        n_now, deferred_to = _hold_for_cheaper(n_now, n_later, n_usable, look_s, plan, state)
+        n_now, deferred_to = _hold_for_cheaper(n_now, n_later, n_usable, look_s, found, depth_s, unit, threat, verdict,
+                                               last_decision_s, cost_usd, kill_probability, reaction_s, allowed_start,
+                                               allowed_launch_t_s, allowed_intercept_t_s)
         next_t = min(next_t, deferred_to)
-    if doctrine.keep_depth and n_now:
-        n_now = _keep_depth(n_now, n_later, n_usable, look_s, last_chance, plan, state)
+    if keep_depth and n_now:
+        chain = (allowed_intercept_t_s, allowed_start, shoot_look_shoot, kill_probability, salvo_kill_probability,
+                 last_decision_s)
+        n_now = _keep_depth(n_now, n_later, n_usable, look_s, last_chance, found, chain, chain_pk, unit, threat, verdict,
+                            free, magazine, reserve_rounds, worth_a_shot)
     for e in range(n_now):
         w, k = now_window[e], now_position[e]
-        look_fits = plan.allowed_intercept_t_s[plan.allowed_start[w] + k] + look_s <= last_chance
-        single = plan.shoot_look_shoot[w] and look_fits
-        state.cache_window[c, j, e] = w
-        state.cache_position[c, j, e] = k
-        state.cache_shots[c, j, e] = 1 if single else plan.salvo_size[w]
-        state.cache_pk[c, j, e] = plan.kill_probability[w] if single else plan.salvo_kill_probability[w]
-    state.cache_count[c, j] = n_now
-    state.cache_retry_s[c, j] = next_t
-    state.cache_valid_until_s[c, j] = valid_until
-    state.cache_depleted[c, j] = state.counters[DEPLETED_UNITS]
-    state.cached[c, j] = True
+        look_fits = allowed_intercept_t_s[allowed_start[w] + k] + look_s <= last_chance
+        single = shoot_look_shoot[w] and look_fits
+        cache_window[c, j, e] = w
+        cache_position[c, j, e] = k
+        cache_shots[c, j, e] = 1 if single else salvo_size[w]
+        cache_pk[c, j, e] = kill_probability[w] if single else salvo_kill_probability[w]
+    cache_count[c, j] = n_now
+    cache_retry_s[c, j] = next_t
+    cache_valid_until_s[c, j] = valid_until
+    cache_depleted[c, j] = counters[DEPLETED_UNITS]
+    cached[c, j] = True
 
 
 @inline_kernel
-def _windows_to_come(u, t_s, plan):
-    """How many of unit u's windows (on any threat) are still open or yet to open at `t_s`."""
-    d0, d1, demand_close_s = plan.demand_start[u], plan.demand_start[u + 1], plan.demand_close_s
+def _windows_to_come(u, t_s, demand_start, demand_close_s):
+    """How many of unit u's windows (on any threat) are still open or yet to open at `t_s`
+    (`Plan.demand_*`)."""
+    d0, d1 = demand_start[u], demand_start[u + 1]
     return d1 - _first_at_or_after(demand_close_s, d0, d1, t_s)
 
 
@@ -860,7 +893,8 @@ def _chain_pk(w, position, look_s, last_chance_s, usable, n_usable, chain):
 
 
 @inline_kernel
-def _keep_depth(n_now, n_later, n_usable, look_s, last_chance_s, plan, state):
+def _keep_depth(n_now, n_later, n_usable, look_s, last_chance_s, found, chain, now_chain, unit, threat, verdict, free,
+                magazine, reserve_rounds, worth_a_shot):
     """Drop shots that would take the threat from a clearly better chain of layers: a unit's shot
     that intercepts so late that no look is left after it (a terminal interceptor firing on a
     ballistic missile at its longest range, say) while another unit, with a free channel now,
@@ -869,17 +903,11 @@ def _keep_depth(n_now, n_later, n_usable, look_s, last_chance_s, plan, state):
 
     Only units with a free channel now, and a shot worth its cost, count as the better layer:
     whether a busy one frees in time is not known here, and passing up a shot for it could lose
-    both. Works on the evaluation's first n_now shots ready now and n_later later ones
-    (`state.now_*`, `state.later_*`); keeps the shots it does not drop at the front of `now_*`;
-    returns how many."""
-    unit, free, magazine, reserve_rounds, worth_a_shot = plan.unit, state.free, state.magazine, plan.reserve_rounds, \
-        plan.worth_a_shot
-    threat, verdict, now_chain, usable = plan.threat, state.verdict, state.chain_pk, state.usable
-    now_window, now_position, later_window, later_position = state.now_window, state.now_position, state.later_window, \
-        state.later_position
-    # What _chain_pk reads, so that the plan itself is not held through the loops below.
-    chain = (plan.allowed_intercept_t_s, plan.allowed_start, plan.shoot_look_shoot, plan.kill_probability,
-             plan.salvo_kill_probability, plan.last_decision_s)
+    both. Works on the evaluation's first n_now shots ready now and n_later later ones (`found`:
+    `BattleState.now_*`, `later_*` and `usable`; `chain`: what _chain_pk reads; `now_chain`:
+    scratch for the chains of the shots ready now); keeps the shots it does not drop at the
+    front of `now_*`; returns how many."""
+    now_window, now_position, later_window, later_position, usable = found
     if n_now + n_later < 2:
         return n_now
     lowest = INF
@@ -919,11 +947,10 @@ def _keep_depth(n_now, n_later, n_usable, look_s, last_chance_s, plan, state):
 
 
 @inline_kernel
-def _another_has_later_look(w, first, last, plan, state):
+def _another_has_later_look(w, first, last, windows, unit, magazine, reserve_rounds, last_decision_s, worth_a_shot):
     """Whether a unit other than w's, with rounds above its reserve and a shot worth its cost,
-    can still decide on w's threat after w's last decision."""
-    windows, unit, magazine, reserve_rounds, last_decision_s, worth_a_shot = plan.cell_windows, plan.unit, \
-        state.magazine, plan.reserve_rounds, plan.last_decision_s, plan.worth_a_shot
+    can still decide on w's threat after w's last decision (`windows[first:last]`: the cell's
+    windows on the threat)."""
     for idx in range(first, last):
         w2 = windows[idx]
         u2 = unit[w2]
@@ -934,9 +961,12 @@ def _another_has_later_look(w, first, last, plan, state):
 
 
 @inline_kernel
-def _firing_point(w, u, earliest_s, look_by_s, plan):
-    """The launch to aim for in window w, no earlier than `earliest_s`: the first opportunity,
-    unless the channel it would hold is needed. A shot holds its unit's fire channel until
+def _firing_point(earliest_s, look_by_s, launch_t_s, intercept_t_s, a0, a1, demand_close_s, d0, d1, channels, homing_s,
+                  closes_s):
+    """The launch to aim for in a window (allowed launches `a0:a1` of `Plan.allowed_*`; its
+    unit's window closes `demand_close_s[d0:d1]` and fire `channels`; its `homing_s`; its own
+    last launch `closes_s`), no earlier than `earliest_s`: the first opportunity, unless the
+    channel it would hold is needed. A shot holds its unit's fire channel until
     `channel_release_t_s`; if, before then, at least as many of the unit's other windows close as
     it has channels, a long shot now would take a channel those threats need. The shot then
     waits for the shortest fly-out that still leaves a look (its intercept plus the kill
@@ -944,10 +974,6 @@ def _firing_point(w, u, earliest_s, look_by_s, plan):
 
     Returns the time, and the index of the first allowed launch at or after it when that is the
     first opportunity (-1 when the shot waits: the caller looks it up)."""
-    a0, a1, launch_t_s, intercept_t_s, d0, d1, demand_close_s, channels, homing_s, closes_s = plan.allowed_start[w], \
-        plan.allowed_end[w], plan.allowed_launch_t_s, plan.allowed_intercept_t_s, plan.demand_start[u], \
-        plan.demand_start[u + 1], plan.demand_close_s, plan.channels[u], plan.homing_s[w], \
-        plan.last_decision_s[w] + plan.reaction_s[w]
     k = _first_at_or_after(launch_t_s, a0, a1, earliest_s - TIME_TOLERANCE_S) - a0
     if k == a1 - a0:
         return earliest_s, k
@@ -966,14 +992,14 @@ def _firing_point(w, u, earliest_s, look_by_s, plan):
 
 
 @inline_kernel
-def _check_refusal(w, u, j, earliest_s, plan, state):
+def _check_refusal(w, u, j, earliest_s, samples, refusal_rows, refused, clear_until_s, verdict, counters):
     """Record, once per (unit, threat), an opportunity the coalition rules refused: the first
-    geometric opportunity after `earliest_s` is refused."""
-    s0, s1, launch_t_s, reason, airspace, run_end_t_s, clear_until_s, counters, refused, verdict, refusal_t_s, \
-        refusal_unit, refusal_threat, refusal_reason, refusal_airspace = plan.start[w], plan.end[w], plan.launch_t_s, \
-        plan.reason, plan.airspace, plan.allowed_run_end_t_s, state.refusal_clear_until_s, state.counters, \
-        state.refused, state.verdict, state.refusal_t_s, state.refusal_unit, state.refusal_threat, \
-        state.refusal_reason, state.refusal_airspace
+    geometric opportunity after `earliest_s` is refused. (`samples`: the plan's per-sample
+    arrays; `refusal_rows`, `refused`, `clear_until_s`: `BattleState.refusal_*`, `refused`,
+    `refusal_clear_until_s`.)"""
+    start, end, launch_t_s, reason, airspace, run_end_t_s = samples
+    refusal_t_s, refusal_unit, refusal_threat, refusal_reason, refusal_airspace = refusal_rows
+    s0, s1 = start[w], end[w]
     first = _first_at_or_after(launch_t_s, s0, s1, earliest_s)
     if first >= s1:
         return
@@ -992,19 +1018,17 @@ def _check_refusal(w, u, j, earliest_s, plan, state):
 
 
 @inline_kernel
-def _hold_for_cheaper(n_now, n_later, n_usable, look_s, plan, state):
+def _hold_for_cheaper(n_now, n_later, n_usable, look_s, found, depth, unit, threat, verdict, last_decision_s, cost_usd,
+                      kill_probability, reaction_s, allowed_start, launch_t_s, intercept_t_s):
     """Drop shots that a cheaper, as-likely later shot can replace while the defence keeps depth:
     after that cheaper shot another fire unit must still have a look. (Waiting for the last layer
     alone would stake everything on its capacity, and saturating the last layer is how raids win.)
 
-    Works on the evaluation's first n_now shots ready now and n_later later ones (`state.now_*`,
-    `state.later_*`); keeps the shots it does not drop at the front of `now_*`; returns how
-    many, and the earliest time a held shot's replacement can be decided."""
-    now_window, now_position, later_window, later_position, usable, depth, unit, threat, last_decision_s, cost_usd, \
-        kill_probability, allowed_start, intercept_t_s, launch_t_s, reaction_s, verdict = state.now_window, \
-        state.now_position, state.later_window, state.later_position, state.usable, state.depth_s, plan.unit, \
-        plan.threat, plan.last_decision_s, plan.cost_usd, plan.kill_probability, plan.allowed_start, \
-        plan.allowed_intercept_t_s, plan.allowed_launch_t_s, plan.reaction_s, state.verdict
+    Works on the evaluation's first n_now shots ready now and n_later later ones (`found`:
+    `BattleState.now_*`, `later_*` and `usable`; `depth`: scratch per later shot); keeps the
+    shots it does not drop at the front of `now_*`; returns how many, and the earliest time a
+    held shot's replacement can be decided."""
+    now_window, now_position, later_window, later_position, usable = found
     # The look left after each later shot: the last decision time of another unit's window.
     for f in range(n_later):
         depth[f] = -INF
@@ -1036,11 +1060,9 @@ def _hold_for_cheaper(n_now, n_later, n_usable, look_s, plan, state):
 @inline_kernel
 def _assign(n, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free, magazine, weight,
             outside, chosen):
-    """The candidates (of the first n) to engage, written to `chosen`; returns how many: each
-    threat at most once, each unit within its free channels and interceptors, by largest value
-    saved net of weighted cost."""
-    if n == 0:
-        return 0
+    """The candidates (of the first n, at least one) to engage, written to `chosen`; returns how
+    many: each threat at most once, each unit within its free channels and interceptors, by
+    largest value saved net of weighted cost."""
     if cand_threat[0] != cand_threat[n - 1]:  # candidates are sorted by threat
         return _assign_epoch(n, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free, magazine,
                              weight, outside, chosen)

@@ -25,6 +25,7 @@ from shieldwall.battle.manager import (
     decide,
     engagement_assessed,
     doctrine_values,
+    evaluate,
     new_state,
     outside_assigner,
     release_channel,
@@ -215,6 +216,17 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
     n = impact_t_s.size
     cells = cell_track_t_s.shape[0]
     units = state.magazine.size
+    # The arrays the loop reads, bound once: fetched from a tuple inside the loop, an array is
+    # reference-counted at each use (see _compiled.inline_kernel).
+    unit, threat, kill_probability, homing_s = plan.unit, plan.threat, plan.kill_probability, plan.homing_s
+    allowed_start, allowed_position, allowed_launch_t_s, allowed_intercept_t_s = plan.allowed_start, \
+        plan.allowed_position, plan.allowed_launch_t_s, plan.allowed_intercept_t_s
+    sample, airspace = plan.sample, plan.airspace
+    chosen, cand_window, cand_position, cand_shots, cand_aircraft = state.chosen, state.cand_window, \
+        state.cand_position, state.cand_shots, state.cand_aircraft
+    retry_threat, retry_t_s, shots_at, engaged = state.retry_threat, state.retry_t_s, state.shots_at, state.engaged
+    shot_unit, shot_threat, shot_launch_t_s, shot_intercept_t_s, shot_sample, shot_airspace, shot_result, \
+        shot_position = shots
     alive = np.ones(n, dtype=np.bool_)
     fate = np.full(n, LEAKED, dtype=np.int8)
     fate_t = impact_t_s.copy()
@@ -271,14 +283,14 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
                     freed_count += 1
             elif kind == _INTERCEPT:
                 if alive[j] and t <= impact_t_s[j]:
-                    if KILL in shots.result[row:row + count]:
+                    if KILL in shot_result[row:row + count]:
                         alive[j] = False
                         fate[j], fate_t[j], killer[j] = INTERCEPTED, t, u
-                        fate_sample[j], fate_airspace[j] = shots.sample[row], shots.airspace[row]
+                        fate_sample[j], fate_airspace[j] = shot_sample[row], shot_airspace[row]
                 else:
-                    shots.result[row:row + count] = TARGET_GONE
+                    shot_result[row:row + count] = TARGET_GONE
             elif kind == _ASSESS:
-                engagement_assessed(c, j, (1.0 - plan.kill_probability[row]) ** count, t, state)
+                engagement_assessed(c, j, (1.0 - kill_probability[row]) ** count, t, state)
                 _add_due(c, j, due, due_count, is_due)
             elif kind == _TRACK:
                 _add_due(c, j, due, due_count, is_due)
@@ -289,46 +301,47 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
             for c in range(cells):
                 if due_count[c] == 0:
                     continue
-                pending = due[c, :due_count[c]]
-                pending.sort()
                 live = 0
-                for j in pending:
+                for i in range(due_count[c]):  # sorted (_add_due)
+                    j = due[c, i]
                     is_due[c, j] = False
-                    if alive[j] and (state.engaged[c, j] == 0 or doctrine.engage_before_look):
-                        pending[live] = j
+                    if alive[j] and (engaged[c, j] == 0 or doctrine.engage_before_look):
+                        due[c, live] = j
                         live += 1
                 due_count[c] = 0
                 if live == 0:
                     continue
+                for i in range(live):
+                    evaluate(t, c, due[c, i], plan, doctrine, state)
                 n_chosen, n_retry = decide(t, c, due, live, plan, doctrine, state, outside)
-                for e in state.chosen[:n_chosen]:
-                    w = state.cand_window[e]
-                    u, j = plan.unit[w], plan.threat[w]
-                    a = plan.allowed_start[w] + state.cand_position[e]
-                    p = plan.allowed_position[a]
-                    fired = state.cand_shots[e]  # committed by the battle manager
-                    pk = plan.kill_probability[w] * handover[p] if handover.size else plan.kill_probability[w]
-                    first_draw = state.shots_at[j] - fired
+                for i in range(n_chosen):
+                    e = chosen[i]
+                    w = cand_window[e]
+                    u, j = unit[w], threat[w]
+                    a = allowed_start[w] + cand_position[e]
+                    p = allowed_position[a]
+                    fired = cand_shots[e]  # committed by the battle manager
+                    pk = kill_probability[w] * handover[p] if handover.size else kill_probability[w]
+                    first_draw = shots_at[j] - fired
                     for r in range(n_shots, n_shots + fired):
                         draw = kill_u[j, first_draw + r - n_shots]
-                        shots.unit[r], shots.threat[r] = u, j
-                        shots.launch_t_s[r] = plan.allowed_launch_t_s[a]
-                        shots.intercept_t_s[r] = plan.allowed_intercept_t_s[a]
-                        shots.sample[r], shots.airspace[r], shots.position[r] = plan.sample[p], plan.airspace[p], p
-                        shots.result[r] = KILL if draw < pk else MISS
+                        shot_unit[r], shot_threat[r] = u, j
+                        shot_launch_t_s[r] = allowed_launch_t_s[a]
+                        shot_intercept_t_s[r] = allowed_intercept_t_s[a]
+                        shot_sample[r], shot_airspace[r], shot_position[r] = sample[p], airspace[p], p
+                        shot_result[r] = KILL if draw < pk else MISS
                     seq += 1
-                    heapq.heappush(events, (plan.allowed_intercept_t_s[a], _INTERCEPT, seq, c, u, j, n_shots, fired))
+                    heapq.heappush(events, (allowed_intercept_t_s[a], _INTERCEPT, seq, c, u, j, n_shots, fired))
                     # Its result is known a kill assessment after intercept (row: the window).
                     seq += 1
-                    heapq.heappush(events, (plan.allowed_intercept_t_s[a] + doctrine.kill_assessment_s, _ASSESS, seq,
+                    heapq.heappush(events, (allowed_intercept_t_s[a] + doctrine.kill_assessment_s, _ASSESS, seq,
                                             c, u, j, w, fired))
                     seq += 1
-                    release_t = channel_release_t_s(plan.allowed_launch_t_s[a], plan.allowed_intercept_t_s[a],
-                                                    plan.homing_s[w])
-                    heapq.heappush(events, (release_t, _RELEASE, seq, c, u, j, state.cand_aircraft[e], 0))
+                    release_t = channel_release_t_s(allowed_launch_t_s[a], allowed_intercept_t_s[a], homing_s[w])
+                    heapq.heappush(events, (release_t, _RELEASE, seq, c, u, j, cand_aircraft[e], 0))
                     n_shots += fired
                 for e in range(n_retry):
-                    j, retry_t = state.retry_threat[e], state.retry_t_s[e]
+                    j, retry_t = retry_threat[e], retry_t_s[e]
                     if next_eval[c, j] > retry_t:  # none pending, or one later than this
                         next_eval[c, j] = retry_t
                         seq += 1
@@ -337,14 +350,20 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
                 break
             freed_count = _release_waiting(state, freed, freed_count, is_freed, released_at, instant,
                                            due, due_count, is_due)
-    return fate, fate_t, killer, fate_sample, fate_airspace, state.shots_at, n_shots
+    return fate, fate_t, killer, fate_sample, fate_airspace, shots_at, n_shots
 
 
 @inline_kernel
 def _add_due(c, j, due, due_count, is_due):
+    """Threat j is due for a decision in cell c: `due[c, :due_count[c]]` stays sorted, the
+    order in which the decision takes them."""
     if not is_due[c, j]:
         is_due[c, j] = True
-        due[c, due_count[c]] = j
+        k = due_count[c]
+        while k > 0 and due[c, k - 1] > j:
+            due[c, k] = due[c, k - 1]
+            k -= 1
+        due[c, k] = j
         due_count[c] += 1
 
 

@@ -112,7 +112,7 @@ class World:
     launch_warning_sensors: np.ndarray  # indices of space-based launch warning sensors
     geometry: "_GeometryCache"
     _plans: dict = field(default_factory=dict, compare=False, repr=False)
-    _handover: list = field(default_factory=list, compare=False, repr=False)  # RemoteHandover, once built
+    _derived: dict = field(default_factory=dict, compare=False, repr=False)
 
     def cells(self, coordination: str) -> list[tuple[int, list[int]]]:
         """Battle-management cells: (partner whose picture it uses, fire units it commands).
@@ -149,13 +149,19 @@ class World:
             )
         return self._plans[coordination]
 
+    def derived(self, key: str, build):
+        """`build()`, computed once for this realisation and kept under `key`: what a model
+        derives from the realisation alone and would otherwise recompute every replication (the
+        radar fidelity's per-interval scan constants, say)."""
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]
+
     def remote_handover(self) -> "RemoteHandover":
         """The (window sample, sensor) pairs of every shot a unit could make on other partners'
         tracks, with each sensor's steady-state track information at the intercept point (built
         once; tracking.accuracy)."""
-        if not self._handover:
-            self._handover.append(_remote_handover(self))
-        return self._handover[0]
+        return self.derived("remote-handover", lambda: _remote_handover(self))
 
     def for_scenario(self, variant: Scenario) -> "World":
         """This raid realisation under a variant of the scenario (other partners, agreements,

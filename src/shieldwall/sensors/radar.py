@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from shieldwall.scenario.model import THREAT_CLASSES
@@ -18,27 +20,50 @@ class RadarSensing(Sensing):
     fidelity = "radar"
 
     def detect(self, world, rngs):
-        scenario = world.scenario
-        cov = world.coverage
         n_threats = world.threats.count
-        detect_t = np.full((len(scenario.sensors), n_threats), np.inf)
-        if not scenario.sensors:
+        detect_t = np.full((len(world.scenario.sensors), n_threats), np.inf)
+        if not world.scenario.sensors:
             return detect_t
+        scans = world.derived("radar scans", lambda: _Scans.of(world))
+        cov = world.coverage
         # Every sensor draws the same shape whatever its coverage, so streams stay aligned.
-        draws = np.stack([rng.random((n_threats, MAX_INTERVALS, 2)) for rng in rngs])
-        kinds = [scenario.catalog.sensors[sensor.type] for sensor in scenario.sensors]
-        period = np.array([kind.scan_period_s.value for kind in kinds])[cov.sensor]
-        pd = np.array([kind.detection_probability.value for kind in kinds])[cov.sensor]
-        rank = np.minimum(cov.rank, MAX_INTERVALS - 1)
-        phase_u, scan_u = draws[cov.sensor, cov.threat, rank, 0], draws[cov.sensor, cov.threat, rank, 1]
-        certain = pd >= 1.0
+        draws = np.empty((len(rngs), n_threats, MAX_INTERVALS, 2))
+        for s, rng in enumerate(rngs):
+            rng.random(out=draws[s])
+        draws = draws.reshape(-1)
+        phase_u, scan_u = draws[scans.phase_draw], draws[scans.phase_draw + 1]
         # A detection probability so small that the scans missed overflow to inf: never in time.
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            missed = np.where(certain, 0.0, np.floor(np.log1p(-scan_u) / np.log1p(-np.where(certain, 0.5, pd))))
-        t = cov.start_t_s + period * (phase_u + missed)
-        hit = (t <= cov.end_t_s) & (pd > 0.0)
-        np.minimum.at(detect_t, (cov.sensor[hit], cov.threat[hit]), t[hit])
+            missed = np.where(scans.certain, 0.0, np.floor(np.log1p(-scan_u) / scans.log_miss))
+        t = cov.start_t_s + scans.period_s * (phase_u + missed)
+        hit = (t <= cov.end_t_s) & scans.can_detect
+        # The earliest detection per (sensor, threat); a minimum, so the order of the intervals is moot.
+        np.minimum.at(detect_t.reshape(-1), scans.pair[hit], t[hit])
         return detect_t
+
+
+class _Scans(NamedTuple):
+    """What the radar fidelity's draws are combined with, per coverage interval of a realisation."""
+
+    period_s: np.ndarray  # the sensor's scan period
+    certain: np.ndarray  # detection probability 1: detected on the first scan
+    can_detect: np.ndarray  # detection probability above 0
+    log_miss: np.ndarray  # ln(1 - Pd) (of 0.5 where Pd is 1, unused there)
+    phase_draw: np.ndarray  # index of the interval's phase draw in the flattened draws; its scan draw follows
+    pair: np.ndarray  # index of (sensor, threat) in a flattened (sensors, threats) array
+
+    @classmethod
+    def of(cls, world) -> "_Scans":
+        scenario, cov, n_threats = world.scenario, world.coverage, world.threats.count
+        kinds = [scenario.catalog.sensors[sensor.type] for sensor in scenario.sensors]
+        pd = np.array([kind.detection_probability.value for kind in kinds])[cov.sensor]
+        certain = pd >= 1.0
+        with np.errstate(divide="ignore"):
+            log_miss = np.log1p(-np.where(certain, 0.5, pd))
+        rank = np.minimum(cov.rank, MAX_INTERVALS - 1)
+        pair = cov.sensor * n_threats + cov.threat
+        return cls(period_s=np.array([kind.scan_period_s.value for kind in kinds])[cov.sensor], certain=certain,
+                   can_detect=pd > 0.0, log_miss=log_miss, phase_draw=(pair * MAX_INTERVALS + rank) * 2, pair=pair)
 
 
 def launch_warning(world, rngs) -> np.ndarray:
