@@ -5,9 +5,9 @@ Each sensor looks at each threat in its cover once per scan period, at the same 
 look detects it with the sensor's probability of detection. A track is firm by the M-of-N rule of
 `tracking.KalmanTracker` (tracking.confirmation.firm_look) with each sensor type's M and N
 (`confirm_detections` of `confirm_looks` in the catalog, 2-of-3 by default): with M = N = 1 the
-firm-track time is the `radar` fidelity's detection time, draw for draw. Association errors, false
-tracks and track accuracy are not modelled here (the trackers in `tracking` measure them offline;
-see docs/design/tracking.md).
+firm-track time is the `radar` fidelity's detection time, draw for draw. False tracks are not
+modelled here; track accuracy and association errors only for shots on other partners' tracks
+(`handover_fraction`); the trackers in `tracking` measure the rest offline (docs/design/tracking.md).
 
 Cueing: a threat that its partner's picture already holds when it enters a radar's cover is
 searched for in the cued sector. The cue is a ballistic threat's space-based launch warning, or a
@@ -109,7 +109,6 @@ class TrackedSensing(Sensing):
             t = np.where(cued, cov.start_t_s + period * (phase_u + kth_detection_look(gap_u, pd, cued_k)), t)
         first = cov.start_t_s + period * (phase_u + kth_detection_look(gap_u, pd, np.ones_like(cov.sensor)))
         return _earliest(first, cov, pd, pairs), _earliest(t, cov, pd, pairs)
-
 
     def handover_fraction(self, world, picture_t_s):
         """A shot whose intercept point the unit's own fire-control radar sees keeps its kill
