@@ -111,10 +111,10 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
     warned_t = launch_warning(world, sensor_rngs)
     latency = scenario.doctrine.track_latency_s
     picture = release_tracks(detect_t, *world.release_spans_s, latency)
-    partners = [p.id for p in scenario.partners]
-    own = np.array([[s.owner == p for p in partners] for s in scenario.sensors], dtype=bool).reshape(-1, len(partners))
-    own_picture = release_tracks(detect_t, np.where(own, -np.inf, np.inf)[..., None], np.full((*own.shape, 1), np.inf),
-                                 latency)
+    # Each partner's own picture: its own sensors' tracks, always released to it.
+    own_picture = np.full((len(scenario.partners), n), np.inf)
+    np.minimum.at(own_picture, world.sensor_partners(), detect_t)
+    own_picture += latency
 
     draws = stream(rng, "threats")
     fail_u = draws.random(n)
@@ -126,7 +126,7 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
     fail_t = np.where(fail_u >= threats.reliability, threats.launch_t_s + fail_fraction * flight, np.inf)
 
     units = scenario.fire_units
-    owner_index = np.array([partners.index(u.owner) for u in units], dtype=np.int64)
+    owner_index = world.unit_partners()
     start = np.array([u.magazine for u in units] if magazine is None else [int(m) for m in magazine], dtype=np.int64)
     if start.size != len(units):
         raise ValueError(f"magazine has {start.size} entries for {len(units)} fire units")
@@ -168,8 +168,7 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
 def _first_track_partner(world: World, detect_t: np.ndarray, cells, cell_track: np.ndarray) -> np.ndarray:
     """(threats,) the partner whose sensor's track first put each threat into the picture the
     outcome reports (the coordinator's, or the earliest of the cells'); -1 where none did."""
-    partners = [p.id for p in world.scenario.partners]
-    owner = np.array([partners.index(s.owner) for s in world.scenario.sensors] + [-1], dtype=np.int64)
+    owner = np.append(world.sensor_partners(), -1)
     sensor = np.full(world.threats.count, -1)
     if cells:
         reporting = cell_track.argmin(axis=0)

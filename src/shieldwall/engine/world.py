@@ -157,6 +157,14 @@ class World:
             self._derived[key] = build()
         return self._derived[key]
 
+    def sensor_partners(self) -> np.ndarray:
+        """(sensors,) each sensor's partner: its index in scenario.partners."""
+        return self.derived("sensor-partners", lambda: _partner_index(self.scenario, self.scenario.sensors))
+
+    def unit_partners(self) -> np.ndarray:
+        """(fire units,) each fire unit's partner: its index in scenario.partners."""
+        return self.derived("unit-partners", lambda: _partner_index(self.scenario, self.scenario.fire_units))
+
     def remote_handover(self) -> "RemoteHandover":
         """The (window sample, sensor) pairs of every shot a unit could make on other partners'
         tracks, with each sensor's steady-state track information at the intercept point (built
@@ -170,6 +178,11 @@ class World:
         if variant.raid != self.scenario.raid or variant.assets != self.scenario.assets:
             raise ValueError("a variant must keep the raid and the defended assets of its base scenario")
         return _assemble(variant, self.threats, self.geometry)
+
+
+def _partner_index(scenario: Scenario, owned) -> np.ndarray:
+    partners = [p.id for p in scenario.partners]
+    return np.array([partners.index(thing.owner) for thing in owned], dtype=np.int64)
 
 
 def _homing_s(guidance) -> float:

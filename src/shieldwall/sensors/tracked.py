@@ -95,9 +95,7 @@ class TrackedSensing(Sensing):
             if self.cue_on_tracks:
                 uncued = _earliest(t, cov, pd, pairs)
                 picture = release_tracks(uncued, *world.release_spans_s, scenario.doctrine.track_latency_s)
-                partners = [p.id for p in scenario.partners]
-                owner = np.array([partners.index(sensor.owner) for sensor in scenario.sensors])
-                cue_t = picture[owner[cov.sensor], cov.threat]
+                cue_t = picture[world.sensor_partners()[cov.sensor], cov.threat]
             if world.launch_warning_sensors.size:
                 # The warning this replication reports: `simulate` draws it from these streams right
                 # after sensing, so copies of them give its numbers without moving the streams.
