@@ -205,3 +205,27 @@ def test_cli_resupply_answer_and_bad_input(tmp_path):
         result = runner.invoke(app, ["size", *args, "--runs", "4", "--fidelity", "ideal"])
         assert result.exit_code == 2, result.output
         assert named in result.output and len(result.output.strip().splitlines()) == 1, result.output
+
+
+def test_cli_resupply_takes_the_campaigns_absorb_options(tmp_path):
+    # --max-raids 6 in place of the file's 8 gives the closed form for six raids; a campaign without
+    # an absorb section gets one from --absorb, --every and --max-raids; options that make no absorb
+    # section, or that a scenario cannot take, are refused with one line and exit code 2.
+    path = drones_campaign(tmp_path, 10, 3, 8)
+    no_absorb = tmp_path / "no-absorb.yaml"
+    no_absorb.write_text(yaml.safe_dump({"name": "short", "raids": [{"scenario": "drones.yaml"}]}))
+    common = ["--resupply", "test-missile", "--target", "P(raids_until_dry >= 6) >= 1", "--runs", "4",
+              "--realisations", "2", "--fidelity", "ideal", "--json"]
+    assert smallest_resupply(10, 3, 6) != smallest_resupply(10, 3, 8)
+    for args in ([str(path), *common, "--max-raids", "6"],
+                 [str(no_absorb), *common, "--absorb", "drones.yaml", "--every", "1d", "--max-raids", "6"]):
+        result = runner.invoke(app, ["size", *args])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["answer"] == smallest_resupply(10, 3, 6)
+    for args, named in (([str(no_absorb), *common, "--every", "1d"], "--absorb"),
+                        ([str(path), *common, "--every", "soon"], "absorb options"),
+                        ([str(tmp_path / "drones.yaml"), "--stock", "battery", "--target", "P(leakers <= 0) >= 0.9",
+                          "--max-raids", "6"], "campaign")):
+        result = runner.invoke(app, ["size", *args])
+        assert result.exit_code == 2, result.output
+        assert named in result.output and len(result.output.strip().splitlines()) == 1, result.output

@@ -282,21 +282,22 @@ def _print_compare(r: dict) -> None:
     out.print(f"[dim]{r['caution']}[/]", highlight=False)
 
 
+ABSORB = typer.Option(None, "--absorb", help="campaigns: scenario to repeat for the 'raids absorbed' question")
+EVERY = typer.Option(None, "--every", help="campaigns: time between repeated raids, e.g. 1d")
+MAX_RAIDS = typer.Option(None, "--max-raids", min=1, help="campaigns: most repeated raids")
+THRESHOLD = typer.Option(None, "--threshold", min=0, max=1, help="campaigns: share of threats leaking that ends it")
+
+
 @app.command()
 def campaign(
     file: str = typer.Argument(..., help="campaign file (YAML) or bundled name, e.g. april-then-october"),
     runs: int = typer.Option(100, min=2, help="Monte Carlo replications of the whole campaign"),
     seed: int = SEED, workers: int = WORKERS, fidelity: str = FIDELITY, realisations: int = REALISATIONS,
-    absorb: Optional[str] = typer.Option(None, help="scenario to repeat for the 'raids absorbed' question"),
-    every: Optional[str] = typer.Option(None, help="time between repeated raids, e.g. 1d"),
-    max_raids: Optional[int] = typer.Option(None, min=1, help="most repeated raids"),
-    threshold: Optional[float] = typer.Option(None, min=0, max=1, help="share of threats leaking that ends it"),
-    as_json: bool = JSON,
+    absorb: Optional[str] = ABSORB, every: Optional[str] = EVERY, max_raids: Optional[int] = MAX_RAIDS,
+    threshold: Optional[float] = THRESHOLD, as_json: bool = JSON,
 ) -> None:
     """Fly a sequence of raids with magazines carried over; depletion and raids absorbed."""
-    from pydantic import ValidationError
-
-    from shieldwall.analysis.campaign import Absorb, load_campaign, run_campaign
+    from shieldwall.analysis.campaign import load_campaign, run_campaign
     from shieldwall.scenario import ScenarioError
 
     from shieldwall.sensors import SENSING
@@ -304,30 +305,37 @@ def campaign(
     if fidelity not in SENSING:
         fail(f"--fidelity must be one of {', '.join(SENSING)}, got {fidelity!r}")
     try:
-        loaded = load_campaign(file)
-        spec = loaded.absorb
-        if absorb or every or max_raids or threshold is not None:
-            base = spec.model_dump() if spec else {}
-            if absorb:
-                base["scenario"] = absorb
-            if every:
-                base["every_s"] = every
-            if max_raids:
-                base["max_raids"] = max_raids
-            if threshold is not None:
-                base["leakage_threshold"] = threshold
-            if "scenario" not in base:
-                fail("--every/--max-raids/--threshold need --absorb SCENARIO (or an absorb section in the file)")
-            spec = Absorb.model_validate(base)
+        loaded = _with_absorb(load_campaign(file), absorb, every, max_raids, threshold)
         with _progress(f"{loaded.name}: campaigns") as progress:
-            report = run_campaign(loaded, runs, seed, fidelity, realisations, workers, spec, progress)
+            report = run_campaign(loaded, runs, seed, fidelity, realisations, workers, loaded.absorb, progress)
     except ScenarioError as error:
         fail(str(error))
-    except ValidationError as error:
-        fail(f"absorb options: {error.errors(include_url=False)[0]['msg']}")
     except ValueError as error:
         fail(str(error))
     _deliver(report, None, as_json, _print_campaign)
+
+
+def _with_absorb(loaded, absorb: Optional[str], every: Optional[str], max_raids: Optional[int],
+                 threshold: Optional[float]):
+    """The campaign with its absorb section changed by the command's options (a one-line error
+    and exit code 2 for options that do not make one)."""
+    from pydantic import ValidationError
+
+    from shieldwall.analysis.campaign import Absorb
+
+    if not (absorb or every or max_raids or threshold is not None):
+        return loaded
+    base = loaded.absorb.model_dump() if loaded.absorb else {}
+    for key, value in (("scenario", absorb), ("every_s", every), ("max_raids", max_raids),
+                       ("leakage_threshold", threshold)):
+        if value is not None:
+            base[key] = value
+    if "scenario" not in base:
+        fail("--every/--max-raids/--threshold need --absorb SCENARIO (or an absorb section in the file)")
+    try:
+        return loaded.model_copy(update={"absorb": Absorb.model_validate(base)})
+    except ValidationError as error:
+        fail(f"absorb options: {error.errors(include_url=False)[0]['msg']}")
 
 
 def _print_campaign(r: dict) -> None:
@@ -417,10 +425,12 @@ def size(
     plot: Optional[Path] = typer.Option(None, "--plot", help="write the risk against the values tried (PNG)"),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="folder for size.json and the risk against the values "
                                                                "tried (PNG and SVG), for `shieldwall report`"),
-    no_cache: bool = NO_CACHE, as_json: bool = JSON,
+    absorb: Optional[str] = ABSORB, every: Optional[str] = EVERY, max_raids: Optional[int] = MAX_RAIDS,
+    threshold: Optional[float] = THRESHOLD, no_cache: bool = NO_CACHE, as_json: bool = JSON,
 ) -> None:
     """The smallest stock (or largest raid) that meets a risk target, with the interval at the answer;
-    for a campaign, the smallest resupply rate."""
+    for a campaign, the smallest resupply rate (the absorb options change its absorb section as in
+    `campaign`)."""
     from shieldwall.analysis.campaign import is_campaign
     from shieldwall.analysis.parameters import ParameterError
     from shieldwall.analysis.size import Target, TargetError, raid_knob, stock_knob
@@ -430,9 +440,12 @@ def size(
 
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
         fail(f"--out {out_dir}: not a folder")
+    absorb_options = (absorb, every, max_raids, threshold)
     if is_campaign(scenario) or resupply is not None:
         return _size_campaign(scenario, target, resupply, stock or raid, low, high, runs, seed, workers, fidelity,
-                              realisations, plot, out_dir, as_json)
+                              realisations, plot, out_dir, as_json, absorb_options)
+    if any(option is not None for option in absorb_options):
+        fail("--absorb/--every/--max-raids/--threshold apply to a campaign, not to a scenario")
     try:
         parsed = Target.parse(target)
     except TargetError as error:
@@ -458,9 +471,9 @@ def size(
 
 def _size_campaign(source: str, target: str, interceptor: Optional[str], scenario_knob: Optional[str], low: int,
                    high: Optional[int], runs: int, seed: int, workers: int, fidelity: str, realisations: int,
-                   plot: Optional[Path], out_dir: Optional[Path], as_json: bool) -> None:
+                   plot: Optional[Path], out_dir: Optional[Path], as_json: bool, absorb_options: tuple) -> None:
     """`size CAMPAIGN --resupply INTERCEPTOR`: the smallest resupply per 30 days meeting a target on
-    the campaign's absorb answer."""
+    the campaign's absorb answer (`absorb_options`: --absorb, --every, --max-raids, --threshold)."""
     from shieldwall.analysis.campaign import is_campaign, load_campaign
     from shieldwall.analysis.parameters import ParameterError
     from shieldwall.analysis.size import CAMPAIGN_MEASURES, Target, TargetError, resupply_knob, size_resupply
@@ -481,7 +494,7 @@ def _size_campaign(source: str, target: str, interceptor: Optional[str], scenari
         fail(f"--high {high}: must exceed --low {low}")
     settings = _settings(runs, seed, fidelity, realisations)
     try:
-        loaded = load_campaign(source)
+        loaded = _with_absorb(load_campaign(source), *absorb_options)
         knob = resupply_knob(loaded, interceptor, parsed)
     except (ScenarioError, ParameterError) as error:
         fail(f"--resupply: {_problem_line(error)}")
