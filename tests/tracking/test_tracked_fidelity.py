@@ -222,3 +222,21 @@ def test_cueing_in_the_engine_uses_the_reported_warning():
     assert np.all(with_cue.track_t_s <= without.track_t_s)
     assert np.any(with_cue.track_t_s[warned] < without.track_t_s[warned])
     assert np.array_equal(with_cue.track_t_s[~warned], without.track_t_s[~warned])
+
+
+def test_a_launch_warning_cues_only_the_radars_of_partners_it_is_released_to():
+    # The warning satellites' reports released to the United States alone (cueing by tracks off, so
+    # that the warning is the only cue): Israel's radars are then not cued at all, as with no
+    # warning, and the US radar still is.
+    world = _world(pd=1.0)
+    scenario = world.scenario
+    warning = [s.id for s in scenario.sensors if s.platform == "space"]
+    sensors = [s.model_copy(update={"release_to": ["USA"]}) if s.id in warning else s for s in scenario.sensors]
+    kept = compile_world(scenario.model_copy(update={"sensors": sensors}), np.random.default_rng(3))
+    silent = _world(pd=1.0, warning_pd=0.0)
+    sensing = TrackedSensing(confirm=(2, 3), cue_on_tracks=False)
+    released, everyone, none = (sensing.detect(w, _sensor_rngs(w, 7)) for w in (kept, world, silent))
+    owner = np.array([s.owner for s in scenario.sensors])
+    assert np.array_equal(released[owner == "ISR"], none[owner == "ISR"])
+    assert np.any(everyone[owner == "ISR"] < none[owner == "ISR"])
+    assert np.array_equal(released[owner == "USA"], everyone[owner == "USA"])

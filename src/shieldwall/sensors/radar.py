@@ -66,20 +66,26 @@ class _Scans(NamedTuple):
                    can_detect=pd > 0.0, log_miss=log_miss, phase_draw=(pair * MAX_INTERVALS + rank) * 2, pair=pair)
 
 
-def launch_warning(world, rngs) -> np.ndarray:
-    """(threats,) when space-based launch warning reports each ballistic launch (inf: never).
+def launch_reports(world, rngs) -> np.ndarray:
+    """(sensors, threats): when each space-based launch warning sensor reports each ballistic
+    launch (inf: never, and in the rows of other sensors).
 
-    Each warning sensor reports a launch after its `warning_delay_s` with its probability of
-    detection; the earliest report counts.
+    A warning sensor reports a launch after its `warning_delay_s` with its probability of
+    detection.
     """
     scenario = world.scenario
     threats = world.threats
-    warned = np.full(threats.count, np.inf)
+    reports = np.full((len(scenario.sensors), threats.count), np.inf)
     ballistic = threats.threat_class == THREAT_CLASSES.index("ballistic")
     for s in world.launch_warning_sensors:
         kind = scenario.catalog.sensors[scenario.sensors[s].type]
         u = rngs[s].random((threats.count, MAX_INTERVALS, 2))[:, 0, 0]
-        seen = ballistic & (u < kind.detection_probability.value)
         delay = kind.warning_delay_s.value if kind.warning_delay_s else 0.0
-        warned = np.where(seen, np.minimum(warned, threats.launch_t_s + delay), warned)
-    return warned
+        reports[s] = np.where(ballistic & (u < kind.detection_probability.value), threats.launch_t_s + delay, np.inf)
+    return reports
+
+
+def launch_warning(world, rngs) -> np.ndarray:
+    """(threats,) when space-based launch warning first reports each ballistic launch (inf: never):
+    the earliest of the warning sensors' reports (`launch_reports`)."""
+    return launch_reports(world, rngs).min(axis=0, initial=np.inf)

@@ -10,8 +10,9 @@ modelled here; track accuracy and association errors only for shots on other par
 (`handover_fraction`); the trackers in `tracking` measure the rest offline (docs/design/tracking.md).
 
 Cueing: a threat that its partner's picture already holds when it enters a radar's cover is
-searched for in the cued sector. The cue is a ballistic threat's space-based launch warning, or a
-track in the picture of the radar's partner: another sensor's firm track released to that partner
+searched for in the cued sector. The cue is a ballistic threat's space-based launch warning, where
+the warning sensor's reports are released to the radar's partner, or a track in the picture of the
+radar's partner: another sensor's firm track released to that partner
 (with the agreement's span and the picture's latency), or the radar's own from an earlier pass. A
 radar type with `cued_confirm_detections` = k then holds a firm track at its k-th detection of the
 threat, however many looks it misses in between (the cue, not the M-of-N window, keeps the track
@@ -27,7 +28,7 @@ import copy
 import numpy as np
 
 from shieldwall.sensors.base import MAX_INTERVALS, Sensing, release_tracks
-from shieldwall.sensors.radar import launch_warning
+from shieldwall.sensors.radar import launch_reports
 from shieldwall.tracking import accuracy
 from shieldwall.tracking.confirmation import firm_look
 
@@ -98,11 +99,13 @@ class TrackedSensing(Sensing):
                 cue_t = picture[world.sensor_partners()[cov.sensor], cov.threat]
             if world.launch_warning_sensors.size:
                 # The warning this replication reports: `simulate` draws it from these streams right
-                # after sensing, so copies of them give its numbers without moving the streams.
+                # after sensing, so copies of them give its numbers without moving the streams. A
+                # report cues the radars of the partners it is released to, when it reaches them.
                 peek = list(rngs)
                 for s in world.launch_warning_sensors:
                     peek[s] = copy.deepcopy(rngs[s])
-                cue_t = np.minimum(cue_t, launch_warning(world, peek)[cov.threat])
+                warned = release_tracks(launch_reports(world, peek), *world.release_spans_s, 0.0)
+                cue_t = np.minimum(cue_t, warned[world.sensor_partners()[cov.sensor], cov.threat])
             cued = (cued_k > 0) & (cue_t <= cov.start_t_s)
             t = np.where(cued, cov.start_t_s + period * (phase_u + kth_detection_look(gap_u, pd, cued_k)), t)
         first = cov.start_t_s + period * (phase_u + kth_detection_look(gap_u, pd, np.ones_like(cov.sensor)))
