@@ -537,6 +537,8 @@ class RemoteHandover:
     information: np.ndarray  # (K, 3, 3) the sensor's track information at the intercept point, 1/m^2
     basket_m: np.ndarray  # (K,) acquisition basket of the unit's interceptor (inf: handover not modelled)
     neighbour_offset_m: np.ndarray  # (K, 3) ECEF offset of the nearest other threat in flight then (inf: none)
+    samples: np.ndarray  # the distinct samples of `sample`, sorted
+    slot: np.ndarray  # (K,) each pair's index in `samples`
 
 
 def _remote_handover(world: World) -> RemoteHandover:
@@ -574,9 +576,11 @@ def _remote_handover(world: World) -> RemoteHandover:
         per_pair(lambda kind: radians(kind.elevation_sigma_deg or kind.bearing_sigma_deg)),
         per_pair(lambda kind: kind.scan_period_s.value),
         np.array([MANOEUVRE_SIGMA_MPS2[c] for c in THREAT_CLASSES])[threats.threat_class[j]])
+    samples, slot = np.unique(sample, return_inverse=True)
     return RemoteHandover(sample=sample, sensor=sensor, threat=j, intercept_t_s=windows.intercept_t_s[sample],
                           information=information, basket_m=np.concatenate(baskets),
-                          neighbour_offset_m=_nearest_other(threats, j, k, windows.intercept_t_s[sample]))
+                          neighbour_offset_m=_nearest_other(threats, j, k, windows.intercept_t_s[sample]),
+                          samples=samples, slot=slot)
 
 
 def _nearest_other(threats: Threats, threat: np.ndarray, sample: np.ndarray, t_s: np.ndarray) -> np.ndarray:

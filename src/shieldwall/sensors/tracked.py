@@ -128,7 +128,7 @@ class TrackedSensing(Sensing):
             return fraction
         holds = picture_t_s[handover.sensor, handover.threat] + world.scenario.doctrine.track_latency_s \
             <= handover.intercept_t_s
-        remote, slot = np.unique(handover.sample, return_inverse=True)
+        remote, slot = handover.samples, handover.slot
         information = np.zeros((remote.size, 3, 3))
         np.add.at(information, slot[holds], handover.information[holds])
         basket_m, offset_m = np.empty(remote.size), np.empty((remote.size, 3))
