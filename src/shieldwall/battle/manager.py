@@ -752,8 +752,8 @@ def evaluate(t_s, c, j, plan, doctrine, state):
     magazine, free, own_track_t_s, verdict = state.magazine, state.free, state.own_track_t_s, state.verdict
     shots_at, ran_out_at = state.shots_at, state.ran_out_at
     look_at_s = state.look_at_s[c, j]  # inf unless engaged
-    found = (state.now_window, state.now_position, state.later_window, state.later_position, state.usable)
-    now_window, now_position, later_window, later_position, usable = found
+    now_window, now_position, later_window, later_position, usable = state.now_window, state.now_position, \
+        state.later_window, state.later_position, state.usable
     chain_pk, depth_s = state.chain_pk, state.depth_s
     cache_window, cache_position, cache_shots, cache_pk = state.cache_window, state.cache_position, state.cache_shots, \
         state.cache_pk
@@ -842,15 +842,26 @@ def evaluate(t_s, c, j, plan, doctrine, state):
             next_t = min(next_t, opens)
             valid_until = min(valid_until, opens - slack)
     if keep_later and n_now and n_later:
-        n_now, deferred_to = _hold_for_cheaper(n_now, n_later, n_usable, look_s, found, depth_s, unit, threat, verdict,
-                                               last_decision_s, cost_usd, kill_probability, reaction_s, allowed_start,
-                                               allowed_launch_t_s, allowed_intercept_t_s)
+        n_now, deferred_to = _hold_for_cheaper(n_now, n_later, n_usable, look_s, now_window, now_position, later_window,
+                                               later_position, usable, depth_s, unit, threat, verdict, last_decision_s,
+                                               cost_usd, kill_probability, reaction_s, allowed_start, allowed_launch_t_s,
+                                               allowed_intercept_t_s)
         next_t = min(next_t, deferred_to)
-    if keep_depth and n_now:
-        chain = (allowed_intercept_t_s, allowed_start, shoot_look_shoot, kill_probability, salvo_kill_probability,
-                 last_decision_s)
-        n_now = _keep_depth(n_now, n_later, n_usable, look_s, last_chance, found, chain, chain_pk, unit, threat, verdict,
-                            free, magazine, reserve_rounds, worth_a_shot)
+    if keep_depth and n_now and n_now + n_later >= 2:
+        # The chain of layers after each shot ready now. Most leave no chain that could beat them
+        # by the margin (drones, with looks to spare): the depth test, and the arrays it takes,
+        # are then skipped (a helper's arrays are counted at each call; see _compiled.inline_kernel).
+        lowest = INF
+        for e in range(n_now):
+            chain_pk[e] = _chain_pk(now_window[e], now_position[e], look_s, last_chance, usable, n_usable,
+                                    allowed_intercept_t_s, allowed_start, shoot_look_shoot, kill_probability,
+                                    salvo_kill_probability, last_decision_s)
+            lowest = min(lowest, chain_pk[e])
+        if lowest < 1.0 - DEPTH_PK_MARGIN:
+            n_now = _keep_depth(n_now, n_later, n_usable, look_s, last_chance, now_window, now_position, later_window,
+                                later_position, usable, allowed_intercept_t_s, allowed_start, shoot_look_shoot,
+                                kill_probability, salvo_kill_probability, last_decision_s, chain_pk, unit, threat,
+                                verdict, free, magazine, reserve_rounds, worth_a_shot)
     for e in range(n_now):
         w, k = now_window[e], now_position[e]
         look_fits = allowed_intercept_t_s[allowed_start[w] + k] + look_s <= last_chance
@@ -875,12 +886,11 @@ def _windows_to_come(u, t_s, demand_start, demand_close_s):
 
 
 @inline_kernel
-def _chain_pk(w, position, look_s, last_chance_s, usable, n_usable, chain):
+def _chain_pk(w, position, look_s, last_chance_s, usable, n_usable, allowed_intercept_t_s, allowed_start,
+              shoot_look_shoot, kill_probability, salvo_kill_probability, last_decision_s):
     """Kill probability of what doctrine fires from window w at its `position`-th allowed launch
     (one shot where a look fits before the last decision, else a salvo), followed, if it fails, by
     the best salvo that a unit with rounds can still decide on after its kill assessment."""
-    allowed_intercept_t_s, allowed_start, shoot_look_shoot, kill_probability, salvo_kill_probability, \
-        last_decision_s = chain
     look_by = allowed_intercept_t_s[allowed_start[w] + position] + look_s
     single = shoot_look_shoot[w] and look_by <= last_chance_s
     shot = kill_probability[w] if single else salvo_kill_probability[w]
@@ -893,8 +903,9 @@ def _chain_pk(w, position, look_s, last_chance_s, usable, n_usable, chain):
 
 
 @inline_kernel
-def _keep_depth(n_now, n_later, n_usable, look_s, last_chance_s, found, chain, now_chain, unit, threat, verdict, free,
-                magazine, reserve_rounds, worth_a_shot):
+def _keep_depth(n_now, n_later, n_usable, look_s, last_chance_s, now_window, now_position, later_window, later_position,
+                usable, allowed_intercept_t_s, allowed_start, shoot_look_shoot, kill_probability, salvo_kill_probability,
+                last_decision_s, now_chain, unit, threat, verdict, free, magazine, reserve_rounds, worth_a_shot):
     """Drop shots that would take the threat from a clearly better chain of layers: a unit's shot
     that intercepts so late that no look is left after it (a terminal interceptor firing on a
     ballistic missile at its longest range, say) while another unit, with a free channel now,
@@ -903,19 +914,11 @@ def _keep_depth(n_now, n_later, n_usable, look_s, last_chance_s, found, chain, n
 
     Only units with a free channel now, and a shot worth its cost, count as the better layer:
     whether a busy one frees in time is not known here, and passing up a shot for it could lose
-    both. Works on the evaluation's first n_now shots ready now and n_later later ones (`found`:
-    `BattleState.now_*`, `later_*` and `usable`; `chain`: what _chain_pk reads; `now_chain`:
-    scratch for the chains of the shots ready now); keeps the shots it does not drop at the
-    front of `now_*`; returns how many."""
-    now_window, now_position, later_window, later_position, usable = found
-    if n_now + n_later < 2:
-        return n_now
-    lowest = INF
-    for e in range(n_now):
-        now_chain[e] = _chain_pk(now_window[e], now_position[e], look_s, last_chance_s, usable, n_usable, chain)
-        lowest = min(lowest, now_chain[e])
-    if lowest >= 1.0 - DEPTH_PK_MARGIN:
-        return n_now  # no chain can beat any of these by the margin (most drones, with looks to spare)
+    both. Works on the evaluation's first n_now shots ready now and n_later later ones
+    (`BattleState.now_*`, `later_*` and `usable`; `now_chain`: the chains of the shots ready now,
+    from _chain_pk, whose arrays follow `usable`); the caller has found at least one of them that
+    a chain could beat by the margin. Keeps the shots it does not drop at the front of `now_*`;
+    returns how many."""
     # The best chain of a unit free now, and the best of any other unit than that one's.
     best, best_unit, second = -1.0, -1, -1.0
     for f in range(n_now + n_later):
@@ -923,8 +926,9 @@ def _keep_depth(n_now, n_later, n_usable, look_s, last_chance_s, found, chain, n
         u = unit[w]
         if free[u] <= 0 or magazine[u] <= reserve_rounds[u] or not worth_a_shot[w]:
             continue
-        chain_pk = now_chain[f] if f < n_now else _chain_pk(w, later_position[f - n_now], look_s, last_chance_s, usable,
-                                                             n_usable, chain)
+        chain_pk = now_chain[f] if f < n_now else _chain_pk(
+            w, later_position[f - n_now], look_s, last_chance_s, usable, n_usable, allowed_intercept_t_s, allowed_start,
+            shoot_look_shoot, kill_probability, salvo_kill_probability, last_decision_s)
         if u == best_unit:
             best = max(best, chain_pk)
         elif chain_pk > best:
@@ -1018,17 +1022,17 @@ def _check_refusal(w, u, j, earliest_s, samples, refusal_rows, refused, clear_un
 
 
 @inline_kernel
-def _hold_for_cheaper(n_now, n_later, n_usable, look_s, found, depth, unit, threat, verdict, last_decision_s, cost_usd,
-                      kill_probability, reaction_s, allowed_start, launch_t_s, intercept_t_s):
+def _hold_for_cheaper(n_now, n_later, n_usable, look_s, now_window, now_position, later_window, later_position, usable,
+                      depth, unit, threat, verdict, last_decision_s, cost_usd, kill_probability, reaction_s,
+                      allowed_start, launch_t_s, intercept_t_s):
     """Drop shots that a cheaper, as-likely later shot can replace while the defence keeps depth:
     after that cheaper shot another fire unit must still have a look. (Waiting for the last layer
     alone would stake everything on its capacity, and saturating the last layer is how raids win.)
 
-    Works on the evaluation's first n_now shots ready now and n_later later ones (`found`:
-    `BattleState.now_*`, `later_*` and `usable`; `depth`: scratch per later shot); keeps the
+    Works on the evaluation's first n_now shots ready now and n_later later ones
+    (`BattleState.now_*`, `later_*` and `usable`; `depth`: scratch per later shot); keeps the
     shots it does not drop at the front of `now_*`; returns how many, and the earliest time a
     held shot's replacement can be decided."""
-    now_window, now_position, later_window, later_position, usable = found
     # The look left after each later shot: the last decision time of another unit's window.
     for f in range(n_later):
         depth[f] = -INF
