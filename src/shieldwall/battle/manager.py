@@ -425,6 +425,7 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
         state.counters
     waiting_gain, waiting_threats, waiting_count = state.waiting_gain, state.waiting_threats, state.waiting_count
     patrols = (plan.aircraft_load, plan.channels, state.aircraft_rounds, state.aircraft_busy)
+    aircraft_load = patrols[0]  # _rounds_ready's test, made here: its arrays are counted at each call
     unit, kill_probability, value_usd, cost_usd = plan.unit, plan.kill_probability, plan.value_usd, plan.cost_usd
     allowed_start, allowed_intercept_t_s = plan.allowed_start, plan.allowed_intercept_t_s
     cell_start, cell_windows, worth_a_shot, last_decision_s = plan.cell_start, plan.cell_windows, plan.worth_a_shot, \
@@ -444,7 +445,7 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
             shots = cache_shots[c, j, e]
             pk = cache_pk[c, j, e] * miss
             if free[u] > 0:
-                ready = _rounds_ready(u, magazine, patrols)
+                ready = magazine[u] if aircraft_load[u] <= 0 else _rounds_ready(u, magazine, patrols)
                 if ready < shots:
                     shots = ready
                     pk = (1.0 - (1.0 - kill_probability[w]) ** shots) * miss
@@ -464,10 +465,16 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
             retry_threat[n_retry] = j
             retry_t_s[n_retry] = max(cache_retry_s[c, j], t_s)
             n_retry += 1
-    n_chosen = 0
-    if n_cand > 0:  # most epochs have none: the call's array arguments are counted even then
-        n_chosen = _assign(n_cand, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free,
-                           magazine, weight, outside, chosen)
+    # Most epochs have no candidates, and most others candidates on one threat only: each
+    # helper's array arguments are counted at each call, so the choice is made here.
+    if n_cand == 0:
+        n_chosen = 0
+    elif cand_threat[0] == cand_threat[n_cand - 1]:  # candidates are sorted by threat
+        n_chosen = _assign_one_threat(n_cand, cand_threat, cand_window, cand_shots, cand_pk, cost_usd, value_usd,
+                                      weight, chosen)
+    else:
+        n_chosen = _assign_epoch(n_cand, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free,
+                                 magazine, weight, outside, chosen)
     # The assignment counts engagements against min(channels, rounds), but a salvo takes several
     # rounds: engagements are committed in order of net gain (a stable sort: equals keep the
     # assignment's order), each with the rounds still left; one left with none is looked at
@@ -507,18 +514,19 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
         kept += 1
     n_chosen = kept
     # Outbid for a channel or an interceptor: look again when one frees. A shot not worth its
-    # cost now is looked at again only when the threat's next window opens.
+    # cost now is looked at again only when the threat's next window opens. (An engaged threat
+    # waits for the result instead.)
     for e in range(n_busy):
-        _wait(c, busy_threat[e], unit[busy_window[e]], busy_gain[e], engaged, waiting_gain, waiting_threats,
-              waiting_count)
+        if engaged[c, busy_threat[e]] == 0:
+            _wait(c, busy_threat[e], unit[busy_window[e]], busy_gain[e], waiting_gain, waiting_threats, waiting_count)
     for e in range(n_cand):
         w = cand_window[e]
         j, u = cand_threat[e], unit[w]
         gain = _net_gain(value_usd[j], cand_pk[e], cand_shots[e], cost_usd[w], weight)
         if not picked[e]:
             verdict[u, j] = _OUTBID if gain > 0 else _NOT_WORTH_A_SHOT
-        if gain > 0:
-            _wait(c, j, u, gain, engaged, waiting_gain, waiting_threats, waiting_count)
+        if gain > 0 and engaged[c, j] == 0:
+            _wait(c, j, u, gain, waiting_gain, waiting_threats, waiting_count)
     # A threat engaged now is looked at again only when another unit's chance on it would pass
     # before the result is known (at once: that unit may fire now or later).
     kept = 0
@@ -697,9 +705,9 @@ def _unit_ran_out_since(first, last, depleted, windows, unit, ran_out_at):
 
 
 @inline_kernel
-def _wait(c, j, u, gain, engaged, waiting_gain, waiting_threats, waiting_count):
-    if engaged[c, j] > 0:
-        return
+def _wait(c, j, u, gain, waiting_gain, waiting_threats, waiting_count):
+    """Threat j, not engaged, waits in cell c for a channel or an interceptor of unit u, where a
+    shot would gain `gain` (BattleState.waiting_*)."""
     if np.isnan(waiting_gain[c, u, j]):
         waiting_threats[c, u, waiting_count[c, u]] = j
         waiting_count[c, u] += 1
@@ -1062,14 +1070,9 @@ def _hold_for_cheaper(n_now, n_later, n_usable, look_s, now_window, now_position
 
 
 @inline_kernel
-def _assign(n, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free, magazine, weight,
-            outside, chosen):
-    """The candidates (of the first n, at least one) to engage, written to `chosen`; returns how
-    many: each threat at most once, each unit within its free channels and interceptors, by
-    largest value saved net of weighted cost."""
-    if cand_threat[0] != cand_threat[n - 1]:  # candidates are sorted by threat
-        return _assign_epoch(n, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free, magazine,
-                             weight, outside, chosen)
+def _assign_one_threat(n, cand_threat, cand_window, cand_shots, cand_pk, cost_usd, value_usd, weight, chosen):
+    """The candidates (of the first n, at least one, all on one threat) to engage, written to
+    `chosen`; returns how many (`_assign_epoch` for candidates on several threats)."""
     # With one target allowed one engagement, the optimum of every assignment problem is the
     # single option of largest net gain, if positive: solved directly, as most epochs are so.
     best, best_gain = -1, 0.0
@@ -1087,9 +1090,11 @@ def _assign(n, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, va
 @kernel
 def _assign_epoch(n, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free, magazine, weight,
                   outside, chosen):
-    """`_assign` for candidates on several threats: the weapon-target assignment problem, solved
-    by the compiled greedy or the `outside` assigner. Compiled on its own, so that its
-    allocations stay out of the battle manager's loop."""
+    """The candidates (of the first n, on several threats) to engage, written to `chosen`;
+    returns how many: each threat at most once, each unit within its free channels and
+    interceptors, by largest value saved net of weighted cost. The weapon-target assignment
+    problem, solved by the compiled greedy or the `outside` assigner; compiled on its own, so
+    that its allocations stay out of the battle manager's loop."""
     targets = np.unique(cand_threat[:n])
     units = np.unique(unit[cand_window[:n]])
     row_of = np.full(magazine.size, -1, dtype=np.int64)
