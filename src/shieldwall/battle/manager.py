@@ -425,6 +425,7 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
         state.counters
     waiting_gain, waiting_threats, waiting_count = state.waiting_gain, state.waiting_threats, state.waiting_count
     patrols = (plan.aircraft_load, plan.channels, state.aircraft_rounds, state.aircraft_busy)
+    aircraft_load = patrols[0]  # _rounds_ready's test, made here: its arrays are counted at each call
     unit, kill_probability, value_usd, cost_usd = plan.unit, plan.kill_probability, plan.value_usd, plan.cost_usd
     allowed_start, allowed_intercept_t_s = plan.allowed_start, plan.allowed_intercept_t_s
     cell_start, cell_windows, worth_a_shot, last_decision_s = plan.cell_start, plan.cell_windows, plan.worth_a_shot, \
@@ -444,7 +445,7 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
             shots = cache_shots[c, j, e]
             pk = cache_pk[c, j, e] * miss
             if free[u] > 0:
-                ready = _rounds_ready(u, magazine, patrols)
+                ready = magazine[u] if aircraft_load[u] <= 0 else _rounds_ready(u, magazine, patrols)
                 if ready < shots:
                     shots = ready
                     pk = (1.0 - (1.0 - kill_probability[w]) ** shots) * miss
@@ -464,10 +465,16 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
             retry_threat[n_retry] = j
             retry_t_s[n_retry] = max(cache_retry_s[c, j], t_s)
             n_retry += 1
-    n_chosen = 0
-    if n_cand > 0:  # most epochs have none: the call's array arguments are counted even then
-        n_chosen = _assign(n_cand, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free,
-                           magazine, weight, outside, chosen)
+    # Most epochs have no candidates, and most others candidates on one threat only: each
+    # helper's array arguments are counted at each call, so the choice is made here.
+    if n_cand == 0:
+        n_chosen = 0
+    elif cand_threat[0] == cand_threat[n_cand - 1]:  # candidates are sorted by threat
+        n_chosen = _assign_one_threat(n_cand, cand_threat, cand_window, cand_shots, cand_pk, cost_usd, value_usd,
+                                      weight, chosen)
+    else:
+        n_chosen = _assign_epoch(n_cand, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free,
+                                 magazine, weight, outside, chosen)
     # The assignment counts engagements against min(channels, rounds), but a salvo takes several
     # rounds: engagements are committed in order of net gain (a stable sort: equals keep the
     # assignment's order), each with the rounds still left; one left with none is looked at
@@ -507,18 +514,19 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
         kept += 1
     n_chosen = kept
     # Outbid for a channel or an interceptor: look again when one frees. A shot not worth its
-    # cost now is looked at again only when the threat's next window opens.
+    # cost now is looked at again only when the threat's next window opens. (An engaged threat
+    # waits for the result instead.)
     for e in range(n_busy):
-        _wait(c, busy_threat[e], unit[busy_window[e]], busy_gain[e], engaged, waiting_gain, waiting_threats,
-              waiting_count)
+        if engaged[c, busy_threat[e]] == 0:
+            _wait(c, busy_threat[e], unit[busy_window[e]], busy_gain[e], waiting_gain, waiting_threats, waiting_count)
     for e in range(n_cand):
         w = cand_window[e]
         j, u = cand_threat[e], unit[w]
         gain = _net_gain(value_usd[j], cand_pk[e], cand_shots[e], cost_usd[w], weight)
         if not picked[e]:
             verdict[u, j] = _OUTBID if gain > 0 else _NOT_WORTH_A_SHOT
-        if gain > 0:
-            _wait(c, j, u, gain, engaged, waiting_gain, waiting_threats, waiting_count)
+        if gain > 0 and engaged[c, j] == 0:
+            _wait(c, j, u, gain, waiting_gain, waiting_threats, waiting_count)
     # A threat engaged now is looked at again only when another unit's chance on it would pass
     # before the result is known (at once: that unit may fire now or later).
     kept = 0
@@ -697,9 +705,9 @@ def _unit_ran_out_since(first, last, depleted, windows, unit, ran_out_at):
 
 
 @inline_kernel
-def _wait(c, j, u, gain, engaged, waiting_gain, waiting_threats, waiting_count):
-    if engaged[c, j] > 0:
-        return
+def _wait(c, j, u, gain, waiting_gain, waiting_threats, waiting_count):
+    """Threat j, not engaged, waits in cell c for a channel or an interceptor of unit u, where a
+    shot would gain `gain` (BattleState.waiting_*)."""
     if np.isnan(waiting_gain[c, u, j]):
         waiting_threats[c, u, waiting_count[c, u]] = j
         waiting_count[c, u] += 1
@@ -752,8 +760,8 @@ def evaluate(t_s, c, j, plan, doctrine, state):
     magazine, free, own_track_t_s, verdict = state.magazine, state.free, state.own_track_t_s, state.verdict
     shots_at, ran_out_at = state.shots_at, state.ran_out_at
     look_at_s = state.look_at_s[c, j]  # inf unless engaged
-    found = (state.now_window, state.now_position, state.later_window, state.later_position, state.usable)
-    now_window, now_position, later_window, later_position, usable = found
+    now_window, now_position, later_window, later_position, usable = state.now_window, state.now_position, \
+        state.later_window, state.later_position, state.usable
     chain_pk, depth_s = state.chain_pk, state.depth_s
     cache_window, cache_position, cache_shots, cache_pk = state.cache_window, state.cache_position, state.cache_shots, \
         state.cache_pk
@@ -842,15 +850,26 @@ def evaluate(t_s, c, j, plan, doctrine, state):
             next_t = min(next_t, opens)
             valid_until = min(valid_until, opens - slack)
     if keep_later and n_now and n_later:
-        n_now, deferred_to = _hold_for_cheaper(n_now, n_later, n_usable, look_s, found, depth_s, unit, threat, verdict,
-                                               last_decision_s, cost_usd, kill_probability, reaction_s, allowed_start,
-                                               allowed_launch_t_s, allowed_intercept_t_s)
+        n_now, deferred_to = _hold_for_cheaper(n_now, n_later, n_usable, look_s, now_window, now_position, later_window,
+                                               later_position, usable, depth_s, unit, threat, verdict, last_decision_s,
+                                               cost_usd, kill_probability, reaction_s, allowed_start, allowed_launch_t_s,
+                                               allowed_intercept_t_s)
         next_t = min(next_t, deferred_to)
-    if keep_depth and n_now:
-        chain = (allowed_intercept_t_s, allowed_start, shoot_look_shoot, kill_probability, salvo_kill_probability,
-                 last_decision_s)
-        n_now = _keep_depth(n_now, n_later, n_usable, look_s, last_chance, found, chain, chain_pk, unit, threat, verdict,
-                            free, magazine, reserve_rounds, worth_a_shot)
+    if keep_depth and n_now and n_now + n_later >= 2:
+        # The chain of layers after each shot ready now. Most leave no chain that could beat them
+        # by the margin (drones, with looks to spare): the depth test, and the arrays it takes,
+        # are then skipped (a helper's arrays are counted at each call; see _compiled.inline_kernel).
+        lowest = INF
+        for e in range(n_now):
+            chain_pk[e] = _chain_pk(now_window[e], now_position[e], look_s, last_chance, usable, n_usable,
+                                    allowed_intercept_t_s, allowed_start, shoot_look_shoot, kill_probability,
+                                    salvo_kill_probability, last_decision_s)
+            lowest = min(lowest, chain_pk[e])
+        if lowest < 1.0 - DEPTH_PK_MARGIN:
+            n_now = _keep_depth(n_now, n_later, n_usable, look_s, last_chance, now_window, now_position, later_window,
+                                later_position, usable, allowed_intercept_t_s, allowed_start, shoot_look_shoot,
+                                kill_probability, salvo_kill_probability, last_decision_s, chain_pk, unit, threat,
+                                verdict, free, magazine, reserve_rounds, worth_a_shot)
     for e in range(n_now):
         w, k = now_window[e], now_position[e]
         look_fits = allowed_intercept_t_s[allowed_start[w] + k] + look_s <= last_chance
@@ -875,12 +894,11 @@ def _windows_to_come(u, t_s, demand_start, demand_close_s):
 
 
 @inline_kernel
-def _chain_pk(w, position, look_s, last_chance_s, usable, n_usable, chain):
+def _chain_pk(w, position, look_s, last_chance_s, usable, n_usable, allowed_intercept_t_s, allowed_start,
+              shoot_look_shoot, kill_probability, salvo_kill_probability, last_decision_s):
     """Kill probability of what doctrine fires from window w at its `position`-th allowed launch
     (one shot where a look fits before the last decision, else a salvo), followed, if it fails, by
     the best salvo that a unit with rounds can still decide on after its kill assessment."""
-    allowed_intercept_t_s, allowed_start, shoot_look_shoot, kill_probability, salvo_kill_probability, \
-        last_decision_s = chain
     look_by = allowed_intercept_t_s[allowed_start[w] + position] + look_s
     single = shoot_look_shoot[w] and look_by <= last_chance_s
     shot = kill_probability[w] if single else salvo_kill_probability[w]
@@ -893,8 +911,9 @@ def _chain_pk(w, position, look_s, last_chance_s, usable, n_usable, chain):
 
 
 @inline_kernel
-def _keep_depth(n_now, n_later, n_usable, look_s, last_chance_s, found, chain, now_chain, unit, threat, verdict, free,
-                magazine, reserve_rounds, worth_a_shot):
+def _keep_depth(n_now, n_later, n_usable, look_s, last_chance_s, now_window, now_position, later_window, later_position,
+                usable, allowed_intercept_t_s, allowed_start, shoot_look_shoot, kill_probability, salvo_kill_probability,
+                last_decision_s, now_chain, unit, threat, verdict, free, magazine, reserve_rounds, worth_a_shot):
     """Drop shots that would take the threat from a clearly better chain of layers: a unit's shot
     that intercepts so late that no look is left after it (a terminal interceptor firing on a
     ballistic missile at its longest range, say) while another unit, with a free channel now,
@@ -903,19 +922,11 @@ def _keep_depth(n_now, n_later, n_usable, look_s, last_chance_s, found, chain, n
 
     Only units with a free channel now, and a shot worth its cost, count as the better layer:
     whether a busy one frees in time is not known here, and passing up a shot for it could lose
-    both. Works on the evaluation's first n_now shots ready now and n_later later ones (`found`:
-    `BattleState.now_*`, `later_*` and `usable`; `chain`: what _chain_pk reads; `now_chain`:
-    scratch for the chains of the shots ready now); keeps the shots it does not drop at the
-    front of `now_*`; returns how many."""
-    now_window, now_position, later_window, later_position, usable = found
-    if n_now + n_later < 2:
-        return n_now
-    lowest = INF
-    for e in range(n_now):
-        now_chain[e] = _chain_pk(now_window[e], now_position[e], look_s, last_chance_s, usable, n_usable, chain)
-        lowest = min(lowest, now_chain[e])
-    if lowest >= 1.0 - DEPTH_PK_MARGIN:
-        return n_now  # no chain can beat any of these by the margin (most drones, with looks to spare)
+    both. Works on the evaluation's first n_now shots ready now and n_later later ones
+    (`BattleState.now_*`, `later_*` and `usable`; `now_chain`: the chains of the shots ready now,
+    from _chain_pk, whose arrays follow `usable`); the caller has found at least one of them that
+    a chain could beat by the margin. Keeps the shots it does not drop at the front of `now_*`;
+    returns how many."""
     # The best chain of a unit free now, and the best of any other unit than that one's.
     best, best_unit, second = -1.0, -1, -1.0
     for f in range(n_now + n_later):
@@ -923,8 +934,9 @@ def _keep_depth(n_now, n_later, n_usable, look_s, last_chance_s, found, chain, n
         u = unit[w]
         if free[u] <= 0 or magazine[u] <= reserve_rounds[u] or not worth_a_shot[w]:
             continue
-        chain_pk = now_chain[f] if f < n_now else _chain_pk(w, later_position[f - n_now], look_s, last_chance_s, usable,
-                                                             n_usable, chain)
+        chain_pk = now_chain[f] if f < n_now else _chain_pk(
+            w, later_position[f - n_now], look_s, last_chance_s, usable, n_usable, allowed_intercept_t_s, allowed_start,
+            shoot_look_shoot, kill_probability, salvo_kill_probability, last_decision_s)
         if u == best_unit:
             best = max(best, chain_pk)
         elif chain_pk > best:
@@ -1018,17 +1030,17 @@ def _check_refusal(w, u, j, earliest_s, samples, refusal_rows, refused, clear_un
 
 
 @inline_kernel
-def _hold_for_cheaper(n_now, n_later, n_usable, look_s, found, depth, unit, threat, verdict, last_decision_s, cost_usd,
-                      kill_probability, reaction_s, allowed_start, launch_t_s, intercept_t_s):
+def _hold_for_cheaper(n_now, n_later, n_usable, look_s, now_window, now_position, later_window, later_position, usable,
+                      depth, unit, threat, verdict, last_decision_s, cost_usd, kill_probability, reaction_s,
+                      allowed_start, launch_t_s, intercept_t_s):
     """Drop shots that a cheaper, as-likely later shot can replace while the defence keeps depth:
     after that cheaper shot another fire unit must still have a look. (Waiting for the last layer
     alone would stake everything on its capacity, and saturating the last layer is how raids win.)
 
-    Works on the evaluation's first n_now shots ready now and n_later later ones (`found`:
-    `BattleState.now_*`, `later_*` and `usable`; `depth`: scratch per later shot); keeps the
+    Works on the evaluation's first n_now shots ready now and n_later later ones
+    (`BattleState.now_*`, `later_*` and `usable`; `depth`: scratch per later shot); keeps the
     shots it does not drop at the front of `now_*`; returns how many, and the earliest time a
     held shot's replacement can be decided."""
-    now_window, now_position, later_window, later_position, usable = found
     # The look left after each later shot: the last decision time of another unit's window.
     for f in range(n_later):
         depth[f] = -INF
@@ -1058,14 +1070,9 @@ def _hold_for_cheaper(n_now, n_later, n_usable, look_s, found, depth, unit, thre
 
 
 @inline_kernel
-def _assign(n, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free, magazine, weight,
-            outside, chosen):
-    """The candidates (of the first n, at least one) to engage, written to `chosen`; returns how
-    many: each threat at most once, each unit within its free channels and interceptors, by
-    largest value saved net of weighted cost."""
-    if cand_threat[0] != cand_threat[n - 1]:  # candidates are sorted by threat
-        return _assign_epoch(n, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free, magazine,
-                             weight, outside, chosen)
+def _assign_one_threat(n, cand_threat, cand_window, cand_shots, cand_pk, cost_usd, value_usd, weight, chosen):
+    """The candidates (of the first n, at least one, all on one threat) to engage, written to
+    `chosen`; returns how many (`_assign_epoch` for candidates on several threats)."""
     # With one target allowed one engagement, the optimum of every assignment problem is the
     # single option of largest net gain, if positive: solved directly, as most epochs are so.
     best, best_gain = -1, 0.0
@@ -1083,9 +1090,11 @@ def _assign(n, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, va
 @kernel
 def _assign_epoch(n, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free, magazine, weight,
                   outside, chosen):
-    """`_assign` for candidates on several threats: the weapon-target assignment problem, solved
-    by the compiled greedy or the `outside` assigner. Compiled on its own, so that its
-    allocations stay out of the battle manager's loop."""
+    """The candidates (of the first n, on several threats) to engage, written to `chosen`;
+    returns how many: each threat at most once, each unit within its free channels and
+    interceptors, by largest value saved net of weighted cost. The weapon-target assignment
+    problem, solved by the compiled greedy or the `outside` assigner; compiled on its own, so
+    that its allocations stay out of the battle manager's loop."""
     targets = np.unique(cand_threat[:n])
     units = np.unique(unit[cand_window[:n]])
     row_of = np.full(magazine.size, -1, dtype=np.int64)
