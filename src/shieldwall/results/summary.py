@@ -140,9 +140,20 @@ def summarise_folder(folder) -> dict:
     con = duckdb.connect()
     try:
         con.execute("set threads to 2")
+        columns: dict[str, list[str]] = {}  # per table, read once
+
+        def glob_of(table: str) -> str:
+            return table_glob(folder, table).replace("'", "''")
+
+        def has(table: str, column: str) -> bool:
+            if table not in columns:
+                described = con.execute(f"describe select * from read_parquet('{glob_of(table)}')").fetchall()
+                columns[table] = [d[0] for d in described]
+            return column in columns[table]
+
         for key, table, column, condition in _COUNTS:
-            glob = table_glob(folder, table).replace("'", "''")
-            if column not in [d[0] for d in con.execute(f"describe select * from read_parquet('{glob}')").fetchall()]:
+            glob = glob_of(table)
+            if not has(table, column):
                 counts[key] = {}  # a folder written before the column existed
                 continue
             rows = con.execute(
@@ -155,9 +166,9 @@ def summarise_folder(folder) -> dict:
                 values[run_position[rows["run"][mine]]] = rows["n"][mine]
                 found[str(label)] = values
             counts[key] = found
-        glob = table_glob(folder, "threats").replace("'", "''")
+        glob = glob_of("threats")
         to_track = None
-        if "first_detect_t_s" in [d[0] for d in con.execute(f"describe select * from read_parquet('{glob}')").fetchall()]:
+        if has("threats", "first_detect_t_s"):
             rows = con.execute(
                 f"select run, avg(track_t_s - first_detect_t_s) as d from read_parquet('{glob}') "
                 "where isfinite(track_t_s) and isfinite(first_detect_t_s) group by run").fetchnumpy()

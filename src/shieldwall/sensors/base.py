@@ -50,9 +50,7 @@ def release_tracks(detect_t_s: np.ndarray, release_from_s: np.ndarray, release_u
     """
     if detect_t_s.shape[0] == 0:
         return np.full((release_from_s.shape[1], detect_t_s.shape[1]), np.inf)
-    arrival = np.maximum(detect_t_s[:, None, None, :], release_from_s[:, :, :, None])
-    arrival = np.where(arrival <= release_until_s[:, :, :, None], arrival, np.inf)
-    return arrival.min(axis=(0, 2)) + latency_s
+    return _arrivals(detect_t_s, release_from_s, release_until_s).min(axis=0) + latency_s
 
 
 def first_source(detect_t_s: np.ndarray, release_from_s: np.ndarray, release_until_s: np.ndarray,
@@ -61,6 +59,12 @@ def first_source(detect_t_s: np.ndarray, release_from_s: np.ndarray, release_unt
     rule; the lowest index among equals), -1 where none did."""
     if detect_t_s.shape[0] == 0:
         return np.full(detect_t_s.shape[1], -1)
-    arrival = np.maximum(detect_t_s[:, None, :], release_from_s[:, partner, :, None])
-    arrival = np.where(arrival <= release_until_s[:, partner, :, None], arrival, np.inf).min(axis=1)
+    arrival = _arrivals(detect_t_s, release_from_s[:, [partner]], release_until_s[:, [partner]])[:, 0]
     return np.where(np.isfinite(arrival.min(axis=0)), arrival.argmin(axis=0), -1)
+
+
+def _arrivals(detect_t_s: np.ndarray, release_from_s: np.ndarray, release_until_s: np.ndarray) -> np.ndarray:
+    """(sensors, partners, threats): when each sensor's detection reaches each partner (the
+    earliest span in force at the detection or after it), before latency; inf: never."""
+    arrival = np.maximum(detect_t_s[:, None, None, :], release_from_s[:, :, :, None])
+    return np.where(arrival <= release_until_s[:, :, :, None], arrival, np.inf).min(axis=2)
