@@ -7,6 +7,7 @@ from scipy.linalg import solve_discrete_are
 from scipy.stats import norm
 
 from shieldwall import geo
+from shieldwall.battle import Reason
 from shieldwall.engine import compile_world, simulate
 from shieldwall.scenario import load_scenario
 from shieldwall.scenario.model import Agreement
@@ -81,7 +82,7 @@ def test_wrong_association_is_the_nearest_neighbour_choice():
 
 def test_the_neighbour_is_the_nearest_other_threat_in_flight():
     world = _remote_world()
-    handover = world.remote_handover()
+    handover = world.remote_handover
     threats = world.threats
     for k in range(0, handover.sample.size, 17):
         j, t = handover.threat[k], handover.intercept_t_s[k]
@@ -112,10 +113,11 @@ def test_one_sensors_information_lies_on_its_measurement_axes():
     assert np.allclose(eigenvalues, expected, rtol=0.02)
 
 
-def _remote_world(noise=None, pd=None):
+def _remote_world(noise=None, pd=None, least_fraction=0.5):
     """april-2024 with the United States granting Israel engage-on-remote on its sensors' tracks
     (David's Sling then has shots beyond its own radar's horizon), every sensor type's noise set
-    to `noise` (range m, bearing deg) and Pd to `pd` where given."""
+    to `noise` (range m, bearing deg) and Pd to `pd` where given, and the doctrine's least share
+    kept by a remote shot to `least_fraction`."""
     scenario = load_scenario("april-2024")
     sensors = {}
     for key, kind in scenario.catalog.sensors.items():
@@ -127,14 +129,15 @@ def _remote_world(noise=None, pd=None):
             update["detection_probability"] = kind.detection_probability.model_copy(update={"value": pd})
         sensors[key] = kind.model_copy(update=update)
     remote = Agreement(id="usa-remote-to-isr", kind="engage-on-remote", grantor="USA", parties=["USA", "ISR"])
-    scenario = scenario.model_copy(update={"agreements": [*scenario.agreements, remote],
-                                           "catalog": scenario.catalog.model_copy(update={"sensors": sensors})})
+    scenario = scenario.model_copy(update={
+        "agreements": [*scenario.agreements, remote], "catalog": scenario.catalog.model_copy(update={"sensors": sensors}),
+        "doctrine": scenario.doctrine.model_copy(update={"remote_fit_fraction": least_fraction})})
     return compile_world(scenario, np.random.default_rng(3))
 
 
 def test_remote_shots_hand_over_on_the_sensors_that_hold_the_track():
     world = _remote_world()
-    handover = world.remote_handover()
+    handover = world.remote_handover
     sensing = TrackedSensing()
     remote = np.unique(handover.sample)
     assert remote.size > 50
@@ -167,18 +170,19 @@ def test_exact_sensors_make_remote_shots_those_of_the_radar_fidelity():
     exact = TrackedSensing(confirm=(1, 1))
     picture = exact.detect(world, [np.random.default_rng(s) for s in range(len(world.scenario.sensors))])
     fraction = exact.handover_fraction(world, picture)
-    remote = np.unique(world.remote_handover().sample)
+    remote = np.unique(world.remote_handover.sample)
     held = fraction[remote] > 0.0
     assert held.sum() > 50 and np.all(fraction[remote][held] > 1.0 - 1e-9)
     assert np.array_equal(RadarSensing().detect(world, [np.random.default_rng(s) for s in range(len(world.scenario.sensors))]),
                           picture)
 
 
-def _low_drones_world(basket_m=None):
+def _low_drones_world(basket_m=None, remote_fit_fraction=0.5):
     """tutorial with drones flying at 150 m, Azuria's Iron Dome battery replaced by a David's Sling
     battery (drone reach 100 km, its own radar's horizon some 60 km at that height) firing at its
     first opportunity, and the coalition command granting it engage-on-remote on the airborne
-    early warning tracks; `basket_m` overrides David's Sling's acquisition basket."""
+    early warning tracks; `basket_m` overrides David's Sling's acquisition basket, and
+    `remote_fit_fraction` the doctrine's least share kept by a remote shot."""
     scenario = load_scenario("tutorial")
     catalog = scenario.catalog
     shahed = catalog.threats["shahed-136"]
@@ -195,7 +199,8 @@ def _low_drones_world(basket_m=None):
         "catalog": catalog, "agreements": [*scenario.agreements, remote],
         "fire_units": [u.model_copy(update={"id": "azr-davids-sling", "interceptor": "stunner"})
                        for u in scenario.fire_units if u.interceptor == "tamir"],
-        "doctrine": scenario.doctrine.model_copy(update={"firing_point": "first-opportunity"})})
+        "doctrine": scenario.doctrine.model_copy(update={"firing_point": "first-opportunity",
+                                                         "remote_fit_fraction": remote_fit_fraction})})
     return compile_world(scenario, np.random.default_rng(3))
 
 
@@ -220,17 +225,34 @@ def _remote_shot_results(world, seeds):
 
 def test_remote_shots_kill_with_the_handover_fraction_of_their_kill_probability():
     # A 1 m basket on airborne tracks with errors of hundreds of metres keeps under 1e-5 of the
-    # kill probability: every shot on a remote track misses. With the catalog's 1 km basket the
-    # fraction is about 0.8 and remote shots kill at about 0.8 x 0.85, within binomial bounds.
+    # kill probability: doctrine refuses those shots, and made anyway (least share 0) every one
+    # misses. With the catalog's 1 km basket the fraction is about 0.8 and remote shots kill at
+    # about 0.8 x 0.85, within binomial bounds.
     seeds = range(8)
-    tiny = _remote_shot_results(_low_drones_world(basket_m=1.0), seeds)
+    assert _remote_shot_results(_low_drones_world(basket_m=1.0), seeds).size == 0
+    tiny = _remote_shot_results(_low_drones_world(basket_m=1.0, remote_fit_fraction=0.0), seeds)
     assert tiny.size >= 20 and np.all(tiny == 0)  # engine.simulate.SHOT_RESULTS: 0 miss, 1 kill
     world = _low_drones_world()
     fraction = TrackedSensing().handover_fraction(world, np.full((2, world.threats.count), -np.inf))
-    remote = np.unique(world.remote_handover().sample)
+    remote = np.unique(world.remote_handover.sample)
     assert np.all((fraction[remote] > 0.7) & (fraction[remote] < 0.9))
     results = _remote_shot_results(world, seeds)
     kills = np.sum(results == 1)
     expected = 0.85 * fraction[remote].mean()
     assert results.size >= 20
     assert abs(kills / results.size - expected) < 4.0 * np.sqrt(expected * (1.0 - expected) / results.size)
+
+
+def test_doctrine_refuses_remote_shots_whose_track_would_not_fit_the_basket():
+    # Against the same realisation compiled with the rule off (least share 0): exactly the shots
+    # allowed there whose handover, with every track under the agreement held, keeps less than
+    # the least share are refused for a coarse track, and every other verdict is unchanged.
+    for least in (0.5, 0.8):
+        world = _remote_world(least_fraction=least)
+        free = _remote_world(least_fraction=0.0)
+        every_track = TrackedSensing().handover_fraction(free, np.full((len(free.scenario.sensors), free.threats.count),
+                                                                       -np.inf))
+        coarse = (free.windows.reason == Reason.ALLOWED) & (every_track < least)
+        assert coarse.sum() > 10 and np.any((free.windows.reason == Reason.ALLOWED) & ~coarse & ~free.windows.own_sight)
+        assert np.all(world.windows.reason[coarse] == Reason.TRACK_TOO_COARSE)
+        assert np.array_equal(world.windows.reason[~coarse], free.windows.reason[~coarse])

@@ -26,6 +26,7 @@ class Reason(IntEnum):
     UNIT_UNAVAILABLE = 4
     NO_OVERFLIGHT = 5
     NO_REMOTE_ENGAGEMENT = 6
+    TRACK_TOO_COARSE = 7
 
 
 REASON_TEXT = {
@@ -37,6 +38,8 @@ REASON_TEXT = {
     Reason.NO_OVERFLIGHT: "patrol station in an airspace without overflight permission",
     Reason.NO_REMOTE_ENGAGEMENT: "intercept point beyond the unit's fire-control radar horizon, no engage-on-remote "
                                  "agreement in force",
+    Reason.TRACK_TOO_COARSE: "intercept point beyond the unit's fire-control radar horizon, and the remote tracks "
+                             "it may engage on would not fit its interceptor's acquisition basket there",
 }
 
 

@@ -8,16 +8,16 @@ already applied. Replications then reuse the World and only draw what is random 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from shieldwall import geo, kinematics
 from shieldwall.battle.manager import Plan, build_plan, unit_doctrine
-from shieldwall.battle.rules import CoalitionRules, in_force_throughout
+from shieldwall.battle.rules import CoalitionRules, Reason, in_force_throughout
 from shieldwall.scenario.load import Problem, ScenarioError
 from shieldwall.scenario.model import THREAT_CLASSES, Scenario
-from shieldwall.tracking.accuracy import MANOEUVRE_SIGMA_MPS2, track_information
+from shieldwall.tracking import accuracy
 
 SAMPLE_PERIOD_S = {"ballistic": 2.0, "cruise": 10.0, "drone": 20.0}
 """Trajectory sampling by class: fine enough that an intercept time is off by at most one period,
@@ -111,6 +111,7 @@ class World:
     release_spans_s: tuple  # (from, until), each (sensors, partners, spans): when a sensor's tracks reach a partner
     launch_warning_sensors: np.ndarray  # indices of space-based launch warning sensors
     geometry: "_GeometryCache"
+    remote_handover: "RemoteHandover"  # shots a unit could make on other partners' tracks
     _plans: dict = field(default_factory=dict, compare=False, repr=False)
     _derived: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -164,12 +165,6 @@ class World:
     def unit_partners(self) -> np.ndarray:
         """(fire units,) each fire unit's partner: its index in scenario.partners."""
         return self.derived("unit-partners", lambda: _partner_index(self.scenario, self.scenario.fire_units))
-
-    def remote_handover(self) -> "RemoteHandover":
-        """The (window sample, sensor) pairs of every shot a unit could make on other partners'
-        tracks, with each sensor's steady-state track information at the intercept point (built
-        once; tracking.accuracy)."""
-        return self.derived("remote-handover", lambda: _remote_handover(self))
 
     def for_scenario(self, variant: Scenario) -> "World":
         """This raid realisation under a variant of the scenario (other partners, agreements,
@@ -238,9 +233,11 @@ def _assemble(scenario: Scenario, threats: Threats, geometry: "_GeometryCache") 
     per_sensor = [geometry.coverage(s, sensor, scenario.catalog) for s, sensor in enumerate(scenario.sensors)]
     coverage = _merge_coverage(per_sensor)
     windows = _windows(scenario, threats, geometry, rules, per_sensor)
+    handover = _remote_handover(scenario, threats, windows, rules, per_sensor)
+    windows = _refuse_coarse_handovers(windows, handover, scenario.doctrine.remote_fit_fraction)
     warning = np.array([i for i, s in enumerate(scenario.sensors) if s.platform == "space"], dtype=np.int64)
     return World(scenario, threats, coverage, windows, rules, rules.airspace_labels,
-                 _value_at_risk(scenario, threats), rules.release_spans_s(), warning, geometry)
+                 _value_at_risk(scenario, threats), rules.release_spans_s(), warning, geometry, handover)
 
 
 def _fly(scenario: Scenario, raid: dict[str, np.ndarray]) -> Threats:
@@ -528,7 +525,7 @@ def _windows(scenario: Scenario, threats: Threats, geometry: _GeometryCache, rul
 class RemoteHandover:
     """Shots on remote tracks: K (window sample, sensor) pairs where the sample's intercept point
     is beyond the unit's own fire-control radar and within the cover of a sensor whose tracks the
-    unit may engage on."""
+    unit may engage on, under an engage-on-remote grant in force from launch to intercept."""
 
     sample: np.ndarray  # (K,) index into the per-sample arrays of World.windows
     sensor: np.ndarray  # (K,)
@@ -540,9 +537,24 @@ class RemoteHandover:
     samples: np.ndarray  # the distinct samples of `sample`, sorted
     slot: np.ndarray  # (K,) each pair's index in `samples`
 
+    def fraction(self, holds: np.ndarray) -> np.ndarray:
+        """(len(samples),) the share of its kill probability a shot at each of `samples` keeps
+        when the pairs where `holds` is True hand it over, fused in information form: the
+        Gaussian acquisition factor times the chance the handover goes to the right object
+        (tracking.accuracy); 0 where no pair holds, 1 where the interceptor has no basket."""
+        information = np.zeros((self.samples.size, 3, 3))
+        np.add.at(information, self.slot[holds], self.information[holds])
+        basket_m, offset_m = np.empty(self.samples.size), np.empty((self.samples.size, 3))
+        basket_m[self.slot], offset_m[self.slot] = self.basket_m, self.neighbour_offset_m
+        fraction = np.ones(self.samples.size)
+        modelled = np.isfinite(basket_m)
+        fraction[modelled] = accuracy.handover_fraction(information[modelled], basket_m[modelled]) * (
+            1.0 - accuracy.wrong_association_probability(information[modelled], offset_m[modelled]))
+        return fraction
 
-def _remote_handover(world: World) -> RemoteHandover:
-    scenario, windows, threats = world.scenario, world.windows, world.threats
+
+def _remote_handover(scenario: Scenario, threats: Threats, windows: Windows, rules: CoalitionRules,
+                     per_sensor: list[dict[str, np.ndarray]]) -> RemoteHandover:
     catalog = scenario.catalog
     per_sample = np.repeat(np.arange(windows.count), windows.end - windows.start)
     unit, threat = windows.unit[per_sample], windows.threat[per_sample]
@@ -550,9 +562,10 @@ def _remote_handover(world: World) -> RemoteHandover:
     for u, fire_unit in enumerate(scenario.fire_units):
         remote = np.flatnonzero((unit == u) & ~windows.own_sight)
         basket = catalog.interceptors[fire_unit.interceptor].acquisition_basket_m
-        for s, _ in world.rules.remote_tracks(u) if remote.size else ():
-            covered = remote[_covers(world.geometry.coverage(s, scenario.sensors[s], catalog), threat[remote],
-                                     windows.intercept_t_s[remote], threats.count)]
+        for s, spans in rules.remote_tracks(u) if remote.size else ():
+            intercept = windows.intercept_t_s[remote]
+            covered = remote[_covers(per_sensor[s], threat[remote], intercept, threats.count)
+                             & in_force_throughout(windows.launch_t_s[remote], intercept, spans)]
             samples.append(covered)
             sensors.append(np.full(covered.size, s))
             baskets.append(np.full(covered.size, basket.value if basket else np.inf))
@@ -569,18 +582,33 @@ def _remote_handover(world: World) -> RemoteHandover:
     site = [np.array([s.position[0] if s.position else 0.0 for s in scenario.sensors])[sensor],
             np.array([s.position[1] if s.position else 0.0 for s in scenario.sensors])[sensor],
             np.array([s.altitude_m for s in scenario.sensors], dtype=float)[sensor]]
-    information = track_information(
+    information = accuracy.track_information(
         *site, threats.lat_deg[j, k], threats.lon_deg[j, k], threats.alt_m[j, k],
         per_pair(lambda kind: kind.range_sigma_m.value if kind.range_sigma_m else 0.0),
         per_pair(lambda kind: radians(kind.bearing_sigma_deg)),
         per_pair(lambda kind: radians(kind.elevation_sigma_deg or kind.bearing_sigma_deg)),
         per_pair(lambda kind: kind.scan_period_s.value),
-        np.array([MANOEUVRE_SIGMA_MPS2[c] for c in THREAT_CLASSES])[threats.threat_class[j]])
+        np.array([accuracy.MANOEUVRE_SIGMA_MPS2[c] for c in THREAT_CLASSES])[threats.threat_class[j]])
     samples, slot = np.unique(sample, return_inverse=True)
     return RemoteHandover(sample=sample, sensor=sensor, threat=j, intercept_t_s=windows.intercept_t_s[sample],
                           information=information, basket_m=np.concatenate(baskets),
                           neighbour_offset_m=_nearest_other(threats, j, k, windows.intercept_t_s[sample]),
                           samples=samples, slot=slot)
+
+
+def _refuse_coarse_handovers(windows: Windows, handover: RemoteHandover, least_fraction: float) -> Windows:
+    """Refuse (TRACK_TOO_COARSE) the allowed shots on remote tracks whose handover would keep
+    less than `least_fraction` of their kill probability even with every track under the
+    agreement held at the intercept: a commander fires on another partner's track only where its
+    predicted intercept point fits the interceptor's acquisition basket. Known when planning, from
+    the sensors' accuracy and the geometry; whether the tracks are held is a replication's draw."""
+    coarse = handover.samples[handover.fraction(np.ones(handover.sample.size, dtype=bool)) < least_fraction]
+    coarse = coarse[windows.reason[coarse] == Reason.ALLOWED]
+    if coarse.size == 0:
+        return windows
+    reason = windows.reason.copy()
+    reason[coarse] = Reason.TRACK_TOO_COARSE
+    return replace(windows, reason=reason)
 
 
 def _nearest_other(threats: Threats, threat: np.ndarray, sample: np.ndarray, t_s: np.ndarray) -> np.ndarray:

@@ -601,6 +601,14 @@ class Doctrine(Strict):
         "one engagement per threat at a time, and that unit's chance is lost)",
     )
     track_latency_s: Delay = Field(5.0, description="from detection to the picture")
+    # Notional: a shot on another partner's track is made where it keeps at least half its kill
+    # probability (the acquisition factor of tracking.accuracy with every track under the
+    # agreement held); no public doctrine gives the figure.
+    remote_fit_fraction: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.5, description="least share of its kill probability a shot on other partners' tracks (engage-on-remote) "
+        "must keep for the predicted intercept point error against its interceptor's acquisition basket; shots "
+        "below it are refused (0: fire whatever the track)"
+    )
 
 
 class Scenario(Strict):

@@ -29,7 +29,6 @@ import numpy as np
 
 from shieldwall.sensors.base import MAX_INTERVALS, Sensing, release_tracks
 from shieldwall.sensors.radar import launch_reports
-from shieldwall.tracking import accuracy
 from shieldwall.tracking.confirmation import firm_look
 
 MAX_ATTEMPTS = 8
@@ -123,19 +122,10 @@ class TrackedSensing(Sensing):
         handover is not given to the nearest other threat in flight instead (a shot sent at the
         wrong object is lost to its target; what it does to the other object is not modelled)."""
         fraction = np.ones(world.windows.intercept_t_s.size)
-        handover = world.remote_handover()
-        if handover.sample.size == 0:
-            return fraction
+        handover = world.remote_handover
         holds = picture_t_s[handover.sensor, handover.threat] + world.scenario.doctrine.track_latency_s \
             <= handover.intercept_t_s
-        remote, slot = handover.samples, handover.slot
-        information = np.zeros((remote.size, 3, 3))
-        np.add.at(information, slot[holds], handover.information[holds])
-        basket_m, offset_m = np.empty(remote.size), np.empty((remote.size, 3))
-        basket_m[slot], offset_m[slot] = handover.basket_m, handover.neighbour_offset_m
-        modelled = np.isfinite(basket_m)
-        fraction[remote[modelled]] = accuracy.handover_fraction(information[modelled], basket_m[modelled]) * (
-            1.0 - accuracy.wrong_association_probability(information[modelled], offset_m[modelled]))
+        fraction[handover.samples] = handover.fraction(holds)
         return fraction
 
 
