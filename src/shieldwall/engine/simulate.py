@@ -66,6 +66,7 @@ class Outcome:
     decisions: dict[str, np.ndarray] | None = None  # per leaker and unit with an allowed shot at it: the unit's last verdict
     first_detect_t_s: np.ndarray | None = None  # first detection by any sensor, before confirmation and release
     first_track_partner: np.ndarray | None = None  # owner of the sensor whose track put the threat in the picture, -1: none
+    track_error_m: np.ndarray | None = None  # the deciding picture's predicted error at the first engagement (NaN: none)
 
 
 def stream(rng: np.random.Generator, key: str) -> np.random.Generator:
@@ -147,6 +148,16 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
     outcome = _outcome(world, state, scatter, track_t, warned_t, shots, *loop)
     position = shots.position[:outcome.shots["unit"].size]
     outcome.shots["handover_fraction"] = handover[position] if handover.size else np.ones(position.size)
+    deciding = np.empty(len(units), dtype=np.int64)  # each unit's cell's partner: the picture it decides on
+    for partner, members in cells:
+        deciding[members] = partner
+    shot_threat = outcome.shots["threat"]
+    error_m = sensing.track_error_m(world, detect_t, deciding[outcome.shots["unit"]], shot_threat, position)
+    outcome.shots["track_error_m"] = error_m
+    by_launch = np.argsort(outcome.shots["launch_t_s"], kind="stable")
+    engaged, first_shot = np.unique(shot_threat[by_launch], return_index=True)
+    outcome.track_error_m = np.full(n, np.nan)
+    outcome.track_error_m[engaged] = error_m[by_launch[first_shot]]
     outcome.first_detect_t_s = first_detect_t.min(axis=0) if scenario.sensors else np.full(n, np.inf)
     outcome.first_track_partner = _first_track_partner(world, detect_t, cells, cell_track)
     # From when each unit could decide on each threat: its cell's picture, and its own partner's

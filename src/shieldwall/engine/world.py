@@ -166,6 +166,17 @@ class World:
         """(fire units,) each fire unit's partner: its index in scenario.partners."""
         return self.derived("unit-partners", lambda: _partner_index(self.scenario, self.scenario.fire_units))
 
+    def track_information(self, sensor: np.ndarray, threat: np.ndarray, sample: np.ndarray) -> np.ndarray:
+        """(K, 3, 3) information (1/m^2, ECEF axes) of sensor[k]'s steady-state track of threat[k]
+        at its trajectory sample sample[k] (tracking.accuracy)."""
+        return _track_information(self.scenario, self.threats, sensor, threat, sample)
+
+    def covering(self, threat: np.ndarray, t_s: np.ndarray) -> np.ndarray:
+        """(K, sensors) True where a sensor's coverage holds threat[k] at t_s[k]."""
+        by_rank = self.derived("coverage by rank", lambda: coverage_by_rank(
+            self.coverage, len(self.scenario.sensors), self.threats.count))
+        return _covers(by_rank, np.arange(len(self.scenario.sensors)), threat, t_s).T
+
     def for_scenario(self, variant: Scenario) -> "World":
         """This raid realisation under a variant of the scenario (other partners, agreements,
         sensors or fire units; the same raid and assets). Geometry already computed for a sensor or
@@ -232,8 +243,9 @@ def _assemble(scenario: Scenario, threats: Threats, geometry: "_GeometryCache") 
     rules = CoalitionRules(scenario)
     per_sensor = [geometry.coverage(s, sensor, scenario.catalog) for s, sensor in enumerate(scenario.sensors)]
     coverage = _merge_coverage(per_sensor)
-    windows = _windows(scenario, threats, geometry, rules, per_sensor)
-    handover = _remote_handover(scenario, threats, windows, rules, per_sensor)
+    by_rank = coverage_by_rank(coverage, len(scenario.sensors), threats.count)
+    windows = _windows(scenario, threats, geometry, rules, by_rank)
+    handover = _remote_handover(scenario, threats, windows, rules, by_rank)
     windows = _refuse_coarse_handovers(windows, handover, scenario.doctrine.remote_fit_fraction)
     warning = np.array([i for i, s in enumerate(scenario.sensors) if s.platform == "space"], dtype=np.int64)
     return World(scenario, threats, coverage, windows, rules, rules.airspace_labels,
@@ -470,7 +482,7 @@ def fire_control_height_m(unit, kind) -> float:
 
 
 def _windows(scenario: Scenario, threats: Threats, geometry: _GeometryCache, rules: CoalitionRules,
-             per_sensor: list[dict[str, np.ndarray]]) -> Windows:
+             by_rank: tuple[np.ndarray, np.ndarray]) -> Windows:
     """Every fire unit's envelope samples with the coalition rules applied, cut into windows.
 
     A sample its own fire-control radar cannot see is kept only where the coverage of a sensor
@@ -487,7 +499,7 @@ def _windows(scenario: Scenario, threats: Threats, geometry: _GeometryCache, rul
         rows, cols, launch, intercept = samples["threat"], samples["sample"], samples["launch"], samples["intercept"]
         guided = tracked = samples["in_sight"]
         for s, spans in rules.remote_tracks(u):
-            covered = ~guided & _covers(per_sensor[s], rows, intercept, threats.count)
+            covered = ~guided & _covers(by_rank, s, rows, intercept)
             tracked = tracked | covered
             guided = guided | (covered & in_force_throughout(launch, intercept, spans))
         if not tracked.all():
@@ -554,7 +566,7 @@ class RemoteHandover:
 
 
 def _remote_handover(scenario: Scenario, threats: Threats, windows: Windows, rules: CoalitionRules,
-                     per_sensor: list[dict[str, np.ndarray]]) -> RemoteHandover:
+                     by_rank: tuple[np.ndarray, np.ndarray]) -> RemoteHandover:
     catalog = scenario.catalog
     per_sample = np.repeat(np.arange(windows.count), windows.end - windows.start)
     unit, threat = windows.unit[per_sample], windows.threat[per_sample]
@@ -564,14 +576,27 @@ def _remote_handover(scenario: Scenario, threats: Threats, windows: Windows, rul
         basket = catalog.interceptors[fire_unit.interceptor].acquisition_basket_m
         for s, spans in rules.remote_tracks(u) if remote.size else ():
             intercept = windows.intercept_t_s[remote]
-            covered = remote[_covers(per_sensor[s], threat[remote], intercept, threats.count)
+            covered = remote[_covers(by_rank, s, threat[remote], intercept)
                              & in_force_throughout(windows.launch_t_s[remote], intercept, spans)]
             samples.append(covered)
             sensors.append(np.full(covered.size, s))
             baskets.append(np.full(covered.size, basket.value if basket else np.inf))
     sample, sensor = np.concatenate(samples), np.concatenate(sensors)
     j, k = threat[sample], windows.sample[sample]
-    kinds = [catalog.sensors[s.type] for s in scenario.sensors]
+    samples, slot = np.unique(sample, return_inverse=True)
+    return RemoteHandover(sample=sample, sensor=sensor, threat=j, intercept_t_s=windows.intercept_t_s[sample],
+                          information=_track_information(scenario, threats, sensor, j, k),
+                          basket_m=np.concatenate(baskets),
+                          neighbour_offset_m=_nearest_other(threats, j, k, windows.intercept_t_s[sample]),
+                          samples=samples, slot=slot)
+
+
+def _track_information(scenario: Scenario, threats: Threats, sensor: np.ndarray, threat: np.ndarray,
+                       sample: np.ndarray) -> np.ndarray:
+    """(K, 3, 3) information of sensor[k]'s steady-state track of threat[k] at its trajectory
+    sample sample[k] (tracking.accuracy.track_information, with the sensor type's noise and scan
+    period and the threat class's unmodelled acceleration)."""
+    kinds = [scenario.catalog.sensors[s.type] for s in scenario.sensors]
 
     def per_pair(noise) -> np.ndarray:
         return np.array([float(noise(kind)) for kind in kinds])[sensor]
@@ -582,18 +607,13 @@ def _remote_handover(scenario: Scenario, threats: Threats, windows: Windows, rul
     site = [np.array([s.position[0] if s.position else 0.0 for s in scenario.sensors])[sensor],
             np.array([s.position[1] if s.position else 0.0 for s in scenario.sensors])[sensor],
             np.array([s.altitude_m for s in scenario.sensors], dtype=float)[sensor]]
-    information = accuracy.track_information(
-        *site, threats.lat_deg[j, k], threats.lon_deg[j, k], threats.alt_m[j, k],
+    return accuracy.track_information(
+        *site, threats.lat_deg[threat, sample], threats.lon_deg[threat, sample], threats.alt_m[threat, sample],
         per_pair(lambda kind: kind.range_sigma_m.value if kind.range_sigma_m else 0.0),
         per_pair(lambda kind: radians(kind.bearing_sigma_deg)),
         per_pair(lambda kind: radians(kind.elevation_sigma_deg or kind.bearing_sigma_deg)),
         per_pair(lambda kind: kind.scan_period_s.value),
-        np.array([accuracy.MANOEUVRE_SIGMA_MPS2[c] for c in THREAT_CLASSES])[threats.threat_class[j]])
-    samples, slot = np.unique(sample, return_inverse=True)
-    return RemoteHandover(sample=sample, sensor=sensor, threat=j, intercept_t_s=windows.intercept_t_s[sample],
-                          information=information, basket_m=np.concatenate(baskets),
-                          neighbour_offset_m=_nearest_other(threats, j, k, windows.intercept_t_s[sample]),
-                          samples=samples, slot=slot)
+        np.array([accuracy.MANOEUVRE_SIGMA_MPS2[c] for c in THREAT_CLASSES])[threats.threat_class[threat]])
 
 
 def _refuse_coarse_handovers(windows: Windows, handover: RemoteHandover, least_fraction: float) -> Windows:
@@ -637,18 +657,21 @@ def _nearest_other(threats: Threats, threat: np.ndarray, sample: np.ndarray, t_s
     return best
 
 
-def _covers(coverage: dict[str, np.ndarray], threat: np.ndarray, t_s: np.ndarray, n_threats: int) -> np.ndarray:
-    """True where one sensor's coverage intervals (_GeometryCache.coverage) hold threat[k] at t_s[k]."""
-    covered = np.zeros(threat.shape, dtype=bool)
-    interval_threat = coverage["threat"].astype(np.int64)
-    rank = coverage["rank"].astype(np.int64)
-    for r in np.unique(rank):  # a threat has at most one interval of each rank
-        of_rank = rank == r
-        start, end = np.full(n_threats, np.inf), np.full(n_threats, -np.inf)
-        start[interval_threat[of_rank]] = coverage["start"][of_rank]
-        end[interval_threat[of_rank]] = coverage["end"][of_rank]
-        covered |= (t_s >= start[threat]) & (t_s <= end[threat])
-    return covered
+def coverage_by_rank(coverage: Coverage, n_sensors: int, n_threats: int) -> tuple[np.ndarray, np.ndarray]:
+    """(sensors, ranks, threats) start and end of each coverage interval (a pair has at most one
+    of each rank; inf and -inf where it has none)."""
+    shape = (n_sensors, int(coverage.rank.max(initial=-1)) + 1, n_threats)
+    start, end = np.full(shape, np.inf), np.full(shape, -np.inf)
+    start[coverage.sensor, coverage.rank, coverage.threat] = coverage.start_t_s
+    end[coverage.sensor, coverage.rank, coverage.threat] = coverage.end_t_s
+    return start, end
+
+
+def _covers(by_rank: tuple[np.ndarray, np.ndarray], sensor, threat: np.ndarray, t_s: np.ndarray) -> np.ndarray:
+    """(sensors given, K) True where the coverage of `sensor` (an index, or an array of them)
+    holds threat[k] at t_s[k]; `by_rank` is `coverage_by_rank`'s."""
+    start, end = by_rank[0][sensor][..., threat], by_rank[1][sensor][..., threat]  # ([sensors,] ranks, K)
+    return ((t_s >= start) & (t_s <= end)).any(axis=-2)
 
 
 def _value_at_risk(scenario: Scenario, threats: Threats) -> np.ndarray:

@@ -227,10 +227,22 @@ def _summary(replications: pa.Table, counts: dict[str, dict[str, np.ndarray]],
         "attack_cost_usd": amount(col["attack_cost_usd"]),
         "cost_exchange_ratio": asdict(ratio_interval(col["defence_cost_usd"], col["attack_cost_usd"], clusters)),
         "value_lost_usd": amount(col["value_lost_usd"]),
-        "detection_to_picture_s": None if detect_to_track_s is None or not np.isfinite(detect_to_track_s).any()
-        else asdict(mean_interval(detect_to_track_s[np.isfinite(detect_to_track_s)],
-                                  clusters[np.isfinite(detect_to_track_s)])),
+        "detection_to_picture_s": _finite_mean(detect_to_track_s, clusters),
+        # Per class: the deciding picture's predicted error at each threat's first engagement
+        # (folders written before the columns existed, and fidelities without track errors: none).
+        "track_error_at_engagement_m": {
+            klass: found for klass in THREAT_CLASSES
+            if (found := _finite_mean(col.get(f"track_error_m_{klass}"), clusters)) is not None},
     }
+
+
+def _finite_mean(values: np.ndarray | None, clusters: np.ndarray) -> dict | None:
+    """The mean over the replications where `values` is finite, with its interval; None where
+    it is nowhere finite."""
+    if values is None or not np.isfinite(values).any():
+        return None
+    finite = np.isfinite(values)
+    return asdict(mean_interval(values[finite], clusters[finite]))
 
 
 __all__ = [

@@ -91,6 +91,10 @@ def outcome_columns(world: World, outcome: Outcome, run: int, realisation: int) 
             replication[f"{fate}_{klass}"] = np.array([np.count_nonzero((outcome.fate == f) & (threats.threat_class == c))])
     for c, klass in enumerate(THREAT_CLASSES):
         replication[f"launched_{klass}"] = np.array([np.count_nonzero(threats.threat_class == c)])
+        # Over the threats of the class engaged on a picture that held them (NaN: none, or a
+        # fidelity without track errors).
+        held = (threats.threat_class == c) & np.isfinite(outcome.track_error_m)
+        replication[f"track_error_m_{klass}"] = np.array([outcome.track_error_m[held].mean() if held.any() else np.nan])
     return {
         "replications": replication,
         "threats": {
@@ -100,6 +104,7 @@ def outcome_columns(world: World, outcome: Outcome, run: int, realisation: int) 
             "launch_lat_deg": threats.launch_lat_deg, "launch_lon_deg": threats.launch_lon_deg,
             "target": threats.target_asset, "track_t_s": outcome.track_t_s, "warned_t_s": outcome.warned_t_s,
             "first_detect_t_s": outcome.first_detect_t_s, "first_track_partner": outcome.first_track_partner,
+            "track_error_m": outcome.track_error_m,
             "fate": outcome.fate, "fate_t_s": outcome.fate_t_s, "fate_lat_deg": outcome.fate_lat_deg,
             "fate_lon_deg": outcome.fate_lon_deg, "fate_alt_m": outcome.fate_alt_m,
             "by_unit": outcome.killer_unit, "fate_airspace": outcome.fate_airspace,

@@ -38,6 +38,13 @@ class Sensing(ABC):
         a fidelity without track errors, where every shot keeps its kill probability."""
         return np.ones(0)
 
+    def track_error_m(self, world: "World", picture_t_s: np.ndarray, partner: np.ndarray, threat: np.ndarray,
+                      position: np.ndarray) -> np.ndarray:
+        """(K,) the predicted position error (m, root mean square) at the intercept point of
+        window sample position[k] of `partner[k]`'s picture of threat[k], fused from every track
+        it holds then; NaN at a fidelity without track errors."""
+        return np.full(np.shape(threat), np.nan)
+
 
 def release_tracks(detect_t_s: np.ndarray, release_from_s: np.ndarray, release_until_s: np.ndarray,
                    latency_s: float) -> np.ndarray:

@@ -27,8 +27,9 @@ import copy
 
 import numpy as np
 
-from shieldwall.sensors.base import MAX_INTERVALS, Sensing, release_tracks
+from shieldwall.sensors.base import MAX_INTERVALS, Sensing, _arrivals, release_tracks
 from shieldwall.sensors.radar import launch_reports
+from shieldwall.tracking import accuracy
 from shieldwall.tracking.confirmation import firm_look
 
 MAX_ATTEMPTS = 8
@@ -127,6 +128,21 @@ class TrackedSensing(Sensing):
             <= handover.intercept_t_s
         fraction[handover.samples] = handover.fraction(holds)
         return fraction
+
+    def track_error_m(self, world, picture_t_s, partner, threat, position):
+        """Fused in information form from the tracks of the sensors (not space-based) whose
+        firm track reached the partner's picture by the intercept time (release and latency)
+        and whose cover holds the threat then (tracking.accuracy's steady state); inf where no
+        such track (a picture that has lost the threat)."""
+        intercept_t_s = world.windows.intercept_t_s[position]
+        arrival_t_s = _arrivals(picture_t_s, *world.release_spans_s)[:, partner, threat].T  # (K, sensors)
+        held = (arrival_t_s + world.scenario.doctrine.track_latency_s <= intercept_t_s[:, None]) \
+            & world.covering(threat, intercept_t_s)
+        held[:, world.launch_warning_sensors] = False  # reports of a launch, not tracks
+        shot, sensor = np.nonzero(held)
+        information = np.zeros((threat.size, 3, 3))
+        np.add.at(information, shot, world.track_information(sensor, threat[shot], world.windows.sample[position[shot]]))
+        return accuracy.position_error_m(information)
 
 
 def _earliest(t_s: np.ndarray, cov, detection_probability: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

@@ -121,3 +121,14 @@ def wrong_association_probability(information: np.ndarray, offset_m: np.ndarray)
     d = np.where(present[:, None], offset_m, 0.0)
     distance = np.sqrt(np.maximum(np.einsum("ki,kij,kj->k", d, information, d), 0.0))
     return np.where(present, ndtr(-distance / 2.0), 0.0)
+
+
+def position_error_m(information: np.ndarray) -> np.ndarray:
+    """(K,) root-mean-square predicted position error sqrt(trace(M^-1)) of a track of
+    `information` ((K, 3, 3), 1/m^2); inf where there is no track (M = 0). Every other M here is
+    a sum of sensors' full-rank informations (track_information), so it can be inverted."""
+    information = np.asarray(information, dtype=float)
+    error_m = np.full(information.shape[0], np.inf)
+    held = information.any(axis=(1, 2))
+    error_m[held] = np.sqrt(np.trace(np.linalg.inv(information[held]), axis1=1, axis2=2))
+    return error_m
