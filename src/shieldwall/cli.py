@@ -347,6 +347,8 @@ def print_summary(summary: dict, name: str, manifest: dict) -> None:
 
     breakdown("threats first tracked, by partner", "partner", summary.get("first_tracks_by_partner"),
               "threats per raid [95 % CI]")
+    breakdown("picture's predicted track error at the first engagement", "threat class",
+              summary.get("track_error_at_engagement_m"), "m, root mean square [95 % CI]")
     breakdown("opportunities refused by coalition rules", "reason", summary["refusals_by_reason"])
 
 

@@ -240,3 +240,109 @@ def test_a_launch_warning_cues_only_the_radars_of_partners_it_is_released_to():
     assert np.array_equal(released[owner == "ISR"], none[owner == "ISR"])
     assert np.any(everyone[owner == "ISR"] < none[owner == "ISR"])
     assert np.array_equal(released[owner == "USA"], everyone[owner == "USA"])
+
+
+def _reported_world(point_m, azimuth_deg, half_width_deg):
+    """april-2024 with Pd 1 everywhere, every ballistic launch reported (warning Pd 1), reports
+    whose launch point is off by `point_m` per axis and azimuth by `azimuth_deg`, and cued radars
+    searching `half_width_deg` either side of a report's predicted track."""
+    world = _world(pd=1.0, warning_pd=1.0)
+    sensors = {}
+    for key, kind in world.scenario.catalog.sensors.items():
+        update = {}
+        if kind.kind == "space-launch-warning":
+            update["launch_point_sigma_m"] = kind.detection_probability.model_copy(update={"value": point_m})
+            update["launch_azimuth_sigma_deg"] = kind.detection_probability.model_copy(update={"value": azimuth_deg})
+        elif kind.cued_confirm_detections:
+            update["cued_sector_half_width_deg"] = kind.detection_probability.model_copy(update={"value": half_width_deg})
+        sensors[key] = kind.model_copy(update=update)
+    scenario = world.scenario.model_copy(update={"catalog": world.scenario.catalog.model_copy(update={"sensors": sensors})})
+    return compile_world(scenario, np.random.default_rng(3))
+
+
+def _report_fits(world, seed):
+    """Per coverage interval, brute force: does the report of its threat (one warning sensor here)
+    pass within the radar's cued sector where the threat enters its cover? The report's errors are
+    the warning sensor's two normals after the sensing fidelity's uniforms and its detection
+    uniforms (`simulate` draws the warning after sensing); the distances are WGS84 geodesics from
+    pyproj."""
+    from pyproj import Geod
+
+    scenario, cov, threats = world.scenario, world.coverage, world.threats
+    (w,) = world.launch_warning_sensors
+    kind = scenario.catalog.sensors[scenario.sensors[w].type]
+    rng = _sensor_rngs(world, seed)[w]
+    rng.random((2, threats.count, 4, 2))
+    z = rng.standard_normal((threats.count, 2))
+    geod = Geod(ellps="WGS84")
+    fits = np.ones(cov.sensor.size, dtype=bool)
+    for k in range(cov.sensor.size):
+        radar = scenario.catalog.sensors[scenario.sensors[cov.sensor[k]].type]
+        if not radar.cued_sector_half_width_deg:
+            continue
+        j = cov.threat[k]
+        times = threats.t_s[j, :threats.n_samples[j]]
+        lat, lon = (np.interp(cov.start_t_s[k], times, a[j, :times.size]) for a in (threats.lat_deg, threats.lon_deg))
+        d = geod.inv(threats.launch_lon_deg[j], threats.launch_lat_deg[j], lon, lat)[2]
+        site = scenario.sensors[cov.sensor[k]].position
+        r = geod.inv(site[1], site[0], lon, lat)[2]
+        error = kind.launch_point_sigma_m.value * z[j, 0] + d * np.tan(np.radians(kind.launch_azimuth_sigma_deg.value) * z[j, 1])
+        fits[k] = abs(error) <= r * np.tan(np.radians(radar.cued_sector_half_width_deg.value))
+    return fits
+
+
+def test_a_launch_report_cues_only_where_its_predicted_track_falls_in_the_cued_sector():
+    # Pd 1, 2-of-3, cues by warning only: an interval of a cue-capable radar is firm at its first
+    # detection where the report came before it and its predicted track passes within the sector
+    # (brute force above), and one scan period later otherwise, as without any warning.
+    world = _reported_world(5_000.0, 3.0, 2.0)
+    no_warning = _world(pd=1.0, warning_pd=0.0)
+    cov = world.coverage
+    seed = 7
+    sensing = TrackedSensing(confirm=(2, 3), cue_on_tracks=False)
+    firm = sensing.detect(world, _sensor_rngs(world, seed))
+    uncued = sensing.detect(no_warning, _sensor_rngs(no_warning, seed))
+    radar = RadarSensing().detect(world, _sensor_rngs(world, seed))
+    warned_t = launch_warning(world, _sensor_rngs(world, seed))
+    fits = _report_fits(world, seed)
+    kinds = [world.scenario.catalog.sensors[s.type] for s in world.scenario.sensors]
+    expected = uncued.copy()
+    missed = 0
+    for k in range(cov.sensor.size):
+        s, j = cov.sensor[k], cov.threat[k]
+        if kinds[s].cued_confirm_detections and warned_t[j] <= cov.start_t_s[k] <= radar[s, j] <= cov.end_t_s[k]:
+            if fits[k]:
+                expected[s, j] = radar[s, j]
+            else:
+                missed += 1
+    assert missed >= 5 and np.count_nonzero(expected != uncued) >= 20
+    assert np.array_equal(firm, expected)
+
+
+def test_exact_reports_cue_as_before_and_the_cue_rate_follows_the_azimuth_error():
+    # Exact reports always fall in the sector: the firm tracks are the catalog's without sectors.
+    exact = _reported_world(0.0, 0.0, 0.5)
+    plain = _world(pd=1.0, warning_pd=1.0)
+    for seed in range(2):
+        assert np.array_equal(TrackedSensing().detect(exact, _sensor_rngs(exact, seed)),
+                              TrackedSensing().detect(plain, _sensor_rngs(plain, seed)))
+    # With the launch point exact, a report fits where |tan(sigma z)| d <= r tan(h): with
+    # probability 2 Phi(atan(r tan(h) / d) / sigma) - 1 per interval (z standard normal). Over
+    # seeds, the share of the cue-capable ballistic intervals that fit, against that probability.
+    from scipy.stats import norm
+
+    world = _reported_world(0.0, 4.0, 1.5)
+    scenario, cov, threats = world.scenario, world.coverage, world.threats
+    capable = np.array([bool(scenario.catalog.sensors[s.type].cued_sector_half_width_deg)
+                        for s in scenario.sensors])[cov.sensor]
+    capable &= threats.threat_class[cov.threat] == THREAT_CLASSES.index("ballistic")
+    from_launch_m, from_radar_m = tracked_module._cue_geometry(world)
+    p = 2.0 * norm.cdf(np.arctan(from_radar_m * np.tan(np.radians(1.5)) / from_launch_m) / np.radians(4.0)) - 1.0
+    seeds = 6
+    fits = sum(np.count_nonzero(_report_fits(world, seed)[capable]) for seed in range(seeds))
+    expected = seeds * p[capable].sum()
+    # Intervals of one threat share its report's draw: bound the spread of their count as if they
+    # were perfectly correlated (the sum of their standard deviations), independent across threats.
+    spread = np.bincount(cov.threat[capable], weights=np.sqrt(p * (1 - p))[capable])
+    assert 0.05 < p[capable].mean() < 0.95
+    assert abs(fits - expected) < 5.0 * np.sqrt(seeds * np.sum(spread**2))

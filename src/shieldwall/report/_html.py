@@ -86,6 +86,10 @@ def brief(view: View) -> list[str]:
         if s.get("detection_to_picture_s"):
             text += f" From a threat's first detection to its entry into the picture took {_est(s['detection_to_picture_s'])} s " \
                 "on average (confirmation, release and latency)."
+        errors = s.get("track_error_at_engagement_m") or {}
+        if errors:
+            text += " At each threat's first engagement the picture predicted its position to " + ", ".join(
+                f"{_est(errors[c], 0)} m for {_figures.CLASS_PLURAL[c]}" for c in errors) + " (root mean square)."
         paragraphs.append(text)
     leaks = ", ".join(f"{_est(threats[c]['leaked'])} {_figures.CLASS_PLURAL[c]}" for c in classes
                       if threats[c]["leaked"]["mean"] > 0)

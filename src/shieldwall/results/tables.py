@@ -127,6 +127,12 @@ def concatenate(chunks: list[dict[str, dict[str, np.ndarray]]]) -> dict[str, dic
     return out
 
 
+def _null_where_nan(values: np.ndarray) -> pa.Array:
+    """A float column whose NaN means "none" (not engaged; no track errors at this fidelity), with
+    nulls there: nulls compare equal, so tables of the same run stay equal."""
+    return pa.array(values, pa.float64(), mask=np.isnan(values))
+
+
 def to_arrow(columns: dict[str, dict[str, np.ndarray]], scenario: Scenario) -> dict[str, pa.Table]:
     """Arrow tables with categorical columns labelled for display."""
     labels = Labels.of(scenario)
@@ -142,6 +148,7 @@ def to_arrow(columns: dict[str, dict[str, np.ndarray]], scenario: Scenario) -> d
     threats["fate_airspace"] = _categorical(threats["fate_airspace"], labels.airspace, none="international")
     threats["threat_type"] = pa.array(list(threats["threat_type"]), pa.string()).dictionary_encode()
     threats["first_track_partner"] = _categorical(threats["first_track_partner"], labels.partner)
+    threats["track_error_m"] = _null_where_nan(threats["track_error_m"])
 
     shots = dict(columns["shots"])
     unit = shots.pop("unit")
@@ -150,6 +157,7 @@ def to_arrow(columns: dict[str, dict[str, np.ndarray]], scenario: Scenario) -> d
     shots["interceptor"] = _categorical(_lookup(unit, labels.unit_interceptor), sorted(set(labels.unit_interceptor)))
     shots["airspace"] = _categorical(shots["airspace"], labels.airspace, none="international")
     shots["result"] = _categorical(shots["result"], list(SHOT_RESULTS))
+    shots["track_error_m"] = _null_where_nan(shots["track_error_m"])
 
     refusals = dict(columns["refusals"])
     unit = refusals.pop("unit")
@@ -164,8 +172,10 @@ def to_arrow(columns: dict[str, dict[str, np.ndarray]], scenario: Scenario) -> d
     decisions["partner"] = _categorical(_lookup(unit, labels.unit_partner, labels.partner), labels.partner)
     decisions["verdict"] = _categorical(decisions["verdict"], labels.verdict)
 
+    replications = {k: _null_where_nan(v) if k.startswith("track_error_m_") else v
+                    for k, v in columns["replications"].items()}
     return {
-        "replications": pa.table(columns["replications"]),
+        "replications": pa.table(replications),
         "threats": pa.table(threats),
         "shots": pa.table(shots),
         "refusals": pa.table(refusals),

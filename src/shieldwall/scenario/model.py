@@ -282,6 +282,18 @@ class SensorType(Strict):
     warning_delay_s: SourcedDelay | None = Field(
         None, description="space-launch-warning only: delay from launch to the warning"
     )
+    launch_point_sigma_m: Distance | None = Field(
+        None, description="space-launch-warning only: error of a report's launch point, per horizontal axis "
+        "(absent: exact)"
+    )
+    launch_azimuth_sigma_deg: sourced(0, 90, "deg") | None = Field(
+        None, description="space-launch-warning only: error of a report's launch azimuth (absent: exact)"
+    )
+    cued_sector_half_width_deg: sourced(0, 90, "deg", low_open=True) | None = Field(
+        None, description="`tracked` fidelity: half-width in azimuth of the sector a radar searches on a launch "
+        "report; a report whose predicted track misses the threat by more at the radar does not cue it (absent: "
+        "every report cues)"
+    )
     cued_confirm_detections: sourced(1, 8, "detections") | None = Field(
         None, description="`tracked` fidelity: detections that make a firm track on a ballistic threat whose launch "
         "warning came before the threat entered cover (a cued search); absent: the radar is not cued"

@@ -66,26 +66,37 @@ class _Scans(NamedTuple):
                    can_detect=pd > 0.0, log_miss=log_miss, phase_draw=(pair * MAX_INTERVALS + rank) * 2, pair=pair)
 
 
-def launch_reports(world, rngs) -> np.ndarray:
-    """(sensors, threats): when each space-based launch warning sensor reports each ballistic
-    launch (inf: never, and in the rows of other sensors).
+def launch_reports(world, rngs) -> tuple[np.ndarray, np.ndarray]:
+    """When each space-based launch warning sensor reports each ballistic launch, (sensors,
+    threats) (inf: never, and in the rows of other sensors), and each report's error across the
+    threat's track at ground distance d from its launch point, as (sensors, threats, 2)
+    coefficients (a, b): the error is a + b d in metres.
 
     A warning sensor reports a launch after its `warning_delay_s` with its probability of
-    detection.
+    detection. The report's launch point is off by `launch_point_sigma_m` per horizontal axis and
+    its azimuth by `launch_azimuth_sigma_deg` (Gaussian; absent: exact), so its predicted ground
+    track passes a + d tan(azimuth error) from the threat's (a the launch point's error across
+    the track; small angles: the azimuth error is at most a few degrees). Draws: the detection
+    uniforms, then two standard normals per threat, from the sensor's stream whatever the sigmas.
     """
     scenario = world.scenario
     threats = world.threats
     reports = np.full((len(scenario.sensors), threats.count), np.inf)
+    across_m = np.zeros((len(scenario.sensors), threats.count, 2))
     ballistic = threats.threat_class == THREAT_CLASSES.index("ballistic")
     for s in world.launch_warning_sensors:
         kind = scenario.catalog.sensors[scenario.sensors[s].type]
         u = rngs[s].random((threats.count, MAX_INTERVALS, 2))[:, 0, 0]
         delay = kind.warning_delay_s.value if kind.warning_delay_s else 0.0
         reports[s] = np.where(ballistic & (u < kind.detection_probability.value), threats.launch_t_s + delay, np.inf)
-    return reports
+        z = rngs[s].standard_normal((threats.count, 2))
+        point_m = kind.launch_point_sigma_m.value if kind.launch_point_sigma_m else 0.0
+        azimuth_rad = np.radians(kind.launch_azimuth_sigma_deg.value) if kind.launch_azimuth_sigma_deg else 0.0
+        across_m[s] = np.stack([point_m * z[:, 0], np.tan(azimuth_rad * z[:, 1])], axis=-1)
+    return reports, across_m
 
 
 def launch_warning(world, rngs) -> np.ndarray:
     """(threats,) when space-based launch warning first reports each ballistic launch (inf: never):
     the earliest of the warning sensors' reports (`launch_reports`)."""
-    return launch_reports(world, rngs).min(axis=0, initial=np.inf)
+    return launch_reports(world, rngs)[0].min(axis=0, initial=np.inf)

@@ -27,6 +27,7 @@ import copy
 
 import numpy as np
 
+from shieldwall import geo
 from shieldwall.sensors.base import MAX_INTERVALS, Sensing, _arrivals, release_tracks
 from shieldwall.sensors.radar import launch_reports
 from shieldwall.tracking import accuracy
@@ -104,8 +105,20 @@ class TrackedSensing(Sensing):
                 peek = list(rngs)
                 for s in world.launch_warning_sensors:
                     peek[s] = copy.deepcopy(rngs[s])
-                warned = release_tracks(launch_reports(world, peek), *world.release_spans_s, 0.0)
-                cue_t = np.minimum(cue_t, warned[world.sensor_partners()[cov.sensor], cov.threat])
+                reports, across_m = launch_reports(world, peek)
+                arrival_t_s = _arrivals(reports, *world.release_spans_s)[:, world.sensor_partners()[cov.sensor],
+                                                                         cov.threat]  # (sensors, C)
+                half_width = np.array([np.radians(kind.cued_sector_half_width_deg.value)
+                                       if kind.cued_sector_half_width_deg else np.inf for kind in kinds])[cov.sensor]
+                if np.isfinite(half_width).any():
+                    # A report whose predicted track passes the threat wider than the radar's cued
+                    # sector, where the threat enters its cover, does not cue it.
+                    from_launch_m, from_radar_m = world.derived("cue geometry", lambda: _cue_geometry(world))
+                    error_m = np.abs(across_m[:, cov.threat, 0] + across_m[:, cov.threat, 1] * from_launch_m)
+                    sector = np.isfinite(half_width)
+                    fits = error_m <= from_radar_m * np.tan(np.where(sector, half_width, 0.0))
+                    arrival_t_s = np.where(fits | ~sector, arrival_t_s, np.inf)
+                cue_t = np.minimum(cue_t, arrival_t_s.min(axis=0))
             cued = (cued_k > 0) & (cue_t <= cov.start_t_s)
             t = np.where(cued, cov.start_t_s + period * (phase_u + kth_detection_look(gap_u, pd, cued_k)), t)
         first = cov.start_t_s + period * (phase_u + kth_detection_look(gap_u, pd, np.ones_like(cov.sensor)))
@@ -143,6 +156,21 @@ class TrackedSensing(Sensing):
         information = np.zeros((threat.size, 3, 3))
         np.add.at(information, shot, world.track_information(sensor, threat[shot], world.windows.sample[position[shot]]))
         return accuracy.position_error_m(information)
+
+
+def _cue_geometry(world) -> tuple[np.ndarray, np.ndarray]:
+    """(C,) per coverage interval: the ground distance (m) of the threat, where it enters the
+    sensor's cover, from its launch point and from the sensor (WGS84 geodesics)."""
+    cov, threats = world.coverage, world.threats
+    # An interval starts at one of its threat's trajectory samples.
+    sample = np.argmax(threats.t_s[cov.threat] >= cov.start_t_s[:, None], axis=1)
+    lat, lon = threats.lat_deg[cov.threat, sample], threats.lon_deg[cov.threat, sample]
+    sensors = world.scenario.sensors
+    site_lat = np.array([s.position[0] if s.position else np.nan for s in sensors])[cov.sensor]
+    site_lon = np.array([s.position[1] if s.position else np.nan for s in sensors])[cov.sensor]
+    from_launch_m = geo.geodesic_inverse(threats.launch_lat_deg[cov.threat], threats.launch_lon_deg[cov.threat], lat,
+                                         lon)[0]
+    return from_launch_m, geo.geodesic_inverse(site_lat, site_lon, lat, lon)[0]
 
 
 def _earliest(t_s: np.ndarray, cov, detection_probability: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
