@@ -78,6 +78,7 @@ FIELDS = [
     "doctrine.kill_assessment_s",
     "doctrine.cost_weight",
     "doctrine.track_latency_s",
+    "doctrine.remote_fit_fraction",
     "catalog.interceptors.test-missile.max_range_m.value",
     "catalog.interceptors.test-missile.kill_probability.drone.value",
     "catalog.threats.test-drone.speed_mps.value",
@@ -108,6 +109,8 @@ def test_nan_and_infinity_are_refused(tmp_path, path, raw):
     ("raid.waves.0.targets.base", "1.0e+308", "less than or equal to 1000000"),
     ("raid.waves.0.launch_area.radius_m", "1.0e+300", "less than or equal to 2000000"),
     ("duration_s", "1.0e+300", "less than or equal to 604800"),
+    ("doctrine.remote_fit_fraction", "1.5", "less than or equal to 1"),
+    ("doctrine.remote_fit_fraction", "-0.1", "greater than or equal to 0"),
     ("assets.0.value_usd", "1.0e+300", "less than or equal to 10000000000000"),
 ])
 def test_finite_values_beyond_the_bounds_are_refused(tmp_path, path, raw, expected):
