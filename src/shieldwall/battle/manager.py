@@ -17,7 +17,7 @@ from enum import IntEnum
 from typing import NamedTuple
 
 import numpy as np
-from numba import objmode
+from numba import njit, objmode
 
 from shieldwall._compiled import inline_kernel, kernel
 from shieldwall.battle.rules import Reason
@@ -398,10 +398,29 @@ def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s:
     )
 
 
-@inline_kernel
+def uncounted_kernel(function):
+    """A kernel compiled on its own without numba's reference counting, for the battle manager's
+    entry points that the event loop calls hundreds of times a replication with the plan and
+    state. numba counts a reference to every array of a tuple a function binds, on entry and
+    exit, unless its pruning pass can remove the pair, which it cannot across these functions'
+    several exits and loops: some 190 atomic operations a call, the largest part of the battle
+    manager's time (docs/design/performance.md). Without counting, the function borrows the
+    arrays it is given, which the caller holds throughout, so it must allocate no array and
+    return none: numba refuses to compile an allocation here, and no such function returns an
+    array. A kernel it calls must ask for counting itself (`counted_kernel`): numba compiles
+    a callee with its caller's setting otherwise."""
+    return njit(cache=True, _nrt=False)(function)
+
+
+def counted_kernel(function):
+    """A kernel, with numba's reference counting even when an `uncounted_kernel` calls it."""
+    return njit(cache=True, _nrt=True)(function)
+
+
+@uncounted_kernel
 def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
-    """Engagements to start at `t_s` in cell c for the threats `due[c, :n_due]` (sorted), whose
-    evaluations `evaluate` has brought up to date, and when to look at the rest again.
+    """Engagements to start at `t_s` in cell c for the threats `due[c, :n_due]` (sorted), once
+    their evaluations are brought up to date (`evaluate`), and when to look at the rest again.
 
     Returns (engagements, retries): the first `engagements` entries of `state.chosen` are the
     engagements started, marked engaged in `state`, as indices into the candidate arrays
@@ -411,6 +430,8 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
     wait for it in `state.waiting_gain`. `outside` hands multi-threat epochs to the Python
     assigner set by `outside_assigner` instead of the compiled greedy.
     """
+    for i in range(n_due):
+        evaluate(t_s, c, due[c, i], plan, doctrine, state)
     # Every array the decision and its helpers read, bound before the first branch (see evaluate).
     cand_threat, cand_window, cand_position = state.cand_threat, state.cand_window, state.cand_position
     cand_shots, cand_pk, cand_aircraft = state.cand_shots, state.cand_pk, state.cand_aircraft
@@ -1087,7 +1108,7 @@ def _assign_one_threat(n, cand_threat, cand_window, cand_shots, cand_pk, cost_us
     return 1
 
 
-@kernel
+@counted_kernel
 def _assign_epoch(n, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free, magazine, weight,
                   outside, chosen):
     """The candidates (of the first n, on several threats) to engage, written to `chosen`;
