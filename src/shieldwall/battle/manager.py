@@ -432,7 +432,7 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
     """
     for i in range(n_due):
         evaluate(t_s, c, due[c, i], plan, doctrine, state)
-    # Every array the decision and its helpers read, bound before the first branch (see evaluate).
+    # Every array the decision and its helpers read, bound once (see evaluate).
     cand_threat, cand_window, cand_position = state.cand_threat, state.cand_window, state.cand_position
     cand_shots, cand_pk, cand_aircraft = state.cand_shots, state.cand_pk, state.cand_aircraft
     busy_threat, busy_window, busy_gain = state.busy_threat, state.busy_window, state.busy_gain
@@ -446,7 +446,6 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
         state.counters
     waiting_gain, waiting_threats, waiting_count = state.waiting_gain, state.waiting_threats, state.waiting_count
     patrols = (plan.aircraft_load, plan.channels, state.aircraft_rounds, state.aircraft_busy)
-    aircraft_load = patrols[0]  # _rounds_ready's test, made here: its arrays are counted at each call
     unit, kill_probability, value_usd, cost_usd = plan.unit, plan.kill_probability, plan.value_usd, plan.cost_usd
     allowed_start, allowed_intercept_t_s = plan.allowed_start, plan.allowed_intercept_t_s
     cell_start, cell_windows, worth_a_shot, last_decision_s = plan.cell_start, plan.cell_windows, plan.worth_a_shot, \
@@ -466,7 +465,7 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
             shots = cache_shots[c, j, e]
             pk = cache_pk[c, j, e] * miss
             if free[u] > 0:
-                ready = magazine[u] if aircraft_load[u] <= 0 else _rounds_ready(u, magazine, patrols)
+                ready = _rounds_ready(u, magazine, patrols)
                 if ready < shots:
                     shots = ready
                     pk = (1.0 - (1.0 - kill_probability[w]) ** shots) * miss
@@ -486,8 +485,8 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
             retry_threat[n_retry] = j
             retry_t_s[n_retry] = max(cache_retry_s[c, j], t_s)
             n_retry += 1
-    # Most epochs have no candidates, and most others candidates on one threat only: each
-    # helper's array arguments are counted at each call, so the choice is made here.
+    # Most epochs have no candidates, and most others candidates on one threat only, whose
+    # optimum needs neither the assignment's allocations nor a call to separately compiled code.
     if n_cand == 0:
         n_chosen = 0
     elif cand_threat[0] == cand_threat[n_cand - 1]:  # candidates are sorted by threat
@@ -589,8 +588,7 @@ def _chance_before_look(c, j, u, t_s, cell_start, windows, unit, worth_a_shot, l
 @inline_kernel
 def _engagement_started(c, j, miss, result_t_s, engaged, in_flight_miss, look_at_s):
     """An engagement of threat j whose rounds all miss with probability `miss` is under way; its
-    result is known at `result_t_s` (undone by `engagement_assessed`). (The caller works out
-    `miss`: the power's loop here would keep the arrays counted; see _compiled.inline_kernel.)"""
+    result is known at `result_t_s` (undone by `engagement_assessed`)."""
     engaged[c, j] += 1
     in_flight_miss[c, j] *= miss
     look_at_s[c, j] = min(look_at_s[c, j], result_t_s)
@@ -757,10 +755,8 @@ def evaluate(t_s, c, j, plan, doctrine, state):
     A cached evaluation holds until the earliest of: a ready shot's launch time passing, a later
     window opening, or a fire unit with a window on the threat running out of interceptors.
     """
-    # Every array the evaluation and its helpers read, bound before the first branch, so that the
-    # plan and state are dropped here rather than held, each of their arrays counted, through the
-    # loops below (see _compiled.inline_kernel); the helpers take the arrays they read. (For the
-    # same reason the caller loops over the due threats, not a function that takes the plan.)
+    # Every array the evaluation and its helpers read, bound once; the helpers take the arrays
+    # they read. (Compiled into `decide`, which counts no references: see uncounted_kernel.)
     look_s, keep_later, keep_depth = doctrine.kill_assessment_s, doctrine.prefer_cheaper_shot, doctrine.keep_depth
     max_shots = doctrine.max_shots_per_threat
     first, last = plan.cell_start[c, j], plan.cell_start[c, j + 1]
@@ -878,8 +874,7 @@ def evaluate(t_s, c, j, plan, doctrine, state):
         next_t = min(next_t, deferred_to)
     if keep_depth and n_now and n_now + n_later >= 2:
         # The chain of layers after each shot ready now. Most leave no chain that could beat them
-        # by the margin (drones, with looks to spare): the depth test, and the arrays it takes,
-        # are then skipped (a helper's arrays are counted at each call; see _compiled.inline_kernel).
+        # by the margin (drones, with looks to spare): the rest of the depth test is then skipped.
         lowest = INF
         for e in range(n_now):
             chain_pk[e] = _chain_pk(now_window[e], now_position[e], look_s, last_chance, usable, n_usable,
