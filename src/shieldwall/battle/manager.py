@@ -351,20 +351,19 @@ def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s:
     units = magazine.size
     m = plan.max_options
     rows = plan.unit.size
-    # Patrol aircraft take their loads from the unit's stock in turn; one with none stays away.
-    aircraft_rounds = np.zeros((units, max(int(plan.channels.max(initial=0)), 1)), dtype=np.int64)
-    free = free.astype(np.int64).copy()
-    patrols = np.flatnonzero(plan.aircraft_load > 0)
-    for u in patrols:
-        stock = int(max(magazine[u], 0))
-        for k in range(plan.channels[u]):
-            aircraft_rounds[u, k] = min(int(plan.aircraft_load[u]), stock)
-            stock -= aircraft_rounds[u, k]
-        free[u] = int(np.count_nonzero(aircraft_rounds[u, :plan.channels[u]] > 0))
+    # Patrol aircraft take their loads from the unit's stock in turn: aircraft k what is left
+    # after k full loads. One with none stays away.
+    load = plan.aircraft_load[:, None]
+    aircraft = np.arange(max(int(plan.channels.max(initial=0)), 1))
+    on_station = (load > 0) & (aircraft < plan.channels[:, None])  # (U, K) a patrol's aircraft
+    aircraft_rounds = np.where(on_station, np.clip(np.maximum(magazine, 0)[:, None] - aircraft * load, 0, load),
+                               0).astype(np.int64)
+    patrols = plan.aircraft_load > 0
+    free = np.where(patrols, np.count_nonzero(aircraft_rounds > 0, axis=1), free).astype(np.int64)
     # Aircraft never on station (no load for them), then one row per departure, which follows a
     # missile fired since the aircraft's last load: bounded by the stock.
-    never = [u for u in patrols for k in range(plan.channels[u]) if aircraft_rounds[u, k] == 0]
-    departures = len(never) + int(np.maximum(magazine[patrols], 0).sum())
+    never = np.nonzero(on_station & (aircraft_rounds == 0))[0]
+    departures = never.size + int(np.maximum(magazine[patrols], 0).sum())
     return BattleState(
         magazine=magazine.astype(np.int64), ran_out_at=np.zeros(magazine.size, dtype=np.int64),
         free=free, shots_at=np.zeros(n, dtype=np.int64), own_track_t_s=own_track_t_s,
@@ -378,14 +377,14 @@ def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s:
         cache_count=np.zeros((cells, n), dtype=np.int64), cache_window=np.zeros((cells, n, m), dtype=np.int64),
         cache_position=np.zeros((cells, n, m), dtype=np.int64), cache_shots=np.zeros((cells, n, m), dtype=np.int64),
         cache_pk=np.zeros((cells, n, m)),
-        counters=np.array([np.count_nonzero(magazine <= 0), 0, len(never)], dtype=np.int64),
+        counters=np.array([np.count_nonzero(magazine <= 0), 0, never.size], dtype=np.int64),
         refusal_t_s=np.zeros(rows), refusal_unit=np.zeros(rows, dtype=np.int64),
         refusal_threat=np.zeros(rows, dtype=np.int64), refusal_reason=np.zeros(rows, dtype=np.int64),
         refusal_airspace=np.zeros(rows, dtype=np.int64), verdict=np.zeros((units, n), dtype=np.int8),
         aircraft_rounds=aircraft_rounds, aircraft_busy=np.zeros(aircraft_rounds.shape, dtype=bool),
-        away_unit=np.array(never + [0] * (departures - len(never)), dtype=np.int64),
-        away_from_s=np.concatenate([np.full(len(never), -INF), np.zeros(departures - len(never))]),
-        away_until_s=np.concatenate([np.full(len(never), INF), np.zeros(departures - len(never))]),
+        away_unit=np.concatenate([never, np.zeros(departures - never.size, dtype=np.int64)]).astype(np.int64),
+        away_from_s=np.concatenate([np.full(never.size, -INF), np.zeros(departures - never.size)]),
+        away_until_s=np.concatenate([np.full(never.size, INF), np.zeros(departures - never.size)]),
         cand_threat=np.zeros(n * m, dtype=np.int64), cand_window=np.zeros(n * m, dtype=np.int64),
         cand_position=np.zeros(n * m, dtype=np.int64), cand_shots=np.zeros(n * m, dtype=np.int64),
         cand_pk=np.zeros(n * m), cand_aircraft=np.full(n * m, -1, dtype=np.int64), busy_threat=np.zeros(n * m, dtype=np.int64),
