@@ -17,7 +17,7 @@ from enum import IntEnum
 from typing import NamedTuple
 
 import numpy as np
-from numba import objmode
+from numba import njit, objmode
 
 from shieldwall._compiled import inline_kernel, kernel
 from shieldwall.battle.rules import Reason
@@ -351,20 +351,19 @@ def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s:
     units = magazine.size
     m = plan.max_options
     rows = plan.unit.size
-    # Patrol aircraft take their loads from the unit's stock in turn; one with none stays away.
-    aircraft_rounds = np.zeros((units, max(int(plan.channels.max(initial=0)), 1)), dtype=np.int64)
-    free = free.astype(np.int64).copy()
-    patrols = np.flatnonzero(plan.aircraft_load > 0)
-    for u in patrols:
-        stock = int(max(magazine[u], 0))
-        for k in range(plan.channels[u]):
-            aircraft_rounds[u, k] = min(int(plan.aircraft_load[u]), stock)
-            stock -= aircraft_rounds[u, k]
-        free[u] = int(np.count_nonzero(aircraft_rounds[u, :plan.channels[u]] > 0))
+    # Patrol aircraft take their loads from the unit's stock in turn: aircraft k what is left
+    # after k full loads. One with none stays away.
+    load = plan.aircraft_load[:, None]
+    aircraft = np.arange(max(int(plan.channels.max(initial=0)), 1))
+    on_station = (load > 0) & (aircraft < plan.channels[:, None])  # (U, K) a patrol's aircraft
+    aircraft_rounds = np.where(on_station, np.clip(np.maximum(magazine, 0)[:, None] - aircraft * load, 0, load),
+                               0).astype(np.int64)
+    patrols = plan.aircraft_load > 0
+    free = np.where(patrols, np.count_nonzero(aircraft_rounds > 0, axis=1), free).astype(np.int64)
     # Aircraft never on station (no load for them), then one row per departure, which follows a
     # missile fired since the aircraft's last load: bounded by the stock.
-    never = [u for u in patrols for k in range(plan.channels[u]) if aircraft_rounds[u, k] == 0]
-    departures = len(never) + int(np.maximum(magazine[patrols], 0).sum())
+    never = np.nonzero(on_station & (aircraft_rounds == 0))[0]
+    departures = never.size + int(np.maximum(magazine[patrols], 0).sum())
     return BattleState(
         magazine=magazine.astype(np.int64), ran_out_at=np.zeros(magazine.size, dtype=np.int64),
         free=free, shots_at=np.zeros(n, dtype=np.int64), own_track_t_s=own_track_t_s,
@@ -378,14 +377,14 @@ def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s:
         cache_count=np.zeros((cells, n), dtype=np.int64), cache_window=np.zeros((cells, n, m), dtype=np.int64),
         cache_position=np.zeros((cells, n, m), dtype=np.int64), cache_shots=np.zeros((cells, n, m), dtype=np.int64),
         cache_pk=np.zeros((cells, n, m)),
-        counters=np.array([np.count_nonzero(magazine <= 0), 0, len(never)], dtype=np.int64),
+        counters=np.array([np.count_nonzero(magazine <= 0), 0, never.size], dtype=np.int64),
         refusal_t_s=np.zeros(rows), refusal_unit=np.zeros(rows, dtype=np.int64),
         refusal_threat=np.zeros(rows, dtype=np.int64), refusal_reason=np.zeros(rows, dtype=np.int64),
         refusal_airspace=np.zeros(rows, dtype=np.int64), verdict=np.zeros((units, n), dtype=np.int8),
         aircraft_rounds=aircraft_rounds, aircraft_busy=np.zeros(aircraft_rounds.shape, dtype=bool),
-        away_unit=np.array(never + [0] * (departures - len(never)), dtype=np.int64),
-        away_from_s=np.concatenate([np.full(len(never), -INF), np.zeros(departures - len(never))]),
-        away_until_s=np.concatenate([np.full(len(never), INF), np.zeros(departures - len(never))]),
+        away_unit=np.concatenate([never, np.zeros(departures - never.size, dtype=np.int64)]).astype(np.int64),
+        away_from_s=np.concatenate([np.full(never.size, -INF), np.zeros(departures - never.size)]),
+        away_until_s=np.concatenate([np.full(never.size, INF), np.zeros(departures - never.size)]),
         cand_threat=np.zeros(n * m, dtype=np.int64), cand_window=np.zeros(n * m, dtype=np.int64),
         cand_position=np.zeros(n * m, dtype=np.int64), cand_shots=np.zeros(n * m, dtype=np.int64),
         cand_pk=np.zeros(n * m), cand_aircraft=np.full(n * m, -1, dtype=np.int64), busy_threat=np.zeros(n * m, dtype=np.int64),
@@ -398,10 +397,29 @@ def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s:
     )
 
 
-@inline_kernel
+def uncounted_kernel(function):
+    """A kernel compiled on its own without numba's reference counting, for the battle manager's
+    entry points that the event loop calls hundreds of times a replication with the plan and
+    state. numba counts a reference to every array of a tuple a function binds, on entry and
+    exit, unless its pruning pass can remove the pair, which it cannot across these functions'
+    several exits and loops: some 190 atomic operations a call, the largest part of the battle
+    manager's time (docs/design/performance.md). Without counting, the function borrows the
+    arrays it is given, which the caller holds throughout, so it must allocate no array and
+    return none: numba refuses to compile an allocation here, and no such function returns an
+    array. A kernel it calls must ask for counting itself (`counted_kernel`): numba compiles
+    a callee with its caller's setting otherwise."""
+    return njit(cache=True, _nrt=False)(function)
+
+
+def counted_kernel(function):
+    """A kernel, with numba's reference counting even when an `uncounted_kernel` calls it."""
+    return njit(cache=True, _nrt=True)(function)
+
+
+@uncounted_kernel
 def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
-    """Engagements to start at `t_s` in cell c for the threats `due[c, :n_due]` (sorted), whose
-    evaluations `evaluate` has brought up to date, and when to look at the rest again.
+    """Engagements to start at `t_s` in cell c for the threats `due[c, :n_due]` (sorted), once
+    their evaluations are brought up to date (`evaluate`), and when to look at the rest again.
 
     Returns (engagements, retries): the first `engagements` entries of `state.chosen` are the
     engagements started, marked engaged in `state`, as indices into the candidate arrays
@@ -411,7 +429,9 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
     wait for it in `state.waiting_gain`. `outside` hands multi-threat epochs to the Python
     assigner set by `outside_assigner` instead of the compiled greedy.
     """
-    # Every array the decision and its helpers read, bound before the first branch (see evaluate).
+    for i in range(n_due):
+        evaluate(t_s, c, due[c, i], plan, doctrine, state)
+    # Every array the decision and its helpers read, bound once (see evaluate).
     cand_threat, cand_window, cand_position = state.cand_threat, state.cand_window, state.cand_position
     cand_shots, cand_pk, cand_aircraft = state.cand_shots, state.cand_pk, state.cand_aircraft
     busy_threat, busy_window, busy_gain = state.busy_threat, state.busy_window, state.busy_gain
@@ -425,7 +445,6 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
         state.counters
     waiting_gain, waiting_threats, waiting_count = state.waiting_gain, state.waiting_threats, state.waiting_count
     patrols = (plan.aircraft_load, plan.channels, state.aircraft_rounds, state.aircraft_busy)
-    aircraft_load = patrols[0]  # _rounds_ready's test, made here: its arrays are counted at each call
     unit, kill_probability, value_usd, cost_usd = plan.unit, plan.kill_probability, plan.value_usd, plan.cost_usd
     allowed_start, allowed_intercept_t_s = plan.allowed_start, plan.allowed_intercept_t_s
     cell_start, cell_windows, worth_a_shot, last_decision_s = plan.cell_start, plan.cell_windows, plan.worth_a_shot, \
@@ -445,7 +464,7 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
             shots = cache_shots[c, j, e]
             pk = cache_pk[c, j, e] * miss
             if free[u] > 0:
-                ready = magazine[u] if aircraft_load[u] <= 0 else _rounds_ready(u, magazine, patrols)
+                ready = _rounds_ready(u, magazine, patrols)
                 if ready < shots:
                     shots = ready
                     pk = (1.0 - (1.0 - kill_probability[w]) ** shots) * miss
@@ -465,8 +484,8 @@ def decide(t_s, c, due, n_due, plan, doctrine, state, outside):
             retry_threat[n_retry] = j
             retry_t_s[n_retry] = max(cache_retry_s[c, j], t_s)
             n_retry += 1
-    # Most epochs have no candidates, and most others candidates on one threat only: each
-    # helper's array arguments are counted at each call, so the choice is made here.
+    # Most epochs have no candidates, and most others candidates on one threat only, whose
+    # optimum needs neither the assignment's allocations nor a call to separately compiled code.
     if n_cand == 0:
         n_chosen = 0
     elif cand_threat[0] == cand_threat[n_cand - 1]:  # candidates are sorted by threat
@@ -568,8 +587,7 @@ def _chance_before_look(c, j, u, t_s, cell_start, windows, unit, worth_a_shot, l
 @inline_kernel
 def _engagement_started(c, j, miss, result_t_s, engaged, in_flight_miss, look_at_s):
     """An engagement of threat j whose rounds all miss with probability `miss` is under way; its
-    result is known at `result_t_s` (undone by `engagement_assessed`). (The caller works out
-    `miss`: the power's loop here would keep the arrays counted; see _compiled.inline_kernel.)"""
+    result is known at `result_t_s` (undone by `engagement_assessed`)."""
     engaged[c, j] += 1
     in_flight_miss[c, j] *= miss
     look_at_s[c, j] = min(look_at_s[c, j], result_t_s)
@@ -736,10 +754,8 @@ def evaluate(t_s, c, j, plan, doctrine, state):
     A cached evaluation holds until the earliest of: a ready shot's launch time passing, a later
     window opening, or a fire unit with a window on the threat running out of interceptors.
     """
-    # Every array the evaluation and its helpers read, bound before the first branch, so that the
-    # plan and state are dropped here rather than held, each of their arrays counted, through the
-    # loops below (see _compiled.inline_kernel); the helpers take the arrays they read. (For the
-    # same reason the caller loops over the due threats, not a function that takes the plan.)
+    # Every array the evaluation and its helpers read, bound once; the helpers take the arrays
+    # they read. (Compiled into `decide`, which counts no references: see uncounted_kernel.)
     look_s, keep_later, keep_depth = doctrine.kill_assessment_s, doctrine.prefer_cheaper_shot, doctrine.keep_depth
     max_shots = doctrine.max_shots_per_threat
     first, last = plan.cell_start[c, j], plan.cell_start[c, j + 1]
@@ -857,8 +873,7 @@ def evaluate(t_s, c, j, plan, doctrine, state):
         next_t = min(next_t, deferred_to)
     if keep_depth and n_now and n_now + n_later >= 2:
         # The chain of layers after each shot ready now. Most leave no chain that could beat them
-        # by the margin (drones, with looks to spare): the depth test, and the arrays it takes,
-        # are then skipped (a helper's arrays are counted at each call; see _compiled.inline_kernel).
+        # by the margin (drones, with looks to spare): the rest of the depth test is then skipped.
         lowest = INF
         for e in range(n_now):
             chain_pk[e] = _chain_pk(now_window[e], now_position[e], look_s, last_chance, usable, n_usable,
@@ -1087,7 +1102,7 @@ def _assign_one_threat(n, cand_threat, cand_window, cand_shots, cand_pk, cost_us
     return 1
 
 
-@kernel
+@counted_kernel
 def _assign_epoch(n, cand_threat, cand_window, cand_shots, cand_pk, unit, cost_usd, value_usd, free, magazine, weight,
                   outside, chosen):
     """The candidates (of the first n, on several threats) to engage, written to `chosen`;

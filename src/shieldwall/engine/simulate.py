@@ -25,7 +25,6 @@ from shieldwall.battle.manager import (
     decide,
     engagement_assessed,
     doctrine_values,
-    evaluate,
     new_state,
     outside_assigner,
     release_channel,
@@ -321,8 +320,6 @@ def _replicate(plan, doctrine, state, shots, fail_t_s, impact_t_s, sample_t_s, n
                 due_count[c] = 0
                 if live == 0:
                     continue
-                for i in range(live):
-                    evaluate(t, c, due[c, i], plan, doctrine, state)
                 n_chosen, n_retry = decide(t, c, due, live, plan, doctrine, state, outside)
                 for i in range(n_chosen):
                     e = chosen[i]
