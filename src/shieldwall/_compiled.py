@@ -76,3 +76,23 @@ def inline_kernel(function):
     array: any of these, once per call, cost a reference count on each of the tuple's dozens of
     arrays, which was half the replication's time (docs/design/performance.md)."""
     return njit(cache=True, inline="always")(function)
+
+
+def uncounted_kernel(function):
+    """A kernel compiled on its own without numba's reference counting, for entry points that
+    the event loop calls hundreds of times a replication with the plan and state (the battle
+    manager's decision). numba counts a reference to every array of a tuple a function binds, on entry and
+    exit, unless its pruning pass can remove the pair, which it cannot across these functions'
+    several exits and loops: some 190 atomic operations a call, the largest part of the battle
+    manager's time (docs/design/performance.md). Without counting, the function borrows the
+    arrays it is given, which the caller holds throughout, so it must allocate no array and
+    return none: numba refuses to compile an allocation here, and no such function returns an
+    array. A kernel it calls must ask for counting itself (`counted_kernel`): numba compiles
+    a callee with its caller's setting otherwise. `_nrt` is numba's own switch for this
+    (numba < 1 is pinned)."""
+    return njit(cache=True, _nrt=False)(function)
+
+
+def counted_kernel(function):
+    """A kernel, with numba's reference counting even when an `uncounted_kernel` calls it."""
+    return njit(cache=True, _nrt=True)(function)

@@ -17,9 +17,9 @@ from enum import IntEnum
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit, objmode
+from numba import objmode
 
-from shieldwall._compiled import inline_kernel, kernel
+from shieldwall._compiled import counted_kernel, inline_kernel, kernel, uncounted_kernel
 from shieldwall.battle.rules import Reason
 from shieldwall.wta import Assigner, AssignmentProblem
 from shieldwall.wta.greedy import greedy_kernel
@@ -395,25 +395,6 @@ def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s:
         later_window=np.zeros(m, dtype=np.int64), later_position=np.zeros(m, dtype=np.int64),
         usable=np.zeros(m, dtype=np.int64), chain_pk=np.zeros(m), depth_s=np.zeros(m),
     )
-
-
-def uncounted_kernel(function):
-    """A kernel compiled on its own without numba's reference counting, for the battle manager's
-    entry points that the event loop calls hundreds of times a replication with the plan and
-    state. numba counts a reference to every array of a tuple a function binds, on entry and
-    exit, unless its pruning pass can remove the pair, which it cannot across these functions'
-    several exits and loops: some 190 atomic operations a call, the largest part of the battle
-    manager's time (docs/design/performance.md). Without counting, the function borrows the
-    arrays it is given, which the caller holds throughout, so it must allocate no array and
-    return none: numba refuses to compile an allocation here, and no such function returns an
-    array. A kernel it calls must ask for counting itself (`counted_kernel`): numba compiles
-    a callee with its caller's setting otherwise."""
-    return njit(cache=True, _nrt=False)(function)
-
-
-def counted_kernel(function):
-    """A kernel, with numba's reference counting even when an `uncounted_kernel` calls it."""
-    return njit(cache=True, _nrt=True)(function)
 
 
 @uncounted_kernel
