@@ -166,10 +166,14 @@ class World:
         """(fire units,) each fire unit's partner: its index in scenario.partners."""
         return self.derived("unit-partners", lambda: _partner_index(self.scenario, self.scenario.fire_units))
 
+    def sensor_sites(self) -> "SensorSites":
+        """Each sensor's site and measurement noise (read once)."""
+        return self.derived("sensor sites", lambda: SensorSites.of(self.scenario))
+
     def track_information(self, sensor: np.ndarray, threat: np.ndarray, sample: np.ndarray) -> np.ndarray:
         """(K, 3, 3) information (1/m^2, ECEF axes) of sensor[k]'s steady-state track of threat[k]
         at its trajectory sample sample[k] (tracking.accuracy)."""
-        return _track_information(self.scenario, self.threats, sensor, threat, sample)
+        return _track_information(self.sensor_sites(), self.threats, sensor, threat, sample)
 
     def covering(self, threat: np.ndarray, t_s: np.ndarray) -> np.ndarray:
         """(K, sensors) True where a sensor's coverage holds threat[k] at t_s[k]."""
@@ -585,34 +589,56 @@ def _remote_handover(scenario: Scenario, threats: Threats, windows: Windows, rul
     j, k = threat[sample], windows.sample[sample]
     samples, slot = np.unique(sample, return_inverse=True)
     return RemoteHandover(sample=sample, sensor=sensor, threat=j, intercept_t_s=windows.intercept_t_s[sample],
-                          information=_track_information(scenario, threats, sensor, j, k),
+                          information=_track_information(SensorSites.of(scenario), threats, sensor, j, k),
                           basket_m=np.concatenate(baskets),
                           neighbour_offset_m=_nearest_other(threats, j, k, windows.intercept_t_s[sample]),
                           samples=samples, slot=slot)
 
 
-def _track_information(scenario: Scenario, threats: Threats, sensor: np.ndarray, threat: np.ndarray,
+@dataclass(frozen=True)
+class SensorSites:
+    """Per sensor (scenario.sensors order): where it stands and how it measures, read once from
+    the scenario and its catalog. A sensor without a position (space-based) has NaN there."""
+
+    lat_deg: np.ndarray
+    lon_deg: np.ndarray
+    alt_m: np.ndarray
+    range_sigma_m: np.ndarray
+    bearing_sigma_rad: np.ndarray
+    elevation_sigma_rad: np.ndarray  # the bearing's where the type gives none
+    period_s: np.ndarray
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> "SensorSites":
+        kinds = [scenario.catalog.sensors[s.type] for s in scenario.sensors]
+
+        def per_sensor(value) -> np.ndarray:
+            return np.array([float(value(thing)) for thing in kinds], dtype=float)
+
+        def radians(sigma) -> float:
+            return np.radians(sigma.value) if sigma else 0.0
+
+        sensors = scenario.sensors
+        return cls(lat_deg=np.array([s.position[0] if s.position else np.nan for s in sensors], dtype=float),
+                   lon_deg=np.array([s.position[1] if s.position else np.nan for s in sensors], dtype=float),
+                   alt_m=np.array([s.altitude_m for s in sensors], dtype=float),
+                   range_sigma_m=per_sensor(lambda kind: kind.range_sigma_m.value if kind.range_sigma_m else 0.0),
+                   bearing_sigma_rad=per_sensor(lambda kind: radians(kind.bearing_sigma_deg)),
+                   elevation_sigma_rad=per_sensor(
+                       lambda kind: radians(kind.elevation_sigma_deg or kind.bearing_sigma_deg)),
+                   period_s=per_sensor(lambda kind: kind.scan_period_s.value))
+
+
+def _track_information(sites: SensorSites, threats: Threats, sensor: np.ndarray, threat: np.ndarray,
                        sample: np.ndarray) -> np.ndarray:
     """(K, 3, 3) information of sensor[k]'s steady-state track of threat[k] at its trajectory
     sample sample[k] (tracking.accuracy.track_information, with the sensor type's noise and scan
     period and the threat class's unmodelled acceleration)."""
-    kinds = [scenario.catalog.sensors[s.type] for s in scenario.sensors]
-
-    def per_pair(noise) -> np.ndarray:
-        return np.array([float(noise(kind)) for kind in kinds])[sensor]
-
-    def radians(sigma) -> float:
-        return np.radians(sigma.value) if sigma else 0.0
-
-    site = [np.array([s.position[0] if s.position else 0.0 for s in scenario.sensors])[sensor],
-            np.array([s.position[1] if s.position else 0.0 for s in scenario.sensors])[sensor],
-            np.array([s.altitude_m for s in scenario.sensors], dtype=float)[sensor]]
     return accuracy.track_information(
-        *site, threats.lat_deg[threat, sample], threats.lon_deg[threat, sample], threats.alt_m[threat, sample],
-        per_pair(lambda kind: kind.range_sigma_m.value if kind.range_sigma_m else 0.0),
-        per_pair(lambda kind: radians(kind.bearing_sigma_deg)),
-        per_pair(lambda kind: radians(kind.elevation_sigma_deg or kind.bearing_sigma_deg)),
-        per_pair(lambda kind: kind.scan_period_s.value),
+        sites.lat_deg[sensor], sites.lon_deg[sensor], sites.alt_m[sensor],
+        threats.lat_deg[threat, sample], threats.lon_deg[threat, sample], threats.alt_m[threat, sample],
+        sites.range_sigma_m[sensor], sites.bearing_sigma_rad[sensor], sites.elevation_sigma_rad[sensor],
+        sites.period_s[sensor],
         np.array([accuracy.MANOEUVRE_SIGMA_MPS2[c] for c in THREAT_CLASSES])[threats.threat_class[threat]])
 
 

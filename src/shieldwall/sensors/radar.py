@@ -70,7 +70,7 @@ def launch_reports(world, rngs) -> tuple[np.ndarray, np.ndarray]:
     """When each space-based launch warning sensor reports each ballistic launch, (sensors,
     threats) (inf: never, and in the rows of other sensors), and each report's error across the
     threat's track at ground distance d from its launch point, as (sensors, threats, 2)
-    coefficients (a, b): the error is a + b d in metres.
+    coefficients (a in metres, b a slope): the error is a + b d in metres.
 
     A warning sensor reports a launch after its `warning_delay_s` with its probability of
     detection. The report's launch point is off by `launch_point_sigma_m` per horizontal axis and
@@ -82,7 +82,7 @@ def launch_reports(world, rngs) -> tuple[np.ndarray, np.ndarray]:
     scenario = world.scenario
     threats = world.threats
     reports = np.full((len(scenario.sensors), threats.count), np.inf)
-    across_m = np.zeros((len(scenario.sensors), threats.count, 2))
+    across = np.zeros((len(scenario.sensors), threats.count, 2))
     ballistic = threats.threat_class == THREAT_CLASSES.index("ballistic")
     for s in world.launch_warning_sensors:
         kind = scenario.catalog.sensors[scenario.sensors[s].type]
@@ -92,8 +92,8 @@ def launch_reports(world, rngs) -> tuple[np.ndarray, np.ndarray]:
         z = rngs[s].standard_normal((threats.count, 2))
         point_m = kind.launch_point_sigma_m.value if kind.launch_point_sigma_m else 0.0
         azimuth_rad = np.radians(kind.launch_azimuth_sigma_deg.value) if kind.launch_azimuth_sigma_deg else 0.0
-        across_m[s] = np.stack([point_m * z[:, 0], np.tan(azimuth_rad * z[:, 1])], axis=-1)
-    return reports, across_m
+        across[s] = np.stack([point_m * z[:, 0], np.tan(azimuth_rad * z[:, 1])], axis=-1)
+    return reports, across
 
 
 def launch_warning(world, rngs) -> np.ndarray:

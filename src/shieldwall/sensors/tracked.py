@@ -105,7 +105,7 @@ class TrackedSensing(Sensing):
                 peek = list(rngs)
                 for s in world.launch_warning_sensors:
                     peek[s] = copy.deepcopy(rngs[s])
-                reports, across_m = launch_reports(world, peek)
+                reports, across = launch_reports(world, peek)
                 arrival_t_s = _arrivals(reports, *world.release_spans_s)[:, world.sensor_partners()[cov.sensor],
                                                                          cov.threat]  # (sensors, C)
                 half_width = np.array([np.radians(kind.cued_sector_half_width_deg.value)
@@ -114,7 +114,7 @@ class TrackedSensing(Sensing):
                     # A report whose predicted track passes the threat wider than the radar's cued
                     # sector, where the threat enters its cover, does not cue it.
                     from_launch_m, from_radar_m = world.derived("cue geometry", lambda: _cue_geometry(world))
-                    error_m = np.abs(across_m[:, cov.threat, 0] + across_m[:, cov.threat, 1] * from_launch_m)
+                    error_m = np.abs(across[:, cov.threat, 0] + across[:, cov.threat, 1] * from_launch_m)
                     sector = np.isfinite(half_width)
                     fits = error_m <= from_radar_m * np.tan(np.where(sector, half_width, 0.0))
                     arrival_t_s = np.where(fits | ~sector, arrival_t_s, np.inf)
@@ -165,12 +165,10 @@ def _cue_geometry(world) -> tuple[np.ndarray, np.ndarray]:
     # An interval starts at one of its threat's trajectory samples.
     sample = np.argmax(threats.t_s[cov.threat] >= cov.start_t_s[:, None], axis=1)
     lat, lon = threats.lat_deg[cov.threat, sample], threats.lon_deg[cov.threat, sample]
-    sensors = world.scenario.sensors
-    site_lat = np.array([s.position[0] if s.position else np.nan for s in sensors])[cov.sensor]
-    site_lon = np.array([s.position[1] if s.position else np.nan for s in sensors])[cov.sensor]
+    sites = world.sensor_sites()
     from_launch_m = geo.geodesic_inverse(threats.launch_lat_deg[cov.threat], threats.launch_lon_deg[cov.threat], lat,
                                          lon)[0]
-    return from_launch_m, geo.geodesic_inverse(site_lat, site_lon, lat, lon)[0]
+    return from_launch_m, geo.geodesic_inverse(sites.lat_deg[cov.sensor], sites.lon_deg[cov.sensor], lat, lon)[0]
 
 
 def _earliest(t_s: np.ndarray, cov, detection_probability: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
