@@ -16,7 +16,8 @@ from numba import njit
 from numba.core import caching
 
 PACKAGE = Path(__file__).resolve().parent
-KERNEL_MODULES = ("wta/greedy.py", "battle/manager.py", "engine/simulate.py", "tracking/_kernels.py")
+KERNEL_MODULES = ("wta/greedy.py", "battle/manager.py", "battle/diagnostics.py", "engine/simulate.py",
+                  "tracking/_kernels.py")
 
 
 def _kernels_stamp() -> str:

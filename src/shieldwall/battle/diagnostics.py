@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from shieldwall._compiled import kernel
 from shieldwall.battle.manager import Plan
 
 
@@ -23,9 +24,6 @@ def missed_with_capacity(plan: Plan, leaked: np.ndarray, ready_t_s: np.ndarray,
     unit, from, until per departure) holds its channel as an engagement does. A manager that uses
     its capacity leaves this at zero.
     """
-    missed = np.zeros(leaked.size, dtype=bool)
-    if not leaked.any():
-        return missed
     reaction_of_unit = np.zeros(start_magazine.size)
     reaction_of_unit[plan.unit] = plan.reaction_s
     homing_of_unit = np.zeros(start_magazine.size)
@@ -40,20 +38,36 @@ def missed_with_capacity(plan: Plan, leaked: np.ndarray, ready_t_s: np.ndarray,
     if away is not None:
         e_unit, e_start, e_end = (np.concatenate(pair) for pair in zip((e_unit, e_start, e_end), away))
     never_fired = start_magazine - np.bincount(shot_unit, minlength=start_magazine.size) > 0
-    windows = np.flatnonzero(leaked[plan.threat] & (plan.allowed_end > plan.allowed_start) & plan.worth_a_shot)
-    for u in np.unique(plan.unit[windows]):
-        if not never_fired[u]:
+    return _missed(leaked, ready_t_s, never_fired, plan.threat, plan.unit, plan.allowed_start, plan.allowed_end,
+                   plan.worth_a_shot, plan.allowed_launch_t_s, plan.reaction_s, plan.channels,
+                   e_unit.astype(np.int64), e_start, e_end)
+
+
+@kernel
+def _missed(leaked, ready_t_s, never_fired, threat, unit, allowed_start, allowed_end, worth_a_shot,
+            allowed_launch_t_s, reaction_s, channels, e_unit, e_start_s, e_end_s):
+    """`missed_with_capacity` over the engagements [e_start_s, e_end_s) of units e_unit: a
+    leaked threat counts once one of its windows has a decision time, with the threat ready,
+    at which fewer engagements than channels hold its unit (those started at or before it and
+    not ended by then)."""
+    missed = np.zeros(leaked.size, dtype=np.bool_)
+    for w in range(threat.size):
+        j, u = threat[w], unit[w]
+        if missed[j] or not leaked[j] or not worth_a_shot[w] or not never_fired[u]:
             continue
-        starts = np.sort(e_start[e_unit == u])
-        ends = np.sort(e_end[e_unit == u])
-        for w in windows[plan.unit[windows] == u]:
-            j = plan.threat[w]
-            if missed[j]:
+        for a in range(allowed_start[w], allowed_end[w]):
+            decide_t_s = allowed_launch_t_s[a] - reaction_s[w]
+            if decide_t_s < ready_t_s[u, j]:
                 continue
-            decide_t_s = plan.allowed_launch_t_s[plan.allowed_start[w]:plan.allowed_end[w]] - plan.reaction_s[w]
-            decide_t_s = decide_t_s[decide_t_s >= ready_t_s[u, j]]
-            busy = np.searchsorted(starts, decide_t_s, side="right") - np.searchsorted(ends, decide_t_s, side="right")
-            missed[j] = bool(np.any(busy < plan.channels[u]))
+            busy = 0
+            for e in range(e_unit.size):
+                if e_unit[e] == u and e_start_s[e] <= decide_t_s:
+                    busy += 1
+                if e_unit[e] == u and e_end_s[e] <= decide_t_s:
+                    busy -= 1
+            if busy < channels[u]:
+                missed[j] = True
+                break
     return missed
 
 

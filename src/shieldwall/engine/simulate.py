@@ -113,7 +113,8 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
     picture = release_tracks(detect_t, *world.release_spans_s, latency)
     # Each partner's own picture: its own sensors' tracks, always released to it.
     own_picture = np.full((len(scenario.partners), n), np.inf)
-    np.minimum.at(own_picture, world.sensor_partners(), detect_t)
+    for partner, sensors in world.derived("sensors by partner", lambda: _sensors_by_partner(world)):
+        own_picture[partner] = detect_t[sensors].min(axis=0)
     own_picture += latency
 
     draws = stream(rng, "threats")
@@ -127,7 +128,8 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
 
     units = scenario.fire_units
     owner_index = world.unit_partners()
-    start = np.array([u.magazine for u in units] if magazine is None else [int(m) for m in magazine], dtype=np.int64)
+    start = (world.derived("magazines", lambda: np.array([u.magazine for u in units], dtype=np.int64)).copy()
+             if magazine is None else np.array([int(m) for m in magazine], dtype=np.int64))
     if start.size != len(units):
         raise ValueError(f"magazine has {start.size} entries for {len(units)} fire units")
     cells = world.cells(coordination)
@@ -135,7 +137,7 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
     # The picture reported per threat: the coordinator's, or the earliest of the cells'.
     track_t = cell_track.min(axis=0) if cells else np.full(n, np.inf)
     plan = world.plan(coordination)
-    state = new_state(plan, start, np.array([u.fire_channels for u in units], dtype=np.int64),
+    state = new_state(plan, start, plan.channels,
                       own_picture[owner_index].reshape(len(units), n))
     outside = type(assigner) is not GreedyAssigner  # the greedy runs compiled, inside the loop
     with outside_assigner(assigner) if outside else nullcontext():
@@ -164,7 +166,7 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
     unit_track = np.full((len(units), n), np.inf)
     for c, (_, members) in enumerate(cells):
         unit_track[members] = cell_track[c]
-    remote = np.array([u.engage_on_remote for u in units], dtype=bool)
+    remote = world.derived("units on remote tracks", lambda: np.array([u.engage_on_remote for u in units], dtype=bool))
     unit_track[~remote] = np.maximum(unit_track[~remote], state.own_track_t_s[~remote])
     outcome.missed_with_capacity = missed_with_capacity(
         plan, outcome.fate == LEAKED, unit_track, start, outcome.shots["unit"], outcome.shots["threat"],
@@ -173,6 +175,12 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
               state.away_until_s[:state.counters[AWAY]]))
     outcome.decisions = leaker_verdicts(plan, state, outcome.fate == LEAKED)
     return outcome
+
+
+def _sensors_by_partner(world: World) -> list[tuple[int, np.ndarray]]:
+    """(partner, indices of its sensors) for each partner with sensors."""
+    owner = world.sensor_partners()
+    return [(int(p), np.flatnonzero(owner == p)) for p in np.unique(owner)]
 
 
 def _first_track_partner(world: World, detect_t: np.ndarray, cells, cell_track: np.ndarray) -> np.ndarray:
@@ -429,9 +437,9 @@ def _outcome(world: World, state, scatter, track_t, warned_t, shots, fate, fate_
     scenario = world.scenario
     n = threats.count
     idx = np.arange(n)
-    lat = threats.lat_deg[idx, fate_sample].copy()
-    lon = threats.lon_deg[idx, fate_sample].copy()
-    alt = threats.alt_m[idx, fate_sample].copy()
+    lat = threats.lat_deg[idx, fate_sample]
+    lon = threats.lon_deg[idx, fate_sample]
+    alt = threats.alt_m[idx, fate_sample]
     asset_hit = np.full(n, -1, dtype=np.int64)
     leaked = np.flatnonzero(fate == LEAKED)
     value_lost = 0.0
@@ -440,17 +448,19 @@ def _outcome(world: World, state, scatter, track_t, warned_t, shots, fate, fate_
         sigma = threats.cep_m[leaked] / np.sqrt(2.0 * np.log(2.0))
         north, east = (scatter[leaked] * sigma[:, None]).T
         azimuth = np.degrees(np.arctan2(east, north))
+        miss_m = np.hypot(north, east)  # the impact lies that far from the aim point, along the geodesic
         lat[leaked], lon[leaked] = geo.geodesic_forward(
-            threats.aim_lat_deg[leaked], threats.aim_lon_deg[leaked], azimuth, np.hypot(north, east))
+            threats.aim_lat_deg[leaked], threats.aim_lon_deg[leaked], azimuth, miss_m)
         alt[leaked] = 0.0
-        radius = np.array([a.radius_m for a in scenario.assets])[threats.target_asset[leaked]]
-        miss, _ = geo.geodesic_inverse(lat[leaked], lon[leaked], threats.aim_lat_deg[leaked], threats.aim_lon_deg[leaked])
-        hit = np.asarray(miss) <= radius
+        radius_m, value_usd = world.derived("asset radius and value", lambda: (
+            np.array([a.radius_m for a in scenario.assets]), np.array([a.value_usd for a in scenario.assets])))
+        radius = radius_m[threats.target_asset[leaked]]
+        hit = miss_m <= radius
         asset_hit[leaked[hit]] = threats.target_asset[leaked[hit]]
         # An asset hit several times loses 1 - prod(1 - lethality) of its value.
         surviving = np.ones(len(scenario.assets))
         np.multiply.at(surviving, asset_hit[leaked[hit]], 1.0 - threats.lethality[leaked[hit]])
-        value_lost = float(np.sum(np.array([a.value_usd for a in scenario.assets]) * (1.0 - surviving)))
+        value_lost = float(np.sum(value_usd * (1.0 - surviving)))
     threat, sample = shots.threat[:n_shots], shots.sample[:n_shots]
     refusals = state.counters[REFUSALS]
     return Outcome(

@@ -121,13 +121,7 @@ class World:
         `coordinated`: one cell on the coordinator's picture commanding every unit.
         `independent`: one cell per partner with fire units, on that partner's own picture.
         """
-        scenario = self.scenario
-        partners = [p.id for p in scenario.partners]
-        owner = [partners.index(u.owner) for u in scenario.fire_units]
-        if coordination == "coordinated":
-            coordinator = next(i for i, p in enumerate(scenario.partners) if p.coordinator)
-            return [(coordinator, list(range(len(owner))))]
-        return [(p, [u for u, o in enumerate(owner) if o == p]) for p in range(len(partners)) if p in owner]
+        return self.derived(f"cells {coordination}", lambda: _cells(self.scenario, coordination))
 
     def plan(self, coordination: str) -> Plan:
         """The battle manager's arrays for this realisation under `coordination` (built once)."""
@@ -188,6 +182,15 @@ class World:
         if variant.raid != self.scenario.raid or variant.assets != self.scenario.assets:
             raise ValueError("a variant must keep the raid and the defended assets of its base scenario")
         return _assemble(variant, self.threats, self.geometry)
+
+
+def _cells(scenario: Scenario, coordination: str) -> list[tuple[int, list[int]]]:
+    partners = [p.id for p in scenario.partners]
+    owner = [partners.index(u.owner) for u in scenario.fire_units]
+    if coordination == "coordinated":
+        coordinator = next(i for i, p in enumerate(scenario.partners) if p.coordinator)
+        return [(coordinator, list(range(len(owner))))]
+    return [(p, [u for u, o in enumerate(owner) if o == p]) for p in range(len(partners)) if p in owner]
 
 
 def _partner_index(scenario: Scenario, owned) -> np.ndarray:

@@ -7,6 +7,7 @@ under its alias.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -33,6 +34,7 @@ class Labels:
     airspace: list[str]
     reason: list[str]
     verdict: list[str]
+    threat_type: list[str]  # in order of first appearance among the threats (wave order)
 
     @classmethod
     def of(cls, scenario: Scenario) -> "Labels":
@@ -50,6 +52,7 @@ class Labels:
             airspace=safe([a.id for a in scenario.airspaces]),
             reason=[REASON_TEXT[r] for r in Reason],
             verdict=[VERDICT_TEXT[v] for v in Verdict],
+            threat_type=list(dict.fromkeys(w.threat for w in scenario.raid.waves if w.count > 0)),
         )
 
 
@@ -66,40 +69,64 @@ def _categorical(index: np.ndarray, labels: list[str], none: str | None = None) 
     )
 
 
+class _Constants(NamedTuple):
+    """What every replication of a raid realisation shares in its tables, computed once."""
+
+    unit_cost_usd: np.ndarray  # (fire units,)
+    of_class: np.ndarray  # (classes, threats) whether each threat is of each class
+    launched: np.ndarray  # (classes,) threats of each class
+    attack_cost_usd: float
+    threat_type: np.ndarray  # (threats,) index into Labels.threat_type
+
+    @classmethod
+    def of(cls, world: World) -> "_Constants":
+        scenario, threats = world.scenario, world.threats
+        types = Labels.of(scenario).threat_type
+        return cls(
+            unit_cost_usd=np.array([scenario.catalog.interceptors[u.interceptor].unit_cost_usd.value
+                                    for u in scenario.fire_units]),
+            of_class=threats.threat_class == np.arange(len(THREAT_CLASSES))[:, None],
+            launched=np.bincount(threats.threat_class, minlength=len(THREAT_CLASSES)),
+            attack_cost_usd=threats.unit_cost_usd.sum(),
+            threat_type=np.array([types.index(t) for t in threats.type_id], dtype=np.int64))
+
+
 def outcome_columns(world: World, outcome: Outcome, run: int, realisation: int) -> dict[str, dict[str, np.ndarray]]:
     """Plain NumPy columns of one replication, per table (cheap to pickle and concatenate)."""
     threats = world.threats
     n = threats.count
-    scenario = world.scenario
-    unit_cost = np.array([scenario.catalog.interceptors[u.interceptor].unit_cost_usd.value for u in scenario.fire_units])
+    constants = world.derived("table constants", lambda: _Constants.of(world))
     shot_unit = outcome.shots["unit"]
-    shot_cost = unit_cost[shot_unit] if shot_unit.size else np.zeros(0)
+    shot_cost = constants.unit_cost_usd[shot_unit] if shot_unit.size else np.zeros(0)
     replication = {
         "run": np.array([run]), "realisation": np.array([realisation]),
         "launched": np.array([n]),
         "shots": np.array([shot_unit.size]),
         "defence_cost_usd": np.array([shot_cost.sum()]),
-        "attack_cost_usd": np.array([threats.unit_cost_usd.sum()]),
+        "attack_cost_usd": np.array([constants.attack_cost_usd]),
         "value_lost_usd": np.array([outcome.value_lost_usd]),
         "refusals": np.array([outcome.refusals["unit"].size]),
         "wasted_shots": np.array([np.count_nonzero(outcome.shots["result"] == SHOT_RESULTS.index("target-gone"))]),
         "missed_with_capacity": np.array([np.count_nonzero(outcome.missed_with_capacity)]),
     }
+    classes = len(THREAT_CLASSES)
+    by_fate_class = np.bincount(outcome.fate * classes + threats.threat_class,
+                                minlength=len(FATES) * classes).reshape(len(FATES), classes)
     for f, fate in enumerate(FATES):
-        replication[fate] = np.array([np.count_nonzero(outcome.fate == f)])
+        replication[fate] = by_fate_class[f].sum(keepdims=True)
         for c, klass in enumerate(THREAT_CLASSES):
-            replication[f"{fate}_{klass}"] = np.array([np.count_nonzero((outcome.fate == f) & (threats.threat_class == c))])
+            replication[f"{fate}_{klass}"] = by_fate_class[f, c:c + 1]
     for c, klass in enumerate(THREAT_CLASSES):
-        replication[f"launched_{klass}"] = np.array([np.count_nonzero(threats.threat_class == c)])
+        replication[f"launched_{klass}"] = constants.launched[c:c + 1]
         # Over the threats of the class engaged on a picture that held them (NaN: none, or a
         # fidelity without track errors).
-        held = (threats.threat_class == c) & np.isfinite(outcome.track_error_m)
+        held = constants.of_class[c] & np.isfinite(outcome.track_error_m)
         replication[f"track_error_m_{klass}"] = np.array([outcome.track_error_m[held].mean() if held.any() else np.nan])
     return {
         "replications": replication,
         "threats": {
             "run": np.full(n, run), "realisation": np.full(n, realisation), "threat": np.arange(n),
-            "threat_type": np.array(threats.type_id, dtype=object), "threat_class": threats.threat_class,
+            "threat_type": constants.threat_type, "threat_class": threats.threat_class,
             "wave": threats.wave, "launch_t_s": threats.launch_t_s,
             "launch_lat_deg": threats.launch_lat_deg, "launch_lon_deg": threats.launch_lon_deg,
             "target": threats.target_asset, "track_t_s": outcome.track_t_s, "warned_t_s": outcome.warned_t_s,
@@ -146,7 +173,7 @@ def to_arrow(columns: dict[str, dict[str, np.ndarray]], scenario: Scenario) -> d
     threats["by_partner"] = _categorical(_lookup(unit, labels.unit_partner, labels.partner), labels.partner)
     threats["by_interceptor"] = _categorical(_lookup(unit, labels.unit_interceptor), sorted(set(labels.unit_interceptor)))
     threats["fate_airspace"] = _categorical(threats["fate_airspace"], labels.airspace, none="international")
-    threats["threat_type"] = pa.array(list(threats["threat_type"]), pa.string()).dictionary_encode()
+    threats["threat_type"] = _categorical(threats["threat_type"], labels.threat_type)
     threats["first_track_partner"] = _categorical(threats["first_track_partner"], labels.partner)
     threats["track_error_m"] = _null_where_nan(threats["track_error_m"])
 
