@@ -7,10 +7,12 @@ import pytest
 from scipy import optimize, stats
 
 from shieldwall.results.intervals import (
+    ClusterSums,
     Estimate,
     Moments,
     amount_interval,
     count_interval,
+    covariance,
     difference_interval,
     gamma_interval,
     mean_interval,
@@ -65,6 +67,78 @@ def test_one_realisation_gives_no_interval():
                      proportion_interval(np.array([True, False, True]), np.zeros(3)),
                      count_interval(np.array([3.0]))):
         assert np.isfinite(estimate.mean) and np.isnan(estimate.low) and np.isnan(estimate.high)
+
+
+def by_hand(values: np.ndarray, groups: np.ndarray) -> ClusterSums:
+    """Per-cluster statistics written out a cluster at a time, clusters in sorted label order."""
+    labels = sorted(set(groups.tolist()))
+    return ClusterSums(np.array([np.sum(groups == g) for g in labels]),
+                       np.array([sum(values[groups == g].tolist()) for g in labels]),
+                       min(values.tolist()), max(values.tolist()))
+
+
+def robust_by_definition(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> float:
+    """R / (R - 1) sum_r (sum_{i in r} (x_i - mean x)) (sum_{i in r} (y_i - mean y)) / n^2."""
+    labels = sorted(set(groups.tolist()))
+    r, n = len(labels), x.size
+    total = sum(np.sum(x[groups == g] - x.mean()) * np.sum(y[groups == g] - y.mean()) for g in labels)
+    return r / (r - 1) * total / n**2
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_moments_from_cluster_sums_match_the_definition(seed):
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 40, rng.integers(2, 12))  # uneven clusters, some of one replication
+    groups = rng.permutation(np.repeat(rng.choice(1000, sizes.size, replace=False), sizes))
+    x = rng.gamma(2.0, 3.0, groups.size) + rng.normal(0, 2, 1000)[groups]
+    y = rng.poisson(3.0, groups.size).astype(float)
+    sx, sy = by_hand(x, groups), by_hand(y, groups)
+    for values, sums in ((x, sx), (y, sy)):
+        m = moments(sums)
+        assert m.mean == pytest.approx(values.mean(), rel=1e-12)
+        assert m.variance == pytest.approx(robust_by_definition(values, values, groups), rel=1e-9)
+        assert (m.df, m.n, m.clusters) == (sizes.size - 1, groups.size, sizes.size)
+        assert vars(m) == pytest.approx(vars(moments(values, groups)), rel=1e-12)
+    assert covariance(sx, sy) == pytest.approx(robust_by_definition(x, y, groups), rel=1e-9)
+    assert covariance(x, y, groups) == pytest.approx(robust_by_definition(x, y, groups), rel=1e-9)
+
+
+def test_moments_from_cluster_sums_of_a_constant_and_of_one_cluster():
+    groups = np.repeat([4, 1, 9], [3, 7, 2])
+    constant = moments(by_hand(np.full(12, 2.5), groups))
+    assert constant == Moments(2.5, 0.0, 2, 12, 3)  # exact: no rounding of the sums enters
+    assert constant == moments(np.full(12, 2.5), groups)
+    values = np.arange(12.0)
+    alone = moments(by_hand(values, np.zeros(12)))
+    assert alone.mean == pytest.approx(5.5) and np.isnan(alone.variance) and (alone.df, alone.clusters) == (0, 1)
+    assert np.isnan(moments(ClusterSums(np.array([5]), np.array([12.0]), 1.0, 4.0)).variance)
+    assert np.isnan(covariance(by_hand(values, np.zeros(12)), by_hand(values**2, np.zeros(12))))
+    assert moments(ClusterSums(np.zeros(0, int), np.zeros(0), np.nan, np.nan)).n == 0
+
+
+def test_a_cluster_without_replications_is_left_out():
+    groups = np.repeat([0, 1, 2], 4)
+    values = np.arange(12.0)
+    sums = by_hand(values, groups)
+    padded = ClusterSums(np.insert(sums.count, 1, 0), np.insert(sums.total, 1, 0.0), sums.lowest, sums.highest)
+    assert moments(padded) == moments(sums)
+
+
+def test_every_interval_takes_cluster_sums_for_values():
+    rng = np.random.default_rng(11)
+    groups = np.repeat(np.arange(6), rng.integers(2, 9, 6))
+    counts = rng.poisson(2.0, groups.size).astype(float)
+    cost = rng.gamma(3.0, 1e5, groups.size)
+    indicator = counts == 0
+    assert count_interval(by_hand(counts, groups)) == count_interval(counts, groups)
+    assert amount_interval(by_hand(cost, groups)) == amount_interval(cost, groups)
+    assert mean_interval(by_hand(cost - 3e5, groups)) == mean_interval(cost - 3e5, groups)
+    difference, spent = counts - 2, counts + 1
+    assert difference_interval(by_hand(difference, groups), unit=1) == difference_interval(difference, groups, unit=1)
+    assert proportion_interval(by_hand(indicator.astype(float), groups)) == proportion_interval(indicator, groups)
+    assert ratio_interval(by_hand(cost, groups), by_hand(spent, groups)) == ratio_interval(cost, spent, groups)
+    with pytest.raises(ValueError):
+        moments(by_hand(counts, groups), groups)
 
 
 # --------------------------------------------------------------------------- counts

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 import shieldwall
 from shieldwall import _json
-from shieldwall.results import count_interval, proportion_interval, read_folder
+from shieldwall.results import count_interval, proportion_interval, read_folder, summarise
 from tests.engine.helpers import scenario_from
 
 
@@ -141,3 +141,34 @@ def test_time_from_first_detection_to_the_picture(tmp_path, fidelity, confirm_s)
     assert results.summary["detection_to_picture_s"]["mean"] == pytest.approx(7.0 + confirm_s)
     folder = results.write(tmp_path / fidelity)
     assert summarise_folder(folder)["detection_to_picture_s"]["mean"] == pytest.approx(7.0 + confirm_s)
+
+
+def same_figures(a, b, path: str = "") -> None:
+    """Every number of two summaries equal to a relative 1e-9 (NaN where the other is NaN)."""
+    if isinstance(a, dict):
+        assert a.keys() == b.keys(), path
+        for key in a:
+            same_figures(a[key], b[key], f"{path}/{key}")
+    elif isinstance(a, float):
+        assert (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, rel=1e-9, abs=0), path
+    else:
+        assert a == b, path
+
+
+@pytest.mark.parametrize("scenario, runs", [("tutorial", 60), ("april-2024", 6)])
+def test_the_summary_of_a_folder_is_that_of_its_tables_read_whole(tmp_path, scenario, runs):
+    from shieldwall.results import TABLES, read_table, summarise_folder
+
+    folder = shieldwall.run(scenario, runs=runs, seed=2, realisations=3, out=tmp_path / "r").folder
+    tables = {name: read_table(folder, name) for name in TABLES}
+    from_folder = summarise_folder(folder)
+    same_figures(from_folder, summarise(tables))
+    # Per-replication counts by label, zero where a replication has no row of the label.
+    replications = tables["replications"].to_pandas().set_index("run")
+    shots = tables["shots"].to_pandas()
+    for interceptor, fired in shots.groupby("interceptor", observed=True).run.value_counts().groupby(level=0):
+        per_run = fired.droplevel(0).reindex(replications.index, fill_value=0).to_numpy(float)
+        expected = count_interval(per_run, replications["realisation"].to_numpy())
+        assert from_folder["interceptors_by_type"][interceptor] == pytest.approx(vars(expected), rel=1e-9)
+    launched = from_folder["threats"]["all"]["launched"]  # fixed by the scenario: exact
+    assert launched["low"] == launched["mean"] == launched["high"] == replications["launched"].iloc[0]

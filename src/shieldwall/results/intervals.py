@@ -13,6 +13,11 @@ equal clusters it equals s^2 / R, s the standard deviation of the R realisation 
 mean +/- t(R - 1) sqrt(V) interval is Student's t interval on the realisation means. Without
 clusters (each replication its own) it is the ordinary t interval.
 
+The variance needs of the values only their sum and count per cluster (sum_{i in r} (y_i - mean)
+= S_r - n_r mean), and an exact interval their smallest and largest value: every function below
+that takes one value per replication takes these `ClusterSums` in their place, and reduces values
+to them before any arithmetic, so a results folder too large to read whole gives the same figures.
+
 What is reported depends on what is measured (docs/design/statistics.md gives the reasons):
 
 - `mean_interval`: any mean, signed or not: t interval.
@@ -109,44 +114,85 @@ def _z() -> float:
     return float(stats.norm.ppf(0.5 + CONFIDENCE / 2))
 
 
-def _labels(n: int, clusters) -> np.ndarray:
-    if clusters is None:
-        return np.arange(n)
-    labels = np.asarray(clusters)
-    if labels.shape != (n,):
-        raise ValueError(f"clusters must give one label per value ({n}), got shape {labels.shape}")
-    return np.unique(labels, return_inverse=True)[1]
+@dataclass(frozen=True)
+class ClusterSums:
+    """What every interval here needs of one quantity's per-replication values: per cluster, the
+    number of replications (`count`) and the sum of their values (`total`), and the smallest and
+    largest value over all of them (equal: a quantity that never varies, whose interval is exact).
+    Its size grows with the number of clusters, not of replications, so a results folder of any
+    size reduces to it (`results.summary.summarise_folder` has DuckDB do it over the parts).
+
+    Quantities whose (co)variance is taken together (`covariance`, `ratio_interval`) must list the
+    same clusters in the same order. A cluster with no replication (count 0) is left out."""
+
+    count: np.ndarray
+    total: np.ndarray
+    lowest: float
+    highest: float
+
+    @classmethod
+    def of(cls, values, clusters=None) -> "ClusterSums":
+        """From one value per replication and its cluster label (None: each replication its own
+        cluster); clusters in the order of their sorted labels."""
+        y = np.asarray(values, dtype=float).ravel()
+        n = y.size
+        if n == 0:
+            return cls(np.zeros(0, np.int64), np.zeros(0), NAN, NAN)
+        if clusters is None:
+            labels = np.arange(n)
+        else:
+            labels = np.asarray(clusters)
+            if labels.shape != (n,):
+                raise ValueError(f"clusters must give one label per value ({n}), got shape {labels.shape}")
+            labels = np.unique(labels, return_inverse=True)[1]
+        return cls(np.bincount(labels), np.bincount(labels, weights=y), float(y.min()), float(y.max()))
 
 
-def moments(values, clusters=None) -> Moments:
-    """Mean and cluster-robust variance of the mean of `values` (one per replication), clustered by
-    `clusters` (one label per replication: its raid realisation; None: independent replications)."""
-    y = np.asarray(values, dtype=float).ravel()
-    n = y.size
+def cluster_sums(values, clusters=None) -> ClusterSums:
+    """`values` as `ClusterSums`: reduced from one value per replication, clustered by `clusters`,
+    or as given when they already are (then `clusters` must be None)."""
+    if isinstance(values, ClusterSums):
+        if clusters is not None:
+            raise ValueError("ClusterSums are already clustered: give no clusters with them")
+        return values
+    return ClusterSums.of(values, clusters)
+
+
+def _deviations(sums: ClusterSums, mean: float) -> np.ndarray:
+    """Per cluster present, the sum of (value - mean) over its replications."""
+    present = sums.count > 0
+    return sums.total[present] - sums.count[present] * mean
+
+
+def moments(values: np.ndarray | ClusterSums, clusters=None) -> Moments:
+    """Mean and cluster-robust variance of the mean of `values` (one per replication, or their
+    `ClusterSums`), clustered by `clusters` (one label per replication: its raid realisation;
+    None: independent replications)."""
+    sums = cluster_sums(values, clusters)
+    n = int(sums.count.sum())
     if n == 0:
         return Moments(NAN, NAN, 0, 0, 0)
-    labels = _labels(n, clusters)
-    r = int(labels.max()) + 1
-    mean = float(y.mean())
-    if np.all(y == y[0]):
-        return Moments(float(y[0]), 0.0 if r >= 2 else NAN, r - 1, n, r)
+    r = int(np.count_nonzero(sums.count))
+    if sums.lowest == sums.highest:
+        return Moments(sums.lowest, 0.0 if r >= 2 else NAN, r - 1, n, r)
+    mean = float(sums.total.sum()) / n
     if r < 2:
         return Moments(mean, NAN, 0, n, r)
-    sums = np.bincount(labels, weights=y - mean, minlength=r)
-    variance = r / (r - 1) * float(np.sum(sums**2)) / n**2
+    variance = r / (r - 1) * float(np.sum(_deviations(sums, mean) ** 2)) / n**2
     return Moments(mean, variance, r - 1, n, r)
 
 
-def covariance(x, y, clusters=None) -> float:
+def covariance(x: np.ndarray | ClusterSums, y: np.ndarray | ClusterSums, clusters=None) -> float:
     """Cluster-robust covariance of the means of x and y (same replications, same clusters)."""
-    x, y = np.asarray(x, float).ravel(), np.asarray(y, float).ravel()
-    n = x.size
-    labels = _labels(n, clusters)
-    r = int(labels.max()) + 1
+    x, y = cluster_sums(x, clusters), cluster_sums(y, clusters)
+    if not np.array_equal(x.count, y.count):
+        raise ValueError("x and y must have the same replications in the same clusters")
+    n = int(x.count.sum())
+    r = int(np.count_nonzero(x.count))
     if r < 2:
         return NAN
-    sx = np.bincount(labels, weights=x - x.mean(), minlength=r)
-    sy = np.bincount(labels, weights=y - y.mean(), minlength=r)
+    sx = _deviations(x, float(x.total.sum()) / n)
+    sy = _deviations(y, float(y.total.sum()) / n)
     return r / (r - 1) * float(np.sum(sx * sy)) / n**2
 
 
@@ -254,7 +300,9 @@ def proportion_interval(indicator, clusters=None) -> Estimate:
     """Share of replications where `indicator` holds, with Wilson's interval on the effective
     sample size p (1 - p) / V (the sample size itself when V = 0, i.e. p = 0 or 1 or no variation
     between realisations) and t(clusters - 1) for z."""
-    m = moments(np.asarray(indicator, dtype=bool).astype(float), clusters)
+    if not isinstance(indicator, ClusterSums):
+        indicator = np.asarray(indicator, dtype=bool).astype(float)
+    m = moments(indicator, clusters)
     if m.n == 0:
         return Estimate(NAN, NAN, NAN)
     if m.df < 1:
@@ -279,19 +327,19 @@ def ratio_interval(numerator, denominator, clusters=None) -> Estimate:
     same in every replication (the raid's cost, in practice) the interval is x's divided by y, with
     x's amount interval when x is non-negative. NaN bounds when the Fieller set is unbounded (y not
     clearly away from zero)."""
-    x, y = np.asarray(numerator, float).ravel(), np.asarray(denominator, float).ravel()
-    mx, my = moments(x, clusters), moments(y, clusters)
+    x, y = cluster_sums(numerator, clusters), cluster_sums(denominator, clusters)
+    mx, my = moments(x), moments(y)
     if mx.n == 0 or my.mean == 0 or not np.isfinite(my.mean):
         return Estimate(NAN, NAN, NAN)
     rho = mx.mean / my.mean
     if my.variance == 0:
-        e = gamma_interval(mx, None) if np.all(x >= 0) else t_interval(mx)
+        e = gamma_interval(mx, None) if x.lowest >= 0 else t_interval(mx)
         return Estimate(rho, e.low / my.mean, e.high / my.mean) if my.mean > 0 else \
             Estimate(rho, e.high / my.mean, e.low / my.mean)
     if not np.isfinite(mx.variance) or not np.isfinite(my.variance):
         return Estimate(rho, NAN, NAN)
     t2 = mx.critical**2
-    vxy = covariance(x, y, clusters)
+    vxy = covariance(x, y)
     a = my.mean**2 - t2 * my.variance
     b = -2 * (mx.mean * my.mean - t2 * vxy)
     c = mx.mean**2 - t2 * mx.variance
@@ -303,7 +351,7 @@ def ratio_interval(numerator, denominator, clusters=None) -> Estimate:
 
 
 __all__ = [
-    "CONFIDENCE", "Estimate", "Moments", "amount_interval", "count_interval", "covariance", "difference_interval",
-    "gamma_interval", "mean_interval", "moments", "proportion_interval", "ratio_interval", "t_interval", "wilson",
-    "wilson_interval",
+    "CONFIDENCE", "ClusterSums", "Estimate", "Moments", "amount_interval", "cluster_sums", "count_interval",
+    "covariance", "difference_interval", "gamma_interval", "mean_interval", "moments", "proportion_interval",
+    "ratio_interval", "t_interval", "wilson", "wilson_interval",
 ]

@@ -17,8 +17,11 @@ import pyarrow as pa
 from shieldwall.engine.simulate import FATES
 from shieldwall.results.intervals import (
     CONFIDENCE,
+    NAN,
+    ClusterSums,
     Estimate,
     amount_interval,
+    cluster_sums,
     count_interval,
     mean_interval,
     proportion_interval,
@@ -47,13 +50,13 @@ def interval_caption(realisations: int) -> str:
     return f"mean [95 % CI across {realisations} raid realisations]"
 
 
-def fixed_or_count(values: np.ndarray, clusters: np.ndarray) -> Estimate:
+def fixed_or_count(values: np.ndarray | ClusterSums, clusters: np.ndarray | None = None) -> Estimate:
     """A count the scenario fixes (threats launched): exact when it is the same in every
-    replication, else a count interval."""
-    values = np.asarray(values, float)
-    if values.size and np.all(values == values[0]):
-        return Estimate(float(values[0]), float(values[0]), float(values[0]))
-    return count_interval(values, clusters)
+    replication, else a count interval. `values`: one per replication, or their `ClusterSums`."""
+    sums = cluster_sums(values, clusters)
+    if sums.count.sum() and sums.lowest == sums.highest:
+        return Estimate(sums.lowest, sums.lowest, sums.lowest)
+    return count_interval(sums)
 
 
 def _per_run(table: pa.Table, key: str, run_position: np.ndarray, n: int,
@@ -80,16 +83,31 @@ def _equals(column, value: str) -> np.ndarray:
     return np.isin(index, matches)
 
 
+def _finite_only(column: str) -> bool:
+    """Replication columns that are NaN (null) where the replication has no value: their mean is
+    over the replications that have one."""
+    return column.startswith("track_error_m_")
+
+
 def summarise(tables: dict[str, pa.Table]) -> dict:
     """The headline figures of a run, as plain data (non-finite numbers are NaN: write them with
     `shieldwall._json`, which makes them null)."""
     replications = tables["replications"]
     runs = replications["run"].to_numpy()
+    clusters = replications["realisation"].to_numpy()
     n = runs.size
     run_position = np.zeros(int(runs.max()) + 1 if n else 0, dtype=np.int64)
     run_position[runs] = np.arange(n)
+
+    def sums(values: np.ndarray, finite_only: bool = False) -> ClusterSums:
+        finite = np.isfinite(values) if finite_only else slice(None)
+        return ClusterSums.of(values[finite], clusters[finite])
+
+    quantities = {name: sums(replications[name].to_numpy(), _finite_only(name))
+                  for name in replications.column_names if name not in ("run", "realisation")}
+    quantities["no_leaker"] = sums(replications["leaked"].to_numpy() == 0)
     threats, shots = tables["threats"], tables["shots"]
-    counts = {
+    per_run = {
         "hits": _per_run(threats, "asset_hit", run_position, n),
         "by_type": _per_run(shots, "interceptor", run_position, n),
         "by_partner": _per_run(shots, "partner", run_position, n),
@@ -100,6 +118,7 @@ def summarise(tables: dict[str, pa.Table]) -> dict:
         "first_tracks": _per_run(threats, "first_track_partner", run_position, n)
         if "first_track_partner" in threats.column_names else {},
     }
+    counts = {key: {label: sums(values) for label, values in found.items()} for key, found in per_run.items()}
     to_track = None
     if "first_detect_t_s" in threats.column_names:
         track, first = threats["track_t_s"].to_numpy(), threats["first_detect_t_s"].to_numpy()
@@ -107,8 +126,8 @@ def summarise(tables: dict[str, pa.Table]) -> dict:
         position = run_position[threats["run"].to_numpy()[both]]
         total = np.bincount(position, weights=(track - first)[both], minlength=n)
         held = np.bincount(position, minlength=n)
-        to_track = np.where(held > 0, total / np.maximum(held, 1), np.nan)
-    return _summary(replications, counts, to_track)
+        to_track = sums(np.where(held > 0, total / np.maximum(held, 1), np.nan), finite_only=True)
+    return _summary(quantities, counts, to_track)
 
 
 # (name, table, column, condition): the per-replication counts by label that the summary needs.
@@ -123,95 +142,142 @@ _COUNTS = (
 )
 
 
+_DUCKDB_MEMORY = "256MB"
+
+
+def _aggregates(expression: str, prefix: str = "", finite_only: bool = False) -> str:
+    """SQL aggregates of `expression` over a group: how many values, their sum, smallest and
+    largest, named `<prefix>count` ... (only the finite values with `finite_only`)."""
+    where = f" filter (where isfinite({expression}))" if finite_only else ""
+    return ", ".join(f"{function}({expression}){where}::double as \"{prefix}{name}\"" for function, name in
+                     (("count", "count"), ("sum", "total"), ("min", "lowest"), ("max", "highest")))
+
+
+def _cluster_sums(rows: dict[str, np.ndarray], position: np.ndarray, realisations: int,
+                  prefix: str = "") -> ClusterSums:
+    """`ClusterSums` from rows of `_aggregates`, one per realisation found (`position`: its place
+    among all the run's `realisations`, which have no value where not found)."""
+    count, total = np.zeros(realisations, np.int64), np.zeros(realisations)
+    found = np.asarray(rows[f"{prefix}count"], dtype=np.int64)
+    count[position], total[position] = found, np.ma.filled(rows[f"{prefix}total"], 0.0)  # null: no value
+    held = found > 0
+    if not held.any():
+        return ClusterSums(count, total, NAN, NAN)
+    return ClusterSums(count, total, float(np.min(np.ma.filled(rows[f"{prefix}lowest"], np.nan)[held])),
+                       float(np.max(np.ma.filled(rows[f"{prefix}highest"], np.nan)[held])))
+
+
 def summarise_folder(folder) -> dict:
     """`summarise` of a results folder whose tables are folders of parts, without reading them into
-    memory: the replications table (one row per replication) and per-replication counts that
-    DuckDB aggregates over the parts. Gives the same figures as `summarise` of the whole tables."""
+    memory: DuckDB reduces every per-replication quantity and count over the parts to its sums per
+    raid realisation (`results.intervals.ClusterSums`), so memory does not grow with the number of
+    replications. Gives the same figures as `summarise` of the whole tables (to rounding)."""
+    import tempfile
+
     import duckdb
 
-    from shieldwall.results.store import read_table, table_glob
+    from shieldwall.results.store import table_glob
 
-    replications = read_table(folder, "replications")
-    runs = replications["run"].to_numpy()
-    n = runs.size
-    run_position = np.zeros(int(runs.max()) + 1 if n else 0, dtype=np.int64)
-    run_position[runs] = np.arange(n)
-    counts = {}
+    def source(table: str) -> str:
+        return "read_parquet('" + table_glob(folder, table).replace("'", "''") + "')"
+
+    spill = tempfile.TemporaryDirectory(prefix="shieldwall-summary-")
     con = duckdb.connect()
     try:
         con.execute("set threads to 2")
+        con.execute("set enable_progress_bar = false")  # stdout may be the run's JSON
+        # Grouping by replication (counts per run) takes memory in proportion to the runs: past
+        # this, DuckDB spills its hash tables to disk instead.
+        con.execute(f"set memory_limit = '{_DUCKDB_MEMORY}'")
+        con.execute(f"set temp_directory = '{spill.name}'")
         columns: dict[str, list[str]] = {}  # per table, read once
 
-        def glob_of(table: str) -> str:
-            return table_glob(folder, table).replace("'", "''")
-
-        def has(table: str, column: str) -> bool:
+        def column_names(table: str) -> list[str]:
             if table not in columns:
-                described = con.execute(f"describe select * from read_parquet('{glob_of(table)}')").fetchall()
-                columns[table] = [d[0] for d in described]
-            return column in columns[table]
+                columns[table] = [d[0] for d in con.execute(f"describe select * from {source(table)}").fetchall()]
+            return columns[table]
 
+        expressions = {name: (f'"{name}"', _finite_only(name)) for name in column_names("replications")
+                       if name not in ("run", "realisation")}
+        expressions["no_leaker"] = ("(leaked = 0)::int", False)
+        rows = con.execute(
+            f"select realisation, count(*) as runs, "
+            + ", ".join(_aggregates(e, f"{name}:", finite) for name, (e, finite) in expressions.items())
+            + f" from {source('replications')} group by realisation order by realisation").fetchnumpy()
+        realisations = np.asarray(rows["realisation"])
+        every = np.arange(realisations.size)
+        quantities = {name: _cluster_sums(rows, every, realisations.size, f"{name}:") for name in expressions}
+        runs = np.asarray(rows["runs"], dtype=np.int64)
+
+        def by_realisation(per_run: str) -> str:
+            """Rows of `per_run` (one per run, or per label and run) with the run's realisation."""
+            return f"({per_run}) join (select run, realisation from {source('replications')}) using (run)"
+
+        counts = {}
         for key, table, column, condition in _COUNTS:
-            glob = glob_of(table)
-            if not has(table, column):
+            if column not in column_names(table):
                 counts[key] = {}  # a folder written before the column existed
                 continue
-            rows = con.execute(
-                f"select {column}::varchar as label, run, count(*) as n from read_parquet('{glob}') "
-                f"where {column} is not null{condition} group by all").fetchnumpy()
-            found = {}
-            for label in sorted(set(rows["label"].tolist()), key=str):
-                mine = rows["label"] == label
-                values = np.zeros(n)
-                values[run_position[rows["run"][mine]]] = rows["n"][mine]
-                found[str(label)] = values
-            counts[key] = found
-        glob = glob_of("threats")
+            found = con.execute(
+                f"select label, realisation, {_aggregates('k')} from " + by_realisation(
+                    f"select {column}::varchar as label, run, count(*) as k from {source(table)} "
+                    f"where {column} is not null{condition} group by all")
+                + " group by all order by label, realisation").fetchnumpy()
+            counts[key] = {}
+            for label in sorted(set(found["label"].tolist()), key=str):
+                mine = {k: v[found["label"] == label] for k, v in found.items()}
+                held = _cluster_sums(mine, np.searchsorted(realisations, mine["realisation"]), realisations.size)
+                # Over the replications with a row of this label; one without any counts 0.
+                lowest = held.lowest if held.count.sum() == runs.sum() else 0.0
+                counts[key][str(label)] = ClusterSums(runs, held.total, lowest, held.highest)
         to_track = None
-        if has("threats", "first_detect_t_s"):
-            rows = con.execute(
-                f"select run, avg(track_t_s - first_detect_t_s) as d from read_parquet('{glob}') "
-                "where isfinite(track_t_s) and isfinite(first_detect_t_s) group by run").fetchnumpy()
-            to_track = np.full(n, np.nan)
-            to_track[run_position[rows["run"]]] = rows["d"]
+        if "first_detect_t_s" in column_names("threats"):
+            found = con.execute(
+                f"select realisation, {_aggregates('d')} from " + by_realisation(
+                    f"select run, avg(track_t_s - first_detect_t_s) as d from {source('threats')} "
+                    "where isfinite(track_t_s) and isfinite(first_detect_t_s) group by run")
+                + " group by realisation").fetchnumpy()
+            to_track = _cluster_sums(found, np.searchsorted(realisations, found["realisation"]), realisations.size)
     finally:
         con.close()
-    return _summary(replications, counts, to_track)
+        spill.cleanup()
+    return _summary(quantities, counts, to_track)
 
 
-def _summary(replications: pa.Table, counts: dict[str, dict[str, np.ndarray]],
-             detect_to_track_s: np.ndarray | None = None) -> dict:
-    """`detect_to_track_s`: per replication, the mean over threats in the picture of the time from
-    a threat's first detection by any sensor to its entry into the picture (firm track, release
-    and latency); NaN where no threat entered it."""
-    clusters = replications["realisation"].to_numpy()
-    n = clusters.size
-    realisations = int(np.unique(clusters).size)
-    col = {name: replications[name].to_numpy() for name in replications.column_names}
+def _summary(quantities: dict[str, ClusterSums], counts: dict[str, dict[str, ClusterSums]],
+             detection_to_picture_s: ClusterSums | None = None) -> dict:
+    """The figures from the `ClusterSums` by raid realisation of every column of the replications
+    table (and `no_leaker`, the indicator of leaked == 0) and of each count by label.
+    `detection_to_picture_s`: those of the per-replication mean over threats in the picture of the
+    time from a threat's first detection by any sensor to its entry into the picture (firm track,
+    release and latency), over the replications where a threat entered it."""
+    launched = quantities["launched"]
+    n = int(launched.count.sum())
+    realisations = int(np.count_nonzero(launched.count))
 
-    def count(values) -> dict:
-        return asdict(count_interval(values, clusters))
+    def count(sums: ClusterSums) -> dict:
+        return asdict(count_interval(sums))
 
-    def amount(values) -> dict:
-        return asdict(amount_interval(values, clusters))
+    def amount(sums: ClusterSums) -> dict:
+        return asdict(amount_interval(sums))
 
     by_class = {
         klass: {
-            "launched": asdict(fixed_or_count(col[f"launched_{klass}"], clusters)),
-            **{fate: count(col[f"{fate}_{klass}"]) for fate in FATES},
+            "launched": asdict(fixed_or_count(quantities[f"launched_{klass}"])),
+            **{fate: count(quantities[f"{fate}_{klass}"]) for fate in FATES},
         }
         for klass in THREAT_CLASSES
-        if col[f"launched_{klass}"].sum() > 0
+        if quantities[f"launched_{klass}"].total.sum() > 0
     }
-    by_class["all"] = {"launched": asdict(fixed_or_count(col["launched"], clusters)),
-                       **{fate: count(col[fate]) for fate in FATES}}
+    by_class["all"] = {"launched": asdict(fixed_or_count(launched)),
+                       **{fate: count(quantities[fate]) for fate in FATES}}
     return {
-        "runs": int(n),
+        "runs": n,
         "realisations": realisations,
         "confidence": CONFIDENCE,
         "intervals": interval_note(realisations),
         "threats": by_class,
-        "p_zero_leakers": asdict(proportion_interval(col["leaked"] == 0, clusters)),
+        "p_zero_leakers": asdict(proportion_interval(quantities["no_leaker"])),
         "hits_per_asset": {k: count(v) for k, v in counts["hits"].items()},
         "interceptors_by_type": {k: count(v) for k, v in counts["by_type"].items()},
         "interceptors_by_partner": {k: count(v) for k, v in counts["by_partner"].items()},
@@ -219,30 +285,29 @@ def _summary(replications: pa.Table, counts: dict[str, dict[str, np.ndarray]],
         # Per partner: threats whose first track in the reported picture came from its sensors.
         "first_tracks_by_partner": {k: count(v) for k, v in counts["first_tracks"].items()},
         "refusals_by_reason": {k: count(v) for k, v in counts["refusals"].items()},
-        "wasted_shots": count(col["wasted_shots"]),
-        "missed_with_capacity": count(col["missed_with_capacity"]),
+        "wasted_shots": count(quantities["wasted_shots"]),
+        "missed_with_capacity": count(quantities["missed_with_capacity"]),
         # Per leaker, each unit that had an allowed shot at it: its last word (why it did not fire again).
         "leaker_verdicts": {k: count(v) for k, v in counts["verdicts"].items()},
-        "defence_cost_usd": amount(col["defence_cost_usd"]),
-        "attack_cost_usd": amount(col["attack_cost_usd"]),
-        "cost_exchange_ratio": asdict(ratio_interval(col["defence_cost_usd"], col["attack_cost_usd"], clusters)),
-        "value_lost_usd": amount(col["value_lost_usd"]),
-        "detection_to_picture_s": _finite_mean(detect_to_track_s, clusters),
+        "defence_cost_usd": amount(quantities["defence_cost_usd"]),
+        "attack_cost_usd": amount(quantities["attack_cost_usd"]),
+        "cost_exchange_ratio": asdict(ratio_interval(quantities["defence_cost_usd"], quantities["attack_cost_usd"])),
+        "value_lost_usd": amount(quantities["value_lost_usd"]),
+        "detection_to_picture_s": _finite_mean(detection_to_picture_s),
         # Per class: the deciding picture's predicted error at each threat's first engagement
         # (folders written before the columns existed, and fidelities without track errors: none).
         "track_error_at_engagement_m": {
             klass: found for klass in THREAT_CLASSES
-            if (found := _finite_mean(col.get(f"track_error_m_{klass}"), clusters)) is not None},
+            if (found := _finite_mean(quantities.get(f"track_error_m_{klass}"))) is not None},
     }
 
 
-def _finite_mean(values: np.ndarray | None, clusters: np.ndarray) -> dict | None:
-    """The mean over the replications where `values` is finite, with its interval; None where
-    it is nowhere finite."""
-    if values is None or not np.isfinite(values).any():
+def _finite_mean(sums: ClusterSums | None) -> dict | None:
+    """The mean over the replications where a quantity is finite (`sums` of those alone), with
+    its interval; None where it is nowhere finite."""
+    if sums is None or not sums.count.any():
         return None
-    finite = np.isfinite(values)
-    return asdict(mean_interval(values[finite], clusters[finite]))
+    return asdict(mean_interval(sums))
 
 
 __all__ = [
