@@ -7,7 +7,7 @@ from shieldwall.engine.simulate import stream
 from shieldwall.results.summary import summarise
 from shieldwall.results.tables import concatenate, outcome_columns, to_arrow
 from shieldwall.scenario import load_scenario
-from shieldwall.sensors import RadarSensing, first_source
+from shieldwall.sensors import RadarSensing, arrival_times, first_source
 
 
 def test_first_source_by_hand():
@@ -18,7 +18,7 @@ def test_first_source_by_hand():
     detect = np.array([[10.0, inf, 30.0], [20.0, inf, 30.0], [5.0, 5.0, inf]])
     release_from = np.array([[[30.0]], [[-inf]], [[-inf]]])
     release_until = np.array([[[inf]], [[inf]], [[4.0]]])
-    assert first_source(detect, release_from, release_until, 0).tolist() == [1, -1, 0]
+    assert first_source(arrival_times(detect, release_from, release_until), 0).tolist() == [1, -1, 0]
 
 
 def test_the_first_track_is_the_earliest_arrival_in_the_coordinators_picture():

@@ -7,7 +7,7 @@ from shieldwall.engine import compile_world, simulate
 from shieldwall.engine.simulate import stream
 from shieldwall.scenario import load_scenario
 from shieldwall.scenario.model import THREAT_CLASSES
-from shieldwall.sensors import RadarSensing, TrackedSensing, launch_warning, release_tracks
+from shieldwall.sensors import RadarSensing, TrackedSensing, arrival_times, launch_warning, release_tracks
 from shieldwall.sensors import tracked as tracked_module
 
 
@@ -167,7 +167,7 @@ def test_a_track_in_the_partners_picture_cues_its_radar():
     uncued = TrackedSensing(confirm=(2, 3), cue_on_tracks=False).detect(world, _sensor_rngs(world, 5))
     cued = TrackedSensing(confirm=(2, 3)).detect(world, _sensor_rngs(world, 5))
     radar = RadarSensing().detect(world, _sensor_rngs(world, 5))
-    picture = release_tracks(uncued, *world.release_spans_s, scenario.doctrine.track_latency_s)
+    picture = release_tracks(arrival_times(uncued, *world.release_spans_s), scenario.doctrine.track_latency_s)
     partners = [p.id for p in scenario.partners]
     kinds = [scenario.catalog.sensors[s.type] for s in scenario.sensors]
     expected = uncued.copy()

@@ -31,7 +31,7 @@ from shieldwall.battle.manager import (
     stop_waiting,
 )
 from shieldwall.engine.world import World
-from shieldwall.sensors import SENSING, first_source, launch_warning, release_tracks
+from shieldwall.sensors import SENSING, arrival_times, first_source, launch_warning, release_tracks
 from shieldwall.wta import Assigner, GreedyAssigner
 
 FATES = ("failed", "intercepted", "leaked")
@@ -110,7 +110,8 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
     handover = sensing.handover_fraction(world, detect_t)
     warned_t = launch_warning(world, sensor_rngs)
     latency = scenario.doctrine.track_latency_s
-    picture = release_tracks(detect_t, *world.release_spans_s, latency)
+    arrival_t = arrival_times(detect_t, *world.release_spans_s)
+    picture = release_tracks(arrival_t, latency)
     # Each partner's own picture: its own sensors' tracks, always released to it.
     own_picture = np.full((len(scenario.partners), n), np.inf)
     for partner, sensors in world.derived("sensors by partner", lambda: _sensors_by_partner(world)):
@@ -160,7 +161,7 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
     outcome.track_error_m = np.full(n, np.nan)
     outcome.track_error_m[engaged] = error_m[by_launch[first_shot]]
     outcome.first_detect_t_s = first_detect_t.min(axis=0) if scenario.sensors else np.full(n, np.inf)
-    outcome.first_track_partner = _first_track_partner(world, detect_t, cells, cell_track)
+    outcome.first_track_partner = _first_track_partner(world, arrival_t, cells, cell_track)
     # From when each unit could decide on each threat: its cell's picture, and its own partner's
     # where it may not engage on remote tracks.
     unit_track = np.full((len(units), n), np.inf)
@@ -183,16 +184,16 @@ def _sensors_by_partner(world: World) -> list[tuple[int, np.ndarray]]:
     return [(int(p), np.flatnonzero(owner == p)) for p in np.unique(owner)]
 
 
-def _first_track_partner(world: World, detect_t: np.ndarray, cells, cell_track: np.ndarray) -> np.ndarray:
+def _first_track_partner(world: World, arrival_t: np.ndarray, cells, cell_track: np.ndarray) -> np.ndarray:
     """(threats,) the partner whose sensor's track first put each threat into the picture the
     outcome reports (the coordinator's, or the earliest of the cells'); -1 where none did."""
-    owner = np.append(world.sensor_partners(), -1)
+    owner = world.derived("sensor partners or none", lambda: np.append(world.sensor_partners(), -1))
     sensor = np.full(world.threats.count, -1)
     if cells:
         reporting = cell_track.argmin(axis=0)
         for c, (partner, _) in enumerate(cells):
             mine = reporting == c
-            sensor[mine] = first_source(detect_t, *world.release_spans_s, partner)[mine]
+            sensor[mine] = first_source(arrival_t, partner)[mine]
     return owner[sensor]
 
 

@@ -46,32 +46,29 @@ class Sensing(ABC):
         return np.full(np.shape(threat), np.nan)
 
 
-def release_tracks(detect_t_s: np.ndarray, release_from_s: np.ndarray, release_until_s: np.ndarray,
-                   latency_s: float) -> np.ndarray:
-    """(partners, threats): when each partner's picture first holds each threat.
+def arrival_times(detect_t_s: np.ndarray, release_from_s: np.ndarray, release_until_s: np.ndarray) -> np.ndarray:
+    """(sensors, partners, threats): when each sensor's detection ((sensors, threats)) reaches each
+    partner, before latency; inf: never.
 
     A sensor's detection reaches a partner while one of the spans [release_from_s, release_until_s]
     ((sensors, partners, spans)) of the sensor's release to it is in force: at the detection, or
-    when the span starts if later, provided the span has not ended by then; plus the picture
-    latency. A track received stays in the picture (tracks are not dropped when an agreement ends).
+    when the span starts if later, provided the span has not ended by then (the earliest such).
     """
-    if detect_t_s.shape[0] == 0:
-        return np.full((release_from_s.shape[1], detect_t_s.shape[1]), np.inf)
-    return _arrivals(detect_t_s, release_from_s, release_until_s).min(axis=0) + latency_s
-
-
-def first_source(detect_t_s: np.ndarray, release_from_s: np.ndarray, release_until_s: np.ndarray,
-                 partner: int) -> np.ndarray:
-    """(threats,) the sensor whose track reached `partner`'s picture first (by `release_tracks`'
-    rule; the lowest index among equals), -1 where none did."""
-    if detect_t_s.shape[0] == 0:
-        return np.full(detect_t_s.shape[1], -1)
-    arrival = _arrivals(detect_t_s, release_from_s[:, [partner]], release_until_s[:, [partner]])[:, 0]
-    return np.where(np.isfinite(arrival.min(axis=0)), arrival.argmin(axis=0), -1)
-
-
-def _arrivals(detect_t_s: np.ndarray, release_from_s: np.ndarray, release_until_s: np.ndarray) -> np.ndarray:
-    """(sensors, partners, threats): when each sensor's detection reaches each partner (the
-    earliest span in force at the detection or after it), before latency; inf: never."""
     arrival = np.maximum(detect_t_s[:, None, None, :], release_from_s[:, :, :, None])
     return np.where(arrival <= release_until_s[:, :, :, None], arrival, np.inf).min(axis=2)
+
+
+def release_tracks(arrival_t_s: np.ndarray, latency_s: float) -> np.ndarray:
+    """(partners, threats): when each partner's picture first holds each threat, from the
+    sensors' `arrival_times`, plus the picture latency. A track received stays in the picture
+    (tracks are not dropped when an agreement ends)."""
+    return arrival_t_s.min(axis=0, initial=np.inf) + latency_s
+
+
+def first_source(arrival_t_s: np.ndarray, partner: int) -> np.ndarray:
+    """(threats,) the sensor whose track reached `partner`'s picture first (`arrival_times`; the
+    lowest index among equals), -1 where none did."""
+    if arrival_t_s.shape[0] == 0:
+        return np.full(arrival_t_s.shape[2], -1)
+    arrival = arrival_t_s[:, partner]
+    return np.where(np.isfinite(arrival.min(axis=0)), arrival.argmin(axis=0), -1)

@@ -28,7 +28,7 @@ import copy
 import numpy as np
 
 from shieldwall import geo
-from shieldwall.sensors.base import MAX_INTERVALS, Sensing, _arrivals, release_tracks
+from shieldwall.sensors.base import MAX_INTERVALS, Sensing, arrival_times, release_tracks
 from shieldwall.sensors.radar import launch_reports
 from shieldwall.tracking import accuracy
 from shieldwall.tracking.confirmation import firm_look
@@ -96,7 +96,7 @@ class TrackedSensing(Sensing):
             cue_t = np.full(cov.sensor.size, np.inf)  # when a cue for the interval's threat reached the radar
             if self.cue_on_tracks:
                 uncued = _earliest(t, cov, pd, pairs)
-                picture = release_tracks(uncued, *world.release_spans_s, scenario.doctrine.track_latency_s)
+                picture = release_tracks(arrival_times(uncued, *world.release_spans_s), scenario.doctrine.track_latency_s)
                 cue_t = picture[world.sensor_partners()[cov.sensor], cov.threat]
             if world.launch_warning_sensors.size:
                 # The warning this replication reports: `simulate` draws it from these streams right
@@ -106,7 +106,7 @@ class TrackedSensing(Sensing):
                 for s in world.launch_warning_sensors:
                     peek[s] = copy.deepcopy(rngs[s])
                 reports, across = launch_reports(world, peek)
-                arrival_t_s = _arrivals(reports, *world.release_spans_s)[:, world.sensor_partners()[cov.sensor],
+                arrival_t_s = arrival_times(reports, *world.release_spans_s)[:, world.sensor_partners()[cov.sensor],
                                                                          cov.threat]  # (sensors, C)
                 half_width = np.array([np.radians(kind.cued_sector_half_width_deg.value)
                                        if kind.cued_sector_half_width_deg else np.inf for kind in kinds])[cov.sensor]
@@ -148,7 +148,7 @@ class TrackedSensing(Sensing):
         and whose cover holds the threat then (tracking.accuracy's steady state); inf where no
         such track (a picture that has lost the threat)."""
         intercept_t_s = world.windows.intercept_t_s[position]
-        arrival_t_s = _arrivals(picture_t_s, *world.release_spans_s)[:, partner, threat].T  # (K, sensors)
+        arrival_t_s = arrival_times(picture_t_s, *world.release_spans_s)[:, partner, threat].T  # (K, sensors)
         held = (arrival_t_s + world.scenario.doctrine.track_latency_s <= intercept_t_s[:, None]) \
             & world.covering(threat, intercept_t_s)
         held[:, world.launch_warning_sensors] = False  # reports of a launch, not tracks
