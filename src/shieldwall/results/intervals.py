@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 CONFIDENCE = 0.95
 NAN = float("nan")
@@ -106,11 +106,15 @@ class Moments:
 
 @lru_cache(maxsize=256)
 def _t(df: float) -> float:
+    from scipy import stats  # here, not at import: scipy.stats takes a good part of a second to load
+
     return float(stats.t.ppf(0.5 + CONFIDENCE / 2, df))
 
 
 @lru_cache(maxsize=1)
 def _z() -> float:
+    from scipy import stats
+
     return float(stats.norm.ppf(0.5 + CONFIDENCE / 2))
 
 

@@ -18,7 +18,6 @@ most) of the tracks' cluster, enumerated exactly.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -43,6 +42,10 @@ def gnn(n_tracks: int, n_detections: int, pair_track: np.ndarray, pair_detection
     per_label = np.bincount(pair_label)
     single = per_label[pair_label] == 1  # one track, one detection, one gated pair: take it
     assigned[pair_track[single]] = pair_detection[single]
+    # Imported here, not with the module: scipy.optimize takes over half a second to load, which
+    # every command would pay.
+    from scipy.optimize import linear_sum_assignment
+
     for rows in _clusters(pair_label, ~single):
         tracks, track_row = np.unique(pair_track[rows], return_inverse=True)
         detections, detection_col = np.unique(pair_detection[rows], return_inverse=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 
 def ospa(truth_m: np.ndarray, estimate_m: np.ndarray, cutoff_m: float, order: float = 1.0) -> float:
@@ -24,6 +23,8 @@ def ospa(truth_m: np.ndarray, estimate_m: np.ndarray, cutoff_m: float, order: fl
     if n_x > n_y:
         x, y, n_x, n_y = y, x, n_y, n_x
     distance = np.minimum(np.linalg.norm(x[:, None, :] - y[None, :, :], axis=2), cutoff_m) ** order
+    from scipy.optimize import linear_sum_assignment  # here: scipy.optimize is slow to load
+
     rows, cols = linear_sum_assignment(distance)
     total = distance[rows, cols].sum() + cutoff_m ** order * (n_y - n_x)
     return float((total / n_y) ** (1.0 / order))

@@ -36,11 +36,14 @@ from __future__ import annotations
 import math
 import time
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-from scipy.sparse import csc_matrix
 
 from shieldwall.wta.base import AssignmentProblem
+
+if TYPE_CHECKING:
+    from scipy.sparse import csc_matrix
 
 
 class PatternTarget:
@@ -205,6 +208,8 @@ class PatternModel:
                 self.add_column(j, np.repeat(np.arange(item.weapons.size), counts).tolist())
 
     def matrices(self) -> tuple[np.ndarray, csc_matrix, csc_matrix]:
+        from scipy.sparse import csc_matrix
+
         n_cols = len(self.col_target)
         lengths = np.array([w.size for w in self.col_weapons])
         rows = np.concatenate(self.col_weapons) if n_cols else np.zeros(0, dtype=np.int64)
@@ -231,12 +236,16 @@ class PatternModel:
         The value is then not a bound, but the duals are what pricing needs; the artificial use is
         zero when the box does not bind, and then the LP is the master's own.
         """
+        # scipy's solvers are imported here, not with the module: scipy.optimize takes over half a
+        # second to load, which every command would pay.
+        from scipy.optimize import linprog
+        from scipy.sparse import csc_matrix, hstack
+
         cost, usage, partition = self.matrices()
         n_weapons = self.n_weapons
         if box is not None:
             low, high = box
             eye = csc_matrix(np.eye(n_weapons))
-            from scipy.sparse import hstack
             cost = np.concatenate([cost, high, -low])
             usage = hstack([usage, -eye, eye]).tocsc()
             partition = hstack([partition, csc_matrix((len(self.items), 2 * n_weapons))]).tocsc()
@@ -298,6 +307,8 @@ class PatternModel:
 
     def solve_integer(self, keep: np.ndarray, time_limit_s: float, rel_gap: float):
         """Set-partitioning MILP over the columns `keep`; returns (shots or None, dual bound, status)."""
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
         cost, usage, partition = self.matrices()
         cost, usage, partition = cost[keep], usage[:, keep], partition[:, keep]
         n = keep.size

@@ -16,7 +16,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from shieldwall.wta._arrays import weighted_cost
 from shieldwall.wta.base import Assigner, Assignment, AssignmentProblem
@@ -167,6 +166,10 @@ class _UnitState:
 
     def repair(self, released: np.ndarray) -> None:
         """Re-place `released` units (on distinct targets) optimally, the others fixed."""
+        # Imported here, not with the module: scipy.optimize takes over half a second to load,
+        # which every command would pay.
+        from scipy.optimize import linear_sum_assignment
+
         if released.size == 0 or self.problem.n_targets == 0:
             return
         old_targets = self.unit_target[released]
