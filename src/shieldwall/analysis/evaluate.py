@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from shieldwall.analysis.variants import Variant
+from shieldwall.battle.rules import CoalitionRules
 from shieldwall.engine import simulate
 from shieldwall.engine.simulate import FAILED, INTERCEPTED, LEAKED, TARGET_GONE
 from shieldwall.montecarlo import Executor, Job, Task, execute, plan, replication_rng
@@ -164,6 +165,18 @@ def measure(world, outcome) -> tuple[np.ndarray, np.ndarray]:
     return row, np.bincount(shooter, minlength=len(partners)).astype(float)
 
 
+def as_simulated(variant: Variant) -> Variant:
+    """The variant as simulated: without the sensors that cannot change its measures
+    (`CoalitionRules.unheard_sensors`), such as the radar of a partner outside a coalition that
+    shares only with another partner outside it. Variants that differ only in such sensors then
+    share one simulation and one cache entry, with the same measures."""
+    unheard = set(CoalitionRules(variant.scenario).unheard_sensors(variant.coordination))
+    if not unheard:
+        return variant
+    sensors = [s for i, s in enumerate(variant.scenario.sensors) if i not in unheard]
+    return replace(variant, scenario=variant.scenario.model_copy(update={"sensors": sensors}))
+
+
 # --------------------------------------------------------------------------- the job
 
 
@@ -209,6 +222,7 @@ def evaluate(base: Scenario, variants: Sequence[Variant], settings: Settings, wo
     for variant in variants:
         if variant.scenario.raid != base.raid or variant.scenario.assets != base.assets:
             raise ValueError(f"variant {variant.name!r} changes the raid or the defended assets of its base")
+    variants = [as_simulated(v) for v in variants]
     keys = [cache_key(v, settings) for v in variants]
     found: dict[str, Measured] = {}
     todo: list[int] = []

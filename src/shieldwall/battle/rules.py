@@ -188,6 +188,36 @@ class CoalitionRules:
         reason[~_in_any(launch_t_s, self.unit_availability(unit_index))] = Reason.UNIT_UNAVAILABLE
         return reason
 
+    def track_release(self, sensor, partner: str) -> Intervals:
+        """When `sensor`'s tracks reach `partner`: always its owner's; another partner's where the
+        sensor's `release_to` allows, while a track-sharing agreement from the owner is in force."""
+        if partner != sensor.owner and sensor.release_to != "all" and partner not in sensor.release_to:
+            return []
+        return self.granted("track-sharing", sensor.owner, partner)
+
+    def unheard_sensors(self, coordination: str) -> list[int]:
+        """Indices of the sensors that cannot change any engagement.
+
+        A partner decides on shots if it owns a fire unit, or coordinates the others' under
+        coordinated battle management. A sensor is heard if its tracks reach a deciding partner,
+        a fire unit may engage on them (`remote_tracks`), or they reach the owner of a heard sensor
+        (whose detections they may cue). The tracks of the others reach only partners that neither
+        decide nor pass anything on, so leaving those sensors out of a simulation changes no shot,
+        fate or impact: every sensor draws from its own random stream.
+        """
+        sensors = self.scenario.sensors
+        live = {u.owner for u in self.scenario.fire_units}
+        if coordination == "coordinated":
+            live |= {p.id for p in self.scenario.partners if p.coordinator}
+        heard = {s for u in range(len(self.scenario.fire_units)) for s, _ in self.remote_tracks(u)}
+        reach = [{p for p in self.partner_ids if self.track_release(sensor, p)} for sensor in sensors]
+        while True:
+            live |= {sensors[s].owner for s in heard}
+            more = {s for s, partners in enumerate(reach) if partners & live} - heard
+            if not more:
+                return [s for s in range(len(sensors)) if s not in heard]
+            heard |= more
+
     def release_spans_s(self) -> tuple[np.ndarray, np.ndarray]:
         """(sensors, partners, spans): when a sensor's tracks reach a partner, as spans
         [from, until] (padded with empty spans, from = inf).
@@ -196,12 +226,7 @@ class CoalitionRules:
         `release_to` allows, while a track-sharing agreement from the owner is in force.
         """
         sensors = self.scenario.sensors
-        spans = [[[] for _ in self.partner_ids] for _ in sensors]
-        for s, sensor in enumerate(sensors):
-            for p, partner in enumerate(self.partner_ids):
-                if partner != sensor.owner and sensor.release_to != "all" and partner not in sensor.release_to:
-                    continue
-                spans[s][p] = self.granted("track-sharing", sensor.owner, partner)
+        spans = [[self.track_release(sensor, partner) for partner in self.partner_ids] for sensor in sensors]
         most = max((len(x) for row in spans for x in row), default=0)
         start = np.full((len(sensors), len(self.partner_ids), max(most, 1)), np.inf)
         end = np.full(start.shape, -np.inf)
