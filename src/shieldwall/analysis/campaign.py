@@ -280,8 +280,7 @@ class CampaignJob(Job):
                 for p, m in zip(slots, outcome.magazine_left):
                     levels[p] = int(m)
                 out["end_levels"][row, k] = levels
-                cost = np.array([scenario.catalog.interceptors[u.interceptor].unit_cost_usd.value
-                                 for u in scenario.fire_units])
+                cost = world.unit_cost_usd()
                 shot_unit = outcome.shots["unit"]
                 out["launched"][row, k] = world.threats.count
                 out["leaked"][row, k] = np.count_nonzero(outcome.fate == LEAKED)

@@ -141,17 +141,15 @@ def _cache_write(folder: Path | None, key: str, measured: Measured) -> None:
 
 def measure(world, outcome) -> tuple[np.ndarray, np.ndarray]:
     """(measures in MEASURES order, shots per partner) of one replication."""
-    scenario = world.scenario
-    partners = [p.id for p in scenario.partners]
-    owner = np.array([partners.index(u.owner) for u in scenario.fire_units], dtype=np.int64)
-    cost = np.array([scenario.catalog.interceptors[u.interceptor].unit_cost_usd.value for u in scenario.fire_units])
+    n_partners = len(world.scenario.partners)
+    owner, cost = world.unit_partners(), world.unit_cost_usd()
     unit = outcome.shots["unit"]
     shooter = owner[unit] if unit.size else np.zeros(0, dtype=np.int64)
     threat = outcome.shots["threat"]
     n = world.threats.count
     if unit.size:
-        pairs = np.unique(threat * len(partners) + shooter)
-        multi = int(np.count_nonzero(np.bincount(pairs // len(partners), minlength=n) >= 2))
+        pairs = np.unique(threat * n_partners + shooter)
+        multi = int(np.count_nonzero(np.bincount(pairs // n_partners, minlength=n) >= 2))
     else:
         multi = 0
     fate = outcome.fate
@@ -162,7 +160,7 @@ def measure(world, outcome) -> tuple[np.ndarray, np.ndarray]:
         np.count_nonzero((fate != FAILED) & (outcome.shots_at == 0)),
         np.count_nonzero(outcome.missed_with_capacity),
     ], dtype=float)
-    return row, np.bincount(shooter, minlength=len(partners)).astype(float)
+    return row, np.bincount(shooter, minlength=n_partners).astype(float)
 
 
 def as_simulated(variant: Variant) -> Variant:

@@ -131,7 +131,7 @@ class World:
             self._plans[coordination] = build_plan(
                 self.windows, self.cells(coordination), self.threats.count,
                 reaction_s=np.array([u.reaction_time_s for u in units], dtype=float),
-                cost_usd=np.array([catalog.interceptors[u.interceptor].unit_cost_usd.value for u in units], dtype=float),
+                cost_usd=self.unit_cost_usd(),
                 remote_ok=np.array([u.engage_on_remote for u in units], dtype=bool),
                 sample_period_s=self.threats.sample_period_s, value_usd=self.value_at_risk_usd,
                 channels=np.array([u.fire_channels for u in units], dtype=np.int64),
@@ -159,6 +159,12 @@ class World:
     def unit_partners(self) -> np.ndarray:
         """(fire units,) each fire unit's partner: its index in scenario.partners."""
         return self.derived("unit-partners", lambda: _partner_index(self.scenario, self.scenario.fire_units))
+
+    def unit_cost_usd(self) -> np.ndarray:
+        """(fire units,) what one interceptor of each fire unit costs (USD)."""
+        catalog = self.scenario.catalog
+        return self.derived("unit-costs", lambda: np.array(
+            [catalog.interceptors[u.interceptor].unit_cost_usd.value for u in self.scenario.fire_units], dtype=float))
 
     def sensor_sites(self) -> "SensorSites":
         """Each sensor's site and measurement noise (read once)."""

@@ -83,8 +83,7 @@ class _Constants(NamedTuple):
         scenario, threats = world.scenario, world.threats
         types = Labels.of(scenario).threat_type
         return cls(
-            unit_cost_usd=np.array([scenario.catalog.interceptors[u.interceptor].unit_cost_usd.value
-                                    for u in scenario.fire_units]),
+            unit_cost_usd=world.unit_cost_usd(),
             of_class=threats.threat_class == np.arange(len(THREAT_CLASSES))[:, None],
             launched=np.bincount(threats.threat_class, minlength=len(THREAT_CLASSES)),
             attack_cost_usd=threats.unit_cost_usd.sum(),
