@@ -177,12 +177,15 @@ class CoalitionRules:
         # Checked in reverse order of precedence so that the most basic refusal is reported.
         if guided is not None:
             reason[~guided] = Reason.NO_REMOTE_ENGAGEMENT
-        for a in np.unique(airspace):
-            here = airspace == a
-            permitted = _in_any(intercept_t_s[here], self.airspace_permission(unit.owner, int(a)))
-            own_only = self.scenario.partners[self.partner_index[unit.owner]].engages_only_over_own_airspace
-            denied = Reason.OUTSIDE_OWN_AIRSPACE if own_only else Reason.AIRSPACE_DENIED
-            reason[np.flatnonzero(here)[~permitted]] = denied
+        own_only = self.scenario.partners[self.partner_index[unit.owner]].engages_only_over_own_airspace
+        denied = Reason.OUTSIDE_OWN_AIRSPACE if own_only else Reason.AIRSPACE_DENIED
+        # The airspaces present (-1: international), counted rather than sorted: there are few.
+        for a in np.flatnonzero(np.bincount(airspace + 1, minlength=len(self.airspace_labels) + 1)) - 1:
+            permission = self.airspace_permission(unit.owner, int(a))
+            if permission == ALWAYS:
+                continue
+            here = np.flatnonzero(airspace == a)
+            reason[here[~_in_any(intercept_t_s[here], permission)]] = denied
         reason[~_in_any(launch_t_s, self.authority(unit.owner))] = Reason.NO_AUTHORITY
         reason[~_in_any(launch_t_s, self.overflight(unit_index))] = Reason.NO_OVERFLIGHT
         reason[~_in_any(launch_t_s, self.unit_availability(unit_index))] = Reason.UNIT_UNAVAILABLE
