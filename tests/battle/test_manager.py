@@ -8,7 +8,8 @@ import numpy as np
 
 import shieldwall
 from shieldwall.battle.manager import decide, doctrine_values, evaluate, new_state
-from shieldwall.engine.simulate import simulate, stream
+from shieldwall.engine.simulate import simulate
+from shieldwall.montecarlo.seeds import streams
 from shieldwall.engine.world import compile_world
 from shieldwall.montecarlo.run import assigner_named
 from tests.engine.helpers import scenario_from
@@ -97,7 +98,7 @@ def test_kill_draws_follow_the_shot_order(one_drone):
     for seed in range(20):
         rng = np.random.default_rng(np.random.SeedSequence(seed))
         outcome = simulate(world, rng, fidelity="ideal")
-        draws = stream(rng, "threats")
+        draws = streams(rng, ["threats"])[0]
         draws.random(1), draws.random(1)  # failure time and place
         kill_u = draws.random((1, scenario.doctrine.max_shots_per_threat))[0]
         results = outcome.shots["result"]

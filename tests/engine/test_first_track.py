@@ -3,7 +3,7 @@
 import numpy as np
 
 from shieldwall.engine import compile_world, simulate
-from shieldwall.engine.simulate import stream
+from shieldwall.montecarlo.seeds import streams
 from shieldwall.results.summary import summarise
 from shieldwall.results.tables import concatenate, outcome_columns, to_arrow
 from shieldwall.scenario import load_scenario
@@ -29,7 +29,7 @@ def test_the_first_track_is_the_earliest_arrival_in_the_coordinators_picture():
     world = compile_world(scenario, np.random.default_rng(3))
     rng = np.random.default_rng(4)
     outcome = simulate(world, rng, "radar", coordination="coordinated")
-    detect = RadarSensing().detect(world, [stream(np.random.default_rng(4), f"sensor:{s.id}") for s in scenario.sensors])
+    detect = RadarSensing().detect(world, streams(np.random.default_rng(4), [f"sensor:{s.id}" for s in scenario.sensors]))
     coordinator = next(i for i, p in enumerate(scenario.partners) if p.coordinator)
     release_from, release_until = world.release_spans_s
     partners = [p.id for p in scenario.partners]

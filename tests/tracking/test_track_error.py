@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from shieldwall.engine import compile_world, simulate
-from shieldwall.engine.simulate import stream
+from shieldwall.montecarlo.seeds import streams
 from shieldwall.results.summary import summarise
 from shieldwall.results.tables import concatenate, outcome_columns, to_arrow
 from shieldwall.scenario import load_scenario
@@ -33,7 +33,7 @@ def test_each_shots_error_fuses_the_tracks_its_picture_holds_at_the_intercept(ap
     scenario, world = april
     outcome = simulate(world, np.random.default_rng(4), "tracked")
     _, picture = TrackedSensing().detect_and_confirm(
-        world, [stream(np.random.default_rng(4), f"sensor:{s.id}") for s in scenario.sensors])
+        world, streams(np.random.default_rng(4), [f"sensor:{s.id}" for s in scenario.sensors]))
     coordinator = next(i for i, p in enumerate(scenario.partners) if p.coordinator)
     release_from, release_until = world.release_spans_s
     coverage, threats = world.coverage, world.threats
@@ -68,8 +68,8 @@ def test_the_threats_error_is_its_first_engagements_and_a_lost_sensor_never_lowe
     assert np.all(np.isnan(outcome.track_error_m[outcome.shots_at == 0]))
     # Taking one sensor's tracks out of the picture leaves each shot's error as it was or larger.
     sensing = TrackedSensing()
-    _, picture = sensing.detect_and_confirm(world, [stream(np.random.default_rng(5), f"sensor:{s.id}")
-                                                    for s in scenario.sensors])
+    _, picture = sensing.detect_and_confirm(
+        world, streams(np.random.default_rng(5), [f"sensor:{s.id}" for s in scenario.sensors]))
     coordinator = next(i for i, p in enumerate(scenario.partners) if p.coordinator)
     windows = world.windows
     per_sample = np.repeat(np.arange(windows.count), windows.end - windows.start)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from shieldwall.engine import compile_world, simulate
-from shieldwall.engine.simulate import stream
+from shieldwall.montecarlo.seeds import streams
 from shieldwall.scenario import load_scenario
 from shieldwall.scenario.model import THREAT_CLASSES
 from shieldwall.sensors import RadarSensing, TrackedSensing, arrival_times, launch_warning, release_tracks
@@ -33,7 +33,7 @@ def _world(name="april-2024", pd=None, seed=3, cued=True, warning_pd=None, confi
 
 def _sensor_rngs(world, seed):
     rng = np.random.default_rng(np.random.SeedSequence(seed))
-    return [stream(rng, f"sensor:{s.id}") for s in world.scenario.sensors]
+    return streams(rng, [f"sensor:{s.id}" for s in world.scenario.sensors])
 
 
 @pytest.mark.parametrize("pd", [None, 1.0])
@@ -199,8 +199,8 @@ def test_tracks_cue_only_the_radars_of_partners_they_are_released_to():
     kept = fire_control
     without = compile_world(scenario.model_copy(update={"sensors": kept}), np.random.default_rng(3))
     rng = np.random.default_rng(np.random.SeedSequence(2))
-    a = TrackedSensing(confirm=(2, 3)).detect(full, [stream(rng, f"sensor:{s.id}") for s in scenario.sensors])
-    b = TrackedSensing(confirm=(2, 3)).detect(without, [stream(rng, f"sensor:{s.id}") for s in kept])
+    a = TrackedSensing(confirm=(2, 3)).detect(full, streams(rng, [f"sensor:{s.id}" for s in scenario.sensors]))
+    b = TrackedSensing(confirm=(2, 3)).detect(without, streams(rng, [f"sensor:{s.id}" for s in kept]))
     a = a[[i for i, s in enumerate(scenario.sensors) if s.id != "gpa-radar"]]
     owner = np.array([s.owner for s in kept])
     assert np.array_equal(a[owner == "ISR"], b[owner == "ISR"])

@@ -1,6 +1,6 @@
 """Compiling a raid realisation into a World, and simulating one replication of it."""
 
-from shieldwall.engine.simulate import FATES, SHOT_RESULTS, Outcome, load_kernels, simulate, stream
+from shieldwall.engine.simulate import FATES, SHOT_RESULTS, Outcome, load_kernels, simulate
 from shieldwall.engine.world import (
     Coverage,
     Threats,
@@ -12,5 +12,5 @@ from shieldwall.engine.world import (
 
 __all__ = [
     "FATES", "SHOT_RESULTS", "Coverage", "Outcome", "Threats", "Windows", "World",
-    "compile_world", "draw_raid", "load_kernels", "simulate", "stream",
+    "compile_world", "draw_raid", "load_kernels", "simulate",
 ]

@@ -7,7 +7,6 @@ priority, then by insertion, so a replication is bit-reproducible for a given se
 from __future__ import annotations
 
 import heapq
-import zlib
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -31,6 +30,7 @@ from shieldwall.battle.manager import (
     stop_waiting,
 )
 from shieldwall.engine.world import World
+from shieldwall.montecarlo.seeds import streams
 from shieldwall.sensors import SENSING, arrival_times, first_source, launch_warning, release_tracks
 from shieldwall.wta import Assigner, GreedyAssigner
 
@@ -68,14 +68,6 @@ class Outcome:
     track_error_m: np.ndarray | None = None  # the deciding picture's predicted error at the first engagement (NaN: none)
 
 
-def stream(rng: np.random.Generator, key: str) -> np.random.Generator:
-    """A Generator for `key` derived from `rng`'s seed, the same whatever other keys exist."""
-    seed = rng.bit_generator.seed_seq
-    return np.random.default_rng(
-        np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, zlib.crc32(key.encode())))
-    )
-
-
 _KERNELS_LOADED = False
 
 
@@ -104,7 +96,7 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
     n = threats.count
     coordination = coordination or scenario.coordination
     assigner = assigner or GreedyAssigner()
-    sensor_rngs = [stream(rng, f"sensor:{s.id}") for s in scenario.sensors]
+    *sensor_rngs, draws = streams(rng, [*(f"sensor:{s.id}" for s in scenario.sensors), "threats"])
     sensing = SENSING[fidelity]()
     first_detect_t, detect_t = sensing.detect_and_confirm(world, sensor_rngs)
     handover = sensing.handover_fraction(world, detect_t)
@@ -118,7 +110,6 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
         own_picture[partner] = detect_t[sensors].min(axis=0)
     own_picture += latency
 
-    draws = stream(rng, "threats")
     fail_u = draws.random(n)
     fail_fraction = draws.random(n)
     # The k-th shot at a threat uses draw k; the doctrine bounds the shots at one threat.

@@ -9,7 +9,12 @@ times, points and targets).
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Sequence
+from functools import lru_cache
+
 import numpy as np
+from numpy.random.bit_generator import ISpawnableSeedSequence
 
 
 def realisation_seed(seed: int, r: int) -> np.random.SeedSequence:
@@ -38,3 +43,107 @@ def realisation_of(i: int, runs: int, realisations: int) -> int:
 def block(r: int, runs: int, realisations: int) -> range:
     """The replications that fly raid realisation `r`: those i with realisation_of(i) == r."""
     return range(-(-r * runs // realisations), -(-(r + 1) * runs // realisations))
+
+
+# --------------------------------------------------------------------------- keyed streams
+
+_MASK32 = 0xFFFF_FFFF
+# NumPy's SeedSequence (numpy/random/bit_generator.pyx): its hash constants and pool size, fixed
+# so that a seed gives the same numbers in every NumPy release (NEP 19).
+_INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
+_MIX_MULT_L, _MIX_MULT_R, _XSHIFT, _POOL_SIZE = 0xCA01F9DD, 0x4973F715, 16, 4
+
+
+def streams(rng: np.random.Generator, keys: Sequence[str]) -> list[np.random.Generator]:
+    """One Generator per key, the same whatever other keys exist: seeded by
+    SeedSequence(entropy, spawn_key=(*spawn_key, crc32(key))) of `rng`'s seed sequence.
+
+    The keys' seed sequences differ only in their last word, so NumPy's pool mixing is done once
+    for the words they share and finished per key (`_KeyedSeed`); a replication's dozen or more
+    streams then cost a fraction of building each SeedSequence anew. The numbers are NumPy's, bit
+    for bit (tests/montecarlo/test_seeds.py).
+    """
+    seed = rng.bit_generator.seed_seq
+    run = _words(seed.entropy)
+    shared = [*run, *[0] * (_POOL_SIZE - len(run)), *_words(seed.spawn_key)]
+    steps = _steps(_INIT_A, _MULT_A, 4 * len(shared) + 4)  # the key's word adds the last four
+    pool = [_hash(word, steps[i]) for i, word in enumerate(shared[:_POOL_SIZE])]
+    at = _POOL_SIZE
+    for source in range(_POOL_SIZE):
+        for target in range(_POOL_SIZE):
+            if source != target:
+                pool[target] = _mix(pool[target], _hash(pool[source], steps[at]))
+                at += 1
+    for word in shared[_POOL_SIZE:]:
+        for target in range(_POOL_SIZE):
+            pool[target] = _mix(pool[target], _hash(word, steps[at]))
+            at += 1
+    generators = []
+    for key in keys:
+        last = zlib.crc32(key.encode())
+        keyed = [_mix(word, _hash(last, steps[at + target])) for target, word in enumerate(pool)]
+        seeded = _KeyedSeed(seed.entropy, (*seed.spawn_key, last), keyed)
+        generators.append(np.random.Generator(np.random.PCG64(seeded)))
+    return generators
+
+
+@lru_cache(maxsize=None)
+def _steps(const: int, multiplier: int, count: int) -> tuple[tuple[int, int], ...]:
+    """(xor, multiplier) of SeedSequence's first `count` hash steps from `const`: its hash
+    constant advances at every step, whatever the data."""
+    steps = []
+    for _ in range(count):
+        following = const * multiplier & _MASK32
+        steps.append((const, following))
+        const = following
+    return tuple(steps)
+
+
+def _hash(value: int, step: tuple[int, int]) -> int:
+    """SeedSequence's hashmix (and its output hash) of one 32-bit word at one step."""
+    value = (value ^ step[0]) * step[1] & _MASK32
+    return value ^ value >> _XSHIFT
+
+
+def _mix(x: int, y: int) -> int:
+    result = (_MIX_MULT_L * x - _MIX_MULT_R * y) & _MASK32
+    return result ^ result >> _XSHIFT
+
+
+def _words(value) -> list[int]:
+    """An integer, or a sequence of them, as SeedSequence reads it: 32-bit words, least significant
+    first ([0] for 0), sequences concatenated."""
+    if isinstance(value, (int, np.integer)):
+        value = int(value)
+        words = [value & _MASK32]
+        value >>= 32
+        while value:
+            words.append(value & _MASK32)
+            value >>= 32
+        return words
+    return [word for item in value for word in _words(item)]
+
+
+class _KeyedSeed(ISpawnableSeedSequence):
+    """The SeedSequence(entropy, spawn_key) whose mixed pool `streams` computed: it generates the
+    same state and spawns the same children."""
+
+    def __init__(self, entropy, spawn_key: tuple, pool: list[int]):
+        self.entropy, self.spawn_key, self.pool = entropy, spawn_key, pool
+        self.n_children_spawned = 0
+
+    def generate_state(self, n_words: int, dtype=np.uint32) -> np.ndarray:
+        wide = dtype is np.uint64 or np.dtype(dtype) == np.dtype(np.uint64)
+        if not wide and np.dtype(dtype) != np.dtype(np.uint32):
+            raise ValueError("only uint32 and uint64 are supported")
+        count = 2 * n_words if wide else n_words
+        state = [_hash(self.pool[i % _POOL_SIZE], step) for i, step in enumerate(_steps(_INIT_B, _MULT_B, count))]
+        if wide:  # little-endian pairs of 32-bit words, as SeedSequence assembles them
+            return np.array([low | high << 32 for low, high in zip(state[::2], state[1::2])], dtype=np.uint64)
+        return np.array(state, dtype=np.uint32)
+
+    def spawn(self, n_children: int) -> list[np.random.SeedSequence]:
+        first = self.n_children_spawned
+        self.n_children_spawned += n_children
+        return [np.random.SeedSequence(self.entropy, spawn_key=(*self.spawn_key, i), pool_size=_POOL_SIZE)
+                for i in range(first, first + n_children)]
