@@ -13,6 +13,11 @@ one raid realisation, and the derivation of one coalition's World from it.
     python benchmarks/coalition.py                              # -> results/coalition-april-2024.json
     python benchmarks/coalition.py --scenario seven-partners    # -> results/coalition-seven-partners.json
     python benchmarks/coalition.py --runs 20                    # a quick look (not the question)
+    python benchmarks/coalition.py --whole [--baseline COMMIT]  # -> results/coalition-whole-april-2024.json
+
+`--whole`: the question as whole `shieldwall value ... --no-cache` processes, as a user runs them,
+in the trees of HEAD and of the baseline commit (default: the last tree that simulated every
+coalition), alternating (`_whole.py`): wall time and peak memory of each.
 """
 
 from __future__ import annotations
@@ -26,15 +31,17 @@ from pathlib import Path
 
 import numpy as np
 
+from _whole import measure, short, worktrees
 from shieldwall.analysis import Settings, partner_value
 from shieldwall.analysis.variants import coalition_variant
 from shieldwall.engine import compile_world, load_kernels, simulate
 from shieldwall.montecarlo.run import realisation_seed, replication_seed
-from shieldwall.scenario import Agreement, Partner, Sensor, load_scenario
+from shieldwall.scenario import Agreement, Partner, Sensor, dump_scenario, load_scenario
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 GOAL_S = 180.0
 GOAL_RUNS = 1000
+BASELINE = "699a1a2"  # the last tree that simulated every coalition
 
 
 def seven_partners():
@@ -49,6 +56,32 @@ def seven_partners():
                                    "name": "april-2024-seven-partners"})
 
 
+def whole(args, scenario) -> None:
+    commits = {"baseline": short(args.baseline), "candidate": short("HEAD")}
+    figures = {"question": f"value {args.scenario} --runs {args.runs} --workers {args.workers} --no-cache",
+               **commits, "rounds": args.rounds, "goal_s": GOAL_S, "cpus": os.cpu_count(),
+               "python": platform.python_version(), "measured_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    best: dict[str, dict] = {}
+    with worktrees(commits) as (trees, scratch):
+        path = scratch / f"{args.scenario}.yaml"
+        path.write_text(dump_scenario(scenario))
+        for _ in range(args.rounds):
+            for name, src in trees.items():
+                result = measure(src, ["value", str(path), "--runs", str(args.runs), "--workers", str(args.workers),
+                                       "--realisations", str(args.realisations), "--fidelity", args.fidelity,
+                                       "--no-cache", "--json"])
+                print(f"{name}: {result}", flush=True)
+                if name not in best or result["wall_s"] < best[name]["wall_s"]:
+                    best[name] = result
+    figures.update(best)
+    figures["speed_ratio"] = round(best["baseline"]["wall_s"] / best["candidate"]["wall_s"], 3)
+    figures["ratio_to_goal"] = round(best["candidate"]["wall_s"] / GOAL_S, 2)
+    out = args.out or REPO_ROOT / "benchmarks" / "results" / f"coalition-whole-{args.scenario}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2) + "\n")
+    print(json.dumps(figures, indent=2))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scenario", choices=("april-2024", "seven-partners"), default="april-2024")
@@ -57,8 +90,14 @@ def main() -> None:
     parser.add_argument("--realisations", type=int, default=Settings.realisations)
     parser.add_argument("--fidelity", default="radar")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--whole", action="store_true", help="whole processes, against --baseline")
+    parser.add_argument("--baseline", default=BASELINE)
+    parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
     scenario = seven_partners() if args.scenario == "seven-partners" else load_scenario(args.scenario)
+    if args.whole:
+        whole(args, scenario)
+        return
     n = len(scenario.partners)
 
     load_kernels()

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 import shieldwall
+from _whole import measure, short, worktrees
 from shieldwall.engine import compile_world, load_kernels
 from shieldwall.scenario import load_scenario
 
@@ -53,108 +54,30 @@ def reference_workload_s() -> float:
     return best
 
 
-ROOT = Path(__file__).resolve().parent.parent
 BASELINE = "7561595"  # the tree before the one Monte Carlo runner and streamed results
-CLI = "from shieldwall.cli import main; main()"
-
-
-def _tree_memory_bytes(root: int) -> int:
-    """Proportional set size (shared pages split between the processes that share them, so that
-    forked workers are not counted twice) of process `root` and all its descendants (Linux /proc)."""
-    parents = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as handle:
-                    parents[int(entry)] = int(handle.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    tree, frontier = {root}, [root]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
-        tree.update(children)
-        frontier += children
-    total = 0
-    for pid in tree:
-        try:
-            with open(f"/proc/{pid}/smaps_rollup") as handle:
-                total += sum(int(line.split()[1]) * 1024 for line in handle if line.startswith("Pss:"))
-        except (OSError, ValueError):
-            continue
-    return total
-
-
-def whole_process(src: Path, scenario: str, runs: int, workers: int, folder: Path) -> dict:
-    import shutil
-    import subprocess
-    import sys
-
-    shutil.rmtree(folder, ignore_errors=True)
-    env = {"PYTHONPATH": str(src), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/")}
-    start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", CLI, "run", scenario, "--runs", str(runs), "--workers",
-                                str(workers), "--out", str(folder)], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
-    peak = 0
-    try:
-        while process.poll() is None:
-            peak = max(peak, _tree_memory_bytes(process.pid))
-            time.sleep(0.05)
-    except BaseException:
-        os.killpg(process.pid, 9)  # the run and its workers
-        raise
-    elapsed = time.perf_counter() - start
-    if process.returncode != 0:
-        raise RuntimeError(f"{src}: run failed: {process.stderr.read()[-2000:]}")
-    disk = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
-    shutil.rmtree(folder, ignore_errors=True)
-    return {"wall_s": round(elapsed, 2), "replications_per_s": round(runs / elapsed, 1),
-            "peak_memory_mb": round(peak / 2**20, 1), "disk_mb": round(disk / 2**20, 1)}
 
 
 def whole(args) -> None:
-    import subprocess
-    import sys
-    import tempfile
-
-    def short(ref: str) -> str:
-        return subprocess.run(["git", "rev-parse", "--short", ref], cwd=ROOT, check=True, capture_output=True,
-                              text=True).stdout.strip()
-
     commits = {"baseline": short(args.baseline), "candidate": short(args.candidate)}
     figures = {"scenario": args.scenario, "workers": 2, **commits, "rounds": args.rounds, "runs": {},
                "cpus": os.cpu_count(), "python": platform.python_version(),
                "measured_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    import signal
-
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the worktrees are removed
-    with tempfile.TemporaryDirectory() as scratch:
-        trees = {}
-        for name, commit in commits.items():
-            subprocess.run(["git", "worktree", "add", "--detach", str(Path(scratch) / name), commit], cwd=ROOT,
-                           check=True, capture_output=True)
-            trees[name] = Path(scratch) / name / "src"
-        try:
-            for src in trees.values():  # compile or load the kernels outside the clock
-                subprocess.run([os.sys.executable, "-c", "from shieldwall.engine import load_kernels; load_kernels()"],
-                               env={"PYTHONPATH": str(src), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}, check=True)
-            for runs in args.whole:
-                best: dict[str, dict] = {}
-                for _ in range(args.rounds):
-                    for name, src in trees.items():
-                        result = whole_process(src, args.scenario, runs, 2, Path(scratch) / f"out-{name}")
-                        print(f"{runs} runs, {name}: {result}", flush=True)
-                        if name not in best or result["wall_s"] < best[name]["wall_s"]:
-                            best[name] = result
-                best["speed_ratio"] = round(best["candidate"]["replications_per_s"]
-                                            / best["baseline"]["replications_per_s"], 3)
-                best["memory_ratio"] = round(best["candidate"]["peak_memory_mb"] / best["baseline"]["peak_memory_mb"], 3)
-                figures["runs"][str(runs)] = best
-        finally:
-            for name in commits:
-                subprocess.run(["git", "worktree", "remove", "--force", str(Path(scratch) / name)], cwd=ROOT,
-                               capture_output=True)
+    with worktrees(commits) as (trees, scratch):
+        for runs in args.whole:
+            best: dict[str, dict] = {}
+            for _ in range(args.rounds):
+                for name, src in trees.items():
+                    folder = scratch / f"out-{name}"
+                    result = measure(src, ["run", args.scenario, "--runs", str(runs), "--workers", "2",
+                                           "--out", str(folder)], folder)
+                    result["replications_per_s"] = round(runs / result["wall_s"], 1)
+                    print(f"{runs} runs, {name}: {result}", flush=True)
+                    if name not in best or result["wall_s"] < best[name]["wall_s"]:
+                        best[name] = result
+            best["speed_ratio"] = round(best["candidate"]["replications_per_s"]
+                                        / best["baseline"]["replications_per_s"], 3)
+            best["memory_ratio"] = round(best["candidate"]["peak_memory_mb"] / best["baseline"]["peak_memory_mb"], 3)
+            figures["runs"][str(runs)] = best
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"engine-whole-{args.scenario}.json"
     path.write_text(json.dumps(figures, indent=2) + "\n")
