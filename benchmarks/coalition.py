@@ -58,8 +58,9 @@ def seven_partners():
 
 def whole(args, scenario) -> None:
     commits = {"baseline": short(args.baseline), "candidate": short("HEAD")}
-    figures = {"question": f"value {args.scenario} --runs {args.runs} --workers {args.workers} --no-cache",
-               **commits, "rounds": args.rounds, "goal_s": GOAL_S, "cpus": os.cpu_count(),
+    figures = {"question": f"value {args.scenario} --runs {args.runs} --workers {args.workers} "
+                           f"--realisations {args.realisations} --fidelity {args.fidelity} --no-cache",
+               "commits": commits, "rounds": args.rounds, "goal_s": GOAL_S, "cpus": os.cpu_count(),
                "python": platform.python_version(), "measured_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     best: dict[str, dict] = {}
     with worktrees(commits) as (trees, scratch):
@@ -75,7 +76,7 @@ def whole(args, scenario) -> None:
                     best[name] = result
     figures.update(best)
     figures["speed_ratio"] = round(best["baseline"]["wall_s"] / best["candidate"]["wall_s"], 3)
-    figures["ratio_to_goal"] = round(best["candidate"]["wall_s"] / GOAL_S, 2)
+    figures["ratio_to_goal"] = round(best["candidate"]["wall_s"] / GOAL_S, 2) if args.runs == GOAL_RUNS else None
     out = args.out or REPO_ROOT / "benchmarks" / "results" / f"coalition-whole-{args.scenario}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2) + "\n")
