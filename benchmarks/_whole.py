@@ -60,20 +60,22 @@ def measure(src: Path, arguments: list[str], folder: Path | None = None) -> dict
     before, measured and removed after)."""
     if folder is not None:
         shutil.rmtree(folder, ignore_errors=True)
-    start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", CLI, *arguments], env=_environment(src),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    peak = 0
-    try:
-        while process.poll() is None:
-            peak = max(peak, tree_memory_bytes(process.pid))
-            time.sleep(0.05)
-    except BaseException:
-        os.killpg(process.pid, 9)  # the process and its workers
-        raise
-    elapsed = time.perf_counter() - start
-    if process.returncode != 0:
-        raise RuntimeError(f"{src}: shieldwall {' '.join(arguments)} failed: {process.stderr.read()[-2000:]}")
+    with tempfile.TemporaryFile("w+") as errors:  # a file, not a pipe, which a long run could fill
+        start = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-c", CLI, *arguments], env=_environment(src),
+                                   stdout=subprocess.DEVNULL, stderr=errors, text=True, start_new_session=True)
+        peak = 0
+        try:
+            while process.poll() is None:
+                peak = max(peak, tree_memory_bytes(process.pid))
+                time.sleep(0.05)
+        except BaseException:
+            os.killpg(process.pid, 9)  # the process and its workers
+            raise
+        elapsed = time.perf_counter() - start
+        if process.returncode != 0:
+            errors.seek(0)
+            raise RuntimeError(f"{src}: shieldwall {' '.join(arguments)} failed: {errors.read()[-2000:]}")
     figures = {"wall_s": round(elapsed, 2), "peak_memory_mb": round(peak / 2**20, 1)}
     if folder is not None:
         figures["disk_mb"] = round(sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20, 1)

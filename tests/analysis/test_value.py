@@ -45,6 +45,12 @@ def test_symmetry_and_null_player(report):
     assert partners["Partner-C"]["leave_one_out"]["mean"] == 0.0
 
 
+def test_a_null_players_coalitions_are_simulated_once(report):
+    # Partner C's radar is released to no one and C has no fire unit: each coalition with C flies
+    # as the one without it, and the coalition of nobody as the empty one: {}, {A}, {B}, {A, B}.
+    assert report["simulated_coalitions"] == 4
+
+
 def test_anonymous_partner_appears_only_under_its_alias(report):
     import json
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from shieldwall.analysis.evaluate import as_simulated, measure
-from shieldwall.analysis.variants import coalition_variant
+from shieldwall.analysis.variants import base_variant, coalition_variant
 from shieldwall.battle.rules import CoalitionRules
 from shieldwall.engine import compile_world, simulate
 from shieldwall.montecarlo import replication_rng
@@ -36,6 +36,19 @@ def _chain(one_drone: dict, remote: bool = False) -> dict:
     return data
 
 
+def _engagements(outcome) -> list[np.ndarray]:
+    """Everything a replication decided: fates and when, who killed what, every shot, what was
+    hit and lost, and the leakers a unit could have fired at."""
+    shots = outcome.shots
+    return [outcome.fate, outcome.fate_t_s, outcome.killer_unit, outcome.shots_at, outcome.asset_hit,
+            np.array(outcome.value_lost_usd), shots["unit"], shots["threat"], shots["launch_t_s"],
+            shots["intercept_t_s"], shots["result"], outcome.missed_with_capacity]
+
+
+def _same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
+    return all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
 def _unheard(data: dict, coordination: str) -> set[str]:
     scenario = scenario_from(data)
     return {scenario.sensors[s].id for s in CoalitionRules(scenario).unheard_sensors(coordination)}
@@ -61,6 +74,30 @@ def test_a_scenario_without_fire_units_hears_only_its_coordinator(one_drone):
     assert _unheard(data, "coordinated") == {f"{p}-radar" for p in ("bbb", "ccc", "ddd", "eee", "fff")}
 
 
+@pytest.mark.parametrize("fidelity", ["radar", "tracked"])
+def test_the_chain_flies_the_same_without_its_unheard_sensors_but_not_without_a_heard_one(one_drone, fidelity):
+    # Radars of 50 km scanning every 2 minutes, inside the battery's 60 km: when the drone enters
+    # the coordinator's picture decides when it is first shot at. BBB shares its radar's tracks
+    # with the coordinator, so that radar's detection draws show in the shots.
+    data = _chain(one_drone)
+    data["catalog"]["sensors"]["test-radar"]["range_m"]["drone"]["value"] = 50000
+    data["catalog"]["sensors"]["test-radar"]["scan_period_s"]["value"] = 120
+    data["agreements"].append({"id": "BBB-to-AAA", "kind": "track-sharing", "grantor": "BBB", "parties": ["BBB", "AAA"]})
+    scenario = scenario_from(data)
+    simulated = as_simulated(base_variant(scenario))
+    assert [s.id for s in simulated.scenario.sensors] == ["aaa-radar", "bbb-radar", "ccc-radar", "ddd-radar"]
+    poorer = simulated.scenario.model_copy(update={"sensors": [s for s in simulated.scenario.sensors
+                                                               if s.id != "bbb-radar"]})
+    world = compile_world(scenario, np.random.default_rng(1))
+    worlds = [world, world.for_scenario(simulated.scenario), world.for_scenario(poorer)]
+    differ = 0
+    for i in range(30):
+        whole, pruned, without_heard = (_engagements(simulate(w, replication_rng(0, i), fidelity)) for w in worlds)
+        assert _same(whole, pruned), i
+        differ += not _same(whole, without_heard)
+    assert differ >= 3
+
+
 def test_april_2024_runs_48_distinct_coalitions_of_64():
     # GPA's radar is released to the United States alone: in the 32 coalitions without it, GPA
     # adds nothing, so the 16 of those with GPA are simulated as the 16 without.
@@ -77,7 +114,7 @@ def test_april_2024_runs_48_distinct_coalitions_of_64():
 ])
 def test_leaving_out_unheard_sensors_changes_no_measure(name, fidelity, replications):
     # Every coalition with an unheard sensor, flown with and without it on the same seeds: every
-    # measure and every partner's shot count is the same, bit for bit.
+    # engagement, measure and partner's shot count is the same, bit for bit.
     scenario = load_scenario(name)
     world = compile_world(scenario, np.random.default_rng(11))
     ids = [p.id for p in scenario.partners]
@@ -89,8 +126,9 @@ def test_leaving_out_unheard_sensors_changes_no_measure(name, fidelity, replicat
             continue
         whole, pruned = world.for_scenario(variant.scenario), world.for_scenario(simulated.scenario)
         for i in range(replications):
-            a = measure(whole, simulate(whole, replication_rng(0, i), fidelity, None, variant.coordination))
-            b = measure(pruned, simulate(pruned, replication_rng(0, i), fidelity, None, simulated.coordination))
-            assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]), (variant.name, i)
+            a = simulate(whole, replication_rng(0, i), fidelity, None, variant.coordination)
+            b = simulate(pruned, replication_rng(0, i), fidelity, None, simulated.coordination)
+            assert _same(_engagements(a), _engagements(b)), (variant.name, i)
+            assert _same(measure(whole, a), measure(pruned, b)), (variant.name, i)
         checked += 1
     assert checked >= 12

@@ -280,12 +280,11 @@ class CampaignJob(Job):
                 for p, m in zip(slots, outcome.magazine_left):
                     levels[p] = int(m)
                 out["end_levels"][row, k] = levels
-                cost = world.unit_cost_usd()
                 shot_unit = outcome.shots["unit"]
                 out["launched"][row, k] = world.threats.count
                 out["leaked"][row, k] = np.count_nonzero(outcome.fate == LEAKED)
                 out["value_lost_usd"][row, k] = outcome.value_lost_usd
-                out["defence_cost_usd"][row, k] = cost[shot_unit].sum() if shot_unit.size else 0.0
+                out["defence_cost_usd"][row, k] = world.unit_cost_usd()[shot_unit].sum() if shot_unit.size else 0.0
                 out["attack_cost_usd"][row, k] = world.threats.unit_cost_usd.sum()
                 out["shots"][row, k] = shot_unit.size
             tick(1)

@@ -71,6 +71,7 @@ class Measured:
 
     values: dict[str, np.ndarray]
     shots_by_partner: np.ndarray  # (runs, partners), partners in scenario order
+    simulation: str  # the cache key of the simulation measured: variants with the same key share it
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.values[name]
@@ -122,7 +123,7 @@ def _cache_read(folder: Path | None, key: str) -> Measured | None:
     try:
         with np.load(path) as data:
             values = {m: data[m] for m in MEASURES}
-            return Measured(values, data["shots_by_partner"])
+            return Measured(values, data["shots_by_partner"], key)
     except (OSError, KeyError, ValueError):
         return None
 
@@ -142,7 +143,7 @@ def _cache_write(folder: Path | None, key: str, measured: Measured) -> None:
 def measure(world, outcome) -> tuple[np.ndarray, np.ndarray]:
     """(measures in MEASURES order, shots per partner) of one replication."""
     n_partners = len(world.scenario.partners)
-    owner, cost = world.unit_partners(), world.unit_cost_usd()
+    owner, cost_usd = world.unit_partners(), world.unit_cost_usd()
     unit = outcome.shots["unit"]
     shooter = owner[unit] if unit.size else np.zeros(0, dtype=np.int64)
     threat = outcome.shots["threat"]
@@ -155,7 +156,7 @@ def measure(world, outcome) -> tuple[np.ndarray, np.ndarray]:
     fate = outcome.fate
     row = np.array([
         outcome.value_lost_usd, n, np.count_nonzero(fate == LEAKED), np.count_nonzero(fate == INTERCEPTED),
-        np.count_nonzero(fate == FAILED), unit.size, cost[unit].sum() if unit.size else 0.0,
+        np.count_nonzero(fate == FAILED), unit.size, cost_usd[unit].sum() if unit.size else 0.0,
         world.threats.unit_cost_usd.sum(), np.count_nonzero(outcome.shots["result"] == TARGET_GONE), multi,
         np.count_nonzero((fate != FAILED) & (outcome.shots_at == 0)),
         np.count_nonzero(outcome.missed_with_capacity),
@@ -165,9 +166,9 @@ def measure(world, outcome) -> tuple[np.ndarray, np.ndarray]:
 
 def as_simulated(variant: Variant) -> Variant:
     """The variant as simulated: without the sensors that cannot change its measures
-    (`CoalitionRules.unheard_sensors`), such as the radar of a partner outside a coalition that
-    shares only with another partner outside it. Variants that differ only in such sensors then
-    share one simulation and one cache entry, with the same measures."""
+    (`CoalitionRules.unheard_sensors`), such as the radar of a member without fire units that
+    shares its tracks only with partners outside the coalition. Variants that differ only in such
+    sensors then share one simulation and one cache entry, with the same measures."""
     unheard = set(CoalitionRules(variant.scenario).unheard_sensors(variant.coordination))
     if not unheard:
         return variant
@@ -253,7 +254,7 @@ def evaluate(base: Scenario, variants: Sequence[Variant], settings: Settings, wo
             rows[task.variant][task.start:task.stop] = r_rows
             shots[task.variant][task.start:task.stop] = r_shots
         for v in todo:
-            measured = Measured({m: rows[v][:, k] for k, m in enumerate(MEASURES)}, shots[v])
+            measured = Measured({m: rows[v][:, k] for k, m in enumerate(MEASURES)}, shots[v], keys[v])
             found[keys[v]] = measured
             _cache_write(folder, keys[v], measured)
     return [found[key] for key in keys]

@@ -25,7 +25,7 @@ import numpy as np
 from shieldwall.analysis import shapley
 from shieldwall.analysis import _stats
 from shieldwall.analysis._stats import CONFIDENCE, COST_CAUTION, cost_block
-from shieldwall.analysis.evaluate import Settings, as_simulated, evaluate
+from shieldwall.analysis.evaluate import Settings, evaluate
 from shieldwall.analysis.variants import coalition_variant
 from shieldwall.scenario import Scenario
 
@@ -142,6 +142,6 @@ def partner_value(
         "coalitions": coalitions,
         "cost": {**cost_block(top["defence_cost_usd"], top["attack_cost_usd"], top["value_lost_usd"], groups),
                  "caution": COST_CAUTION},
-        "simulated_coalitions": len({as_simulated(v).key for v in [nobody, *variants]}),
+        "simulated_coalitions": len({m.simulation for m in measured}),
         "elapsed_s": round(time.perf_counter() - started, 3),
     }
