@@ -23,11 +23,12 @@ from shieldwall.montecarlo.seeds import (
     realisation_seed,
     replication_rng,
     replication_seed,
+    streams,
 )
 
 __all__ = [
     "ASSIGNERS", "FIDELITIES", "Executor", "ExecutorError", "Job", "LocalPoolExecutor", "MergeError", "Results",
     "ResumeError", "RunJob", "SerialExecutor", "Task", "assigner_named", "block", "execute", "local_executor",
     "merge", "parse_shard", "plan", "realisation_of", "realisation_rng", "realisation_seed", "replication_rng",
-    "replication_seed", "run",
+    "replication_seed", "run", "streams",
 ]
