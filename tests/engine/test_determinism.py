@@ -52,3 +52,22 @@ def test_simulate_is_a_pure_function_of_the_seed(one_drone):
     a = simulate(world, np.random.default_rng(np.random.SeedSequence(9)))
     b = simulate(world, np.random.default_rng(np.random.SeedSequence(9)))
     assert np.array_equal(a.fate, b.fate) and np.array_equal(a.shots["launch_t_s"], b.shots["launch_t_s"])
+
+
+@pytest.mark.parametrize("name,fidelity", [("april-2024", "radar"), ("october-2024", "radar"), ("april-2024", "tracked")])
+def test_a_replication_without_detail_decides_and_counts_the_same(name, fidelity):
+    from shieldwall.analysis.evaluate import measure
+    from shieldwall.montecarlo import replication_rng
+
+    world = compile_world(load_scenario(name), np.random.default_rng(2))
+    for i in range(3):
+        full = simulate(world, replication_rng(0, i), fidelity)
+        bare = simulate(world, replication_rng(0, i), fidelity, detail=False)
+        for field in ("fate", "fate_t_s", "killer_unit", "shots_at", "asset_hit", "magazine_left",
+                      "missed_with_capacity"):
+            assert np.array_equal(getattr(full, field), getattr(bare, field)), field
+        assert full.value_lost_usd == bare.value_lost_usd
+        assert all(np.array_equal(full.shots[k], bare.shots[k]) for k in bare.shots)
+        assert all(np.array_equal(a, b) for a, b in zip(measure(world, full), measure(world, bare)))
+        assert bare.warned_t_s is None and bare.decisions is None and bare.track_error_m is None
+        assert set(full.shots) - set(bare.shots) == {"handover_fraction", "track_error_m"}

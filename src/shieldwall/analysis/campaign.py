@@ -276,7 +276,7 @@ class CampaignJob(Job):
                     levels[p] = m
                     seen[p] = True
                 out["start_levels"][row, k] = levels
-                outcome = simulate(world, replication_rng(seed + k, i), self.fidelity, magazine=start)
+                outcome = simulate(world, replication_rng(seed + k, i), self.fidelity, magazine=start, detail=False)
                 for p, m in zip(slots, outcome.magazine_left):
                     levels[p] = int(m)
                 out["end_levels"][row, k] = levels

@@ -195,7 +195,8 @@ class MeasureJob(Job):
         world = base if variant.scenario == base.scenario else base.for_scenario(variant.scenario)
         rows, shots = [], []
         for i in task.indices:
-            outcome = simulate(world, replication_rng(settings.seed, i), settings.fidelity, None, variant.coordination)
+            outcome = simulate(world, replication_rng(settings.seed, i), settings.fidelity, None, variant.coordination,
+                               detail=False)
             row, by_partner = measure(world, outcome)
             rows.append(row)
             shots.append(by_partner)
