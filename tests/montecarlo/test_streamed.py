@@ -160,3 +160,17 @@ def test_bad_shards_are_one_line_errors(tmp_path):
     assert result.exit_code == 2 and "shards 1 to 2" in result.stderr
     with pytest.raises(Exception, match="no shard"):
         merge(tmp_path / "m2", [tmp_path / "nothing"])
+
+
+def test_the_manifest_records_when_the_run_started(tmp_path):
+    import time
+    from datetime import datetime, timezone
+
+    import shieldwall
+
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    # Each replication reported takes a second more, so the run ends 4 s after it starts.
+    results = shieldwall.run("tutorial", runs=4, realisations=2, out=tmp_path / "run", progress=lambda k: time.sleep(k))
+    after = datetime.now(timezone.utc)
+    started = datetime.fromisoformat(results.manifest["started_utc"])
+    assert before <= started and (after - started).total_seconds() >= 4

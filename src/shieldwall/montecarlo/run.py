@@ -237,7 +237,7 @@ def run(
     realisations = min(runs, realisations or DEFAULT_REALISATIONS)
     assigner = assigner_named(assigner) if isinstance(assigner, str) else assigner or GreedyAssigner()
     coordination = coordination or scenario.coordination
-    started = time.perf_counter()
+    started, started_utc = time.perf_counter(), datetime.now(timezone.utc).isoformat(timespec="seconds")
     scenario_yaml = dump_scenario(scenario)  # what the folder holds (anonymous partners redacted)
     identity = _identity(scenario, scenario_yaml, runs, seed, fidelity, realisations, coordination, assigner)
     identity["shard"] = f"{shard[0]}/{shard[1]}" if shard else None
@@ -281,7 +281,7 @@ def run(
         **identity,
         "workers": width,
         "backend": executor.name if executor is not None else "local",
-        "started_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "started_utc": started_utc,
         "elapsed_s": round(time.perf_counter() - started, 3),
         "python": platform.python_version(),
         "numpy": np.__version__,
