@@ -101,7 +101,8 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
     n = threats.count
     coordination = coordination or scenario.coordination
     assigner = assigner or GreedyAssigner()
-    *sensor_rngs, draws = streams(rng, [*(f"sensor:{s.id}" for s in scenario.sensors), "threats"])
+    keys = world.derived("stream keys", lambda: [*(f"sensor:{s.id}" for s in scenario.sensors), "threats"])
+    *sensor_rngs, draws = streams(rng, keys)
     sensing = SENSING[fidelity]()
     first_detect_t, detect_t = sensing.detect_and_confirm(world, sensor_rngs)
     handover = sensing.handover_fraction(world, detect_t)
@@ -149,7 +150,7 @@ def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
     unit_track = np.full((len(units), n), np.inf)
     for c, (_, members) in enumerate(cells):
         unit_track[members] = cell_track[c]
-    remote = world.derived("units on remote tracks", lambda: np.array([u.engage_on_remote for u in units], dtype=bool))
+    remote = world.unit_engages_on_remote()
     unit_track[~remote] = np.maximum(unit_track[~remote], state.own_track_t_s[~remote])
     outcome.missed_with_capacity = missed_with_capacity(
         plan, outcome.fate == LEAKED, unit_track, start, outcome.shots["unit"], outcome.shots["threat"],

@@ -132,7 +132,7 @@ class World:
                 self.windows, self.cells(coordination), self.threats.count,
                 reaction_s=np.array([u.reaction_time_s for u in units], dtype=float),
                 cost_usd=self.unit_cost_usd(),
-                remote_ok=np.array([u.engage_on_remote for u in units], dtype=bool),
+                remote_ok=self.unit_engages_on_remote(),
                 sample_period_s=self.threats.sample_period_s, value_usd=self.value_at_risk_usd,
                 channels=np.array([u.fire_channels for u in units], dtype=np.int64),
                 homing_s=np.array([_homing_s(catalog.interceptors[u.interceptor].guidance) for u in units]),
@@ -159,6 +159,11 @@ class World:
     def unit_partners(self) -> np.ndarray:
         """(fire units,) each fire unit's partner: its index in scenario.partners."""
         return self.derived("unit-partners", lambda: _partner_index(self.scenario, self.scenario.fire_units))
+
+    def unit_engages_on_remote(self) -> np.ndarray:
+        """(fire units,) whether each fire unit may engage on tracks its own partner does not hold."""
+        return self.derived("unit-engages-on-remote", lambda: np.array(
+            [u.engage_on_remote for u in self.scenario.fire_units], dtype=bool))
 
     def unit_cost_usd(self) -> np.ndarray:
         """(fire units,) what one interceptor of each fire unit costs (USD)."""
