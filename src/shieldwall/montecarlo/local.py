@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import sys
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -42,6 +43,11 @@ def pool_context() -> multiprocessing.context.BaseContext:
 
 _JOB: Job | None = None  # in a worker process: the job its tasks belong to
 _QUEUE = None  # in a worker process: where finished replications are reported
+# A worker reports its finished replications at most this often (and at the end of each task): a
+# put on the queue per replication cost about 2 % of a worker's time, and a progress bar needs no more.
+_REPORT_EVERY_S = 0.2
+_unreported = 0
+_reported_at_s = 0.0
 
 
 def _install(job: Job, queue) -> None:
@@ -50,11 +56,27 @@ def _install(job: Job, queue) -> None:
 
 
 def _tick(n: int) -> None:
-    _QUEUE.put(n)
+    global _unreported
+    _unreported += n
+    if time.monotonic() - _reported_at_s >= _REPORT_EVERY_S:
+        _report()
+
+
+def _report() -> None:
+    global _unreported, _reported_at_s
+    if _unreported:
+        _QUEUE.put(_unreported)
+        _unreported = 0
+    _reported_at_s = time.monotonic()
 
 
 def _perform(task: Task) -> object:
-    return _JOB.perform(task, _tick if _QUEUE is not None else _ignore)
+    if _QUEUE is None:
+        return _JOB.perform(task, _ignore)
+    try:
+        return _JOB.perform(task, _tick)
+    finally:
+        _report()
 
 
 class LocalPoolExecutor(Executor):
