@@ -29,7 +29,7 @@ def test_streams_equal_numpy_seed_sequences(entropy, spawn_key):
         assert generator.bit_generator.state == reference.bit_generator.state, key
         assert np.array_equal(generator.random(5), reference.random(5))
         mixed = generator.bit_generator.seed_seq
-        for words, dtype in ((3, np.uint32), (5, np.uint64), (8, np.uint32)):
+        for words, dtype in ((3, np.uint32), (4, np.uint64), (5, np.uint64), (8, np.uint32)):
             assert np.array_equal(mixed.generate_state(words, dtype),
                                   reference.bit_generator.seed_seq.generate_state(words, dtype))
 

@@ -59,9 +59,10 @@ def streams(rng: np.random.Generator, keys: Sequence[str]) -> list[np.random.Gen
     SeedSequence(entropy, spawn_key=(*spawn_key, crc32(key))) of `rng`'s seed sequence.
 
     The keys' seed sequences differ only in their last word, so NumPy's pool mixing is done once
-    for the words they share and finished per key (`_KeyedSeed`); a replication's dozen or more
-    streams then cost a fraction of building each SeedSequence anew. The numbers are NumPy's, bit
-    for bit (tests/montecarlo/test_seeds.py).
+    for the words they share and finished for all keys at once, as is the state each Generator is
+    seeded with (`_KeyedSeed`); a replication's dozen or more streams then cost a fraction of
+    building each SeedSequence anew. The numbers are NumPy's, bit for bit
+    (tests/montecarlo/test_seeds.py).
     """
     seed = rng.bit_generator.seed_seq
     run = _words(seed.entropy)
@@ -78,13 +79,39 @@ def streams(rng: np.random.Generator, keys: Sequence[str]) -> list[np.random.Gen
         for target in range(_POOL_SIZE):
             pool[target] = _mix(pool[target], _hash(word, steps[at]))
             at += 1
-    generators = []
-    for key in keys:
-        last = zlib.crc32(key.encode())
-        keyed = [_mix(word, _hash(last, steps[at + target])) for target, word in enumerate(pool)]
-        seeded = _KeyedSeed(seed.entropy, (*seed.spawn_key, last), keyed)
-        generators.append(np.random.Generator(np.random.PCG64(seeded)))
-    return generators
+    last = _crc32s(tuple(keys))
+    # NumPy's uint32 arithmetic wraps modulo 2**32, as SeedSequence's does.
+    xor, multiplier = (np.array(column, dtype=np.uint32) for column in zip(*steps[at:at + _POOL_SIZE]))
+    keyed = _mix_words(np.array(pool, dtype=np.uint32), _hash_words(last[:, None], xor, multiplier))
+    # The four 64-bit words PCG64 is seeded with: SeedSequence.generate_state(4, np.uint64).
+    xor, multiplier = _state_steps()
+    state = _hash_words(keyed[:, np.arange(8) % _POOL_SIZE], xor, multiplier).astype(np.uint64)
+    state = state[:, 0::2] | state[:, 1::2] << np.uint64(32)
+    return [np.random.Generator(np.random.PCG64(_KeyedSeed(seed.entropy, (*seed.spawn_key, word), keyed[k], state[k])))
+            for k, word in enumerate(last.tolist())]
+
+
+@lru_cache(maxsize=64)
+def _crc32s(keys: tuple[str, ...]) -> np.ndarray:
+    return np.array([zlib.crc32(key.encode()) for key in keys], dtype=np.uint32)
+
+
+@lru_cache(maxsize=None)
+def _state_steps() -> tuple[np.ndarray, np.ndarray]:
+    xor, multiplier = zip(*_steps(_INIT_B, _MULT_B, 8))
+    return np.array(xor, dtype=np.uint32), np.array(multiplier, dtype=np.uint32)
+
+
+def _hash_words(value: np.ndarray, xor: np.ndarray, multiplier: np.ndarray) -> np.ndarray:
+    """`_hash` of uint32 arrays, elementwise."""
+    value = (value ^ xor) * multiplier
+    return value ^ value >> np.uint32(_XSHIFT)
+
+
+def _mix_words(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """`_mix` of uint32 arrays, elementwise."""
+    result = np.uint32(_MIX_MULT_L) * x - np.uint32(_MIX_MULT_R) * y
+    return result ^ result >> np.uint32(_XSHIFT)
 
 
 @lru_cache(maxsize=None)
@@ -128,16 +155,20 @@ class _KeyedSeed(ISpawnableSeedSequence):
     """The SeedSequence(entropy, spawn_key) whose mixed pool `streams` computed: it generates the
     same state and spawns the same children."""
 
-    def __init__(self, entropy, spawn_key: tuple, pool: list[int]):
+    def __init__(self, entropy, spawn_key: tuple, pool: np.ndarray, seed_state: np.ndarray):
         self.entropy, self.spawn_key, self.pool = entropy, spawn_key, pool
+        self.seed_state = seed_state  # generate_state(4, np.uint64), computed by `streams`
         self.n_children_spawned = 0
 
     def generate_state(self, n_words: int, dtype=np.uint32) -> np.ndarray:
         wide = dtype is np.uint64 or np.dtype(dtype) == np.dtype(np.uint64)
+        if wide and n_words == 4:
+            return self.seed_state.copy()
         if not wide and np.dtype(dtype) != np.dtype(np.uint32):
             raise ValueError("only uint32 and uint64 are supported")
         count = 2 * n_words if wide else n_words
-        state = [_hash(self.pool[i % _POOL_SIZE], step) for i, step in enumerate(_steps(_INIT_B, _MULT_B, count))]
+        pool = self.pool.tolist()
+        state = [_hash(pool[i % _POOL_SIZE], step) for i, step in enumerate(_steps(_INIT_B, _MULT_B, count))]
         if wide:  # little-endian pairs of 32-bit words, as SeedSequence assembles them
             return np.array([low | high << 32 for low, high in zip(state[::2], state[1::2])], dtype=np.uint64)
         return np.array(state, dtype=np.uint32)
