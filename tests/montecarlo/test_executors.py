@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 
 import pytest
 
 from shieldwall.montecarlo import LocalPoolExecutor, SerialExecutor, plan
+from shieldwall.montecarlo.base import Job, Task
 from shieldwall.montecarlo.local import pool_context
 from shieldwall.montecarlo.testing import CHECKS
 
@@ -49,3 +52,26 @@ def test_fork_only_when_no_other_thread_runs():
         assert alone == "fork"
     else:  # macOS: system frameworks are not fork-safe
         assert alone != "fork"
+
+
+class _WhereJob(Job):
+    """Each task reports the process that performed it. Replications take a little time, longer
+    in later realisations, so that two workers rarely finish at the same moment (a task then
+    goes to either)."""
+
+    def perform(self, task: Task, tick) -> int:
+        time.sleep(0.02 * task.size * (1 + 0.37 * task.realisation))
+        tick(task.size)
+        return os.getpid()
+
+
+def test_pool_workers_keep_their_raid_realisation():
+    # 6 realisations of 4 tasks each on 2 workers. Handed out first come first served, both
+    # workers took turns at every realisation (12 realisation compiles in all). Kept by
+    # realisation, each is performed by one worker, but for the last, which the worker that runs
+    # out of realisations joins: 7, and 9 allows for two workers finishing at once.
+    tasks = plan(48, 6, max_size=2)
+    assert len(tasks) == 24
+    performed = {(pid, task.realisation) for task, pid in LocalPoolExecutor(2).map(_WhereJob(), tasks)}
+    assert len({pid for pid, _ in performed}) == 2
+    assert len(performed) <= 9, sorted(performed)

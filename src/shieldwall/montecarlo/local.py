@@ -6,6 +6,7 @@ import multiprocessing
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -107,20 +108,63 @@ class LocalPoolExecutor(Executor):
             if finished:
                 progress(finished)
 
-        with ProcessPoolExecutor(max_workers=min(self.workers, len(tasks)), mp_context=context,
-                                 initializer=_install, initargs=(job, queue)) as pool:
-            futures = {pool.submit(_perform, task): task for task in tasks}
-            pending = set(futures)
+        # One task in flight per worker, so that the task submitted when one finishes goes to the
+        # worker just freed, and it can be of that worker's raid realisation (`_ByRealisation`).
+        width = min(self.workers, len(tasks))
+        left = _ByRealisation(tasks)
+        with ProcessPoolExecutor(max_workers=width, mp_context=context, initializer=_install,
+                                 initargs=(job, queue)) as pool:
+            running: dict = {}
+
+            def submit(realisation: int | None) -> None:
+                task = left.take(realisation, {t.realisation for t in running.values()})
+                if task is not None:
+                    running[pool.submit(_perform, task)] = task
+
+            for _ in range(width):
+                submit(None)
             try:
-                while pending:
-                    done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                while running:
+                    done, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
                     drain()
                     for future in done:
-                        yield futures[future], future.result()
+                        task = running.pop(future)
+                        submit(task.realisation)
+                        yield task, future.result()
             finally:
-                for future in pending:
+                for future in running:
                     future.cancel()
         drain()  # reports that arrived after the last task finished
+
+
+class _ByRealisation:
+    """The tasks not yet handed out, in plan order, grouped by raid realisation.
+
+    A worker keeps the realisation it has compiled (`Job.world`) while that realisation has tasks
+    left, and otherwise moves to one no worker is on: handed out first come first served, two
+    workers took turns at every realisation, and each compiled all of them (0.4 to 0.5 s each for
+    april-2024, about 7 % of a run's time at the default ten realisations). Only once every
+    realisation left is being worked on does a worker join the one with the most tasks left.
+    """
+
+    def __init__(self, tasks: Sequence[Task]):
+        self.left: dict[int, deque[Task]] = {}
+        for task in tasks:
+            self.left.setdefault(task.realisation, deque()).append(task)
+
+    def take(self, realisation: int | None, busy: set[int]) -> Task | None:
+        """The next task for a worker that was on `realisation` (None: on none), while the
+        realisations in `busy` are being worked on; None when no task is left."""
+        if not self.left:
+            return None
+        if realisation not in self.left:
+            idle = [r for r in self.left if r not in busy]
+            realisation = idle[0] if idle else max(self.left, key=lambda r: len(self.left[r]))
+        queue = self.left[realisation]
+        task = queue.popleft()
+        if not queue:
+            del self.left[realisation]
+        return task
 
 
 def local_executor(workers: int) -> Executor:
