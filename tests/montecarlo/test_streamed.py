@@ -67,6 +67,23 @@ def test_database_holds_views_over_the_parts_not_a_copy(tmp_path, reference):
     assert threats == (reference.tables["threats"].num_rows, 40)
 
 
+def test_parts_carry_statistics_of_the_run_columns_that_let_readers_skip_them(tmp_path):
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "res"
+    shieldwall.run("tutorial", runs=40, seed=5, realisations=4, out=folder)
+    part = folder / "threats.parquet" / "run-000000010-000000020.parquet"
+    row_group = pq.ParquetFile(part).metadata.row_group(0)
+    columns = {row_group.column(k).path_in_schema: row_group.column(k) for k in range(row_group.num_columns)}
+    run, realisation = columns["run"].statistics, columns["realisation"].statistics
+    assert (run.min, run.max, realisation.min, realisation.max) == (10, 19, 1, 1)
+    assert columns["fate_t_s"].statistics is None
+    import duckdb
+
+    with duckdb.connect(str(folder / "results.duckdb"), read_only=True) as db:
+        assert db.execute("select count(distinct run) from threats where run between 12 and 25").fetchone() == (14,)
+
+
 def test_a_truncated_part_is_detected_and_redone(tmp_path, reference):
     folder = tmp_path / "res"
     shieldwall.run("tutorial", runs=40, seed=5, realisations=4, out=folder)

@@ -26,6 +26,7 @@ from shieldwall.results.tables import TABLES
 DATABASE = "results.duckdb"
 FILES = (*(f"{t}.parquet" for t in TABLES), DATABASE, "scenario.yaml", "summary.json", "manifest.json")
 _PART = re.compile(r"run-(\d{9})-(\d{9})\.parquet")
+_SKIPPING_COLUMNS = ("run", "realisation")  # what a query of part of a run filters on
 
 
 class ResultsExistError(FileExistsError):
@@ -63,7 +64,10 @@ def write_part(folder: str | Path, start: int, stop: int, tables: dict[str, pa.T
         directory = folder / f"{table}.parquet"
         directory.mkdir(exist_ok=True)
         temporary = directory / f".{name}.{os.getpid()}.tmp"
-        pq.write_table(tables[table], temporary)
+        # Statistics (each column's minimum and maximum) only where they let a reader skip parts:
+        # those of every column took about half of the write (0.2 ms a replication of april-2024).
+        pq.write_table(tables[table], temporary,
+                       write_statistics=[c for c in _SKIPPING_COLUMNS if c in tables[table].column_names])
         os.replace(temporary, directory / name)
 
 
