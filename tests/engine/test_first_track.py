@@ -21,6 +21,29 @@ def test_first_source_by_hand():
     assert first_source(arrival_times(detect, release_from, release_until), 0).tolist() == [1, -1, 0]
 
 
+def test_arrival_times_equal_a_brute_force_over_spans():
+    # Random detections and release spans (some empty, some never open, several per pair),
+    # against the definition taken element by element: the earliest over spans of the detection
+    # or the span's start if later, while the span has not ended.
+    rng = np.random.default_rng(11)
+    sensors, partners, spans, threats = 4, 3, 3, 7
+    detect = np.where(rng.random((sensors, threats)) < 0.2, np.inf, rng.uniform(0, 100, (sensors, threats)))
+    start = rng.uniform(-50, 100, (sensors, partners, spans))
+    end = start + rng.uniform(-20, 80, start.shape)
+    start[0, 0, :] = np.inf  # padding: no span
+    start[1, 1, 0], end[1, 1, 0] = -np.inf, np.inf  # always
+    expected = np.full((sensors, partners, threats), np.inf)
+    for s in range(sensors):
+        for p in range(partners):
+            for j in range(threats):
+                for k in range(spans):
+                    at = max(detect[s, j], start[s, p, k])
+                    if at <= end[s, p, k]:
+                        expected[s, p, j] = min(expected[s, p, j], at)
+    assert np.array_equal(arrival_times(detect, start, end), expected)
+    assert np.array_equal(arrival_times(detect, start[:, :, :0], end[:, :, :0]), np.full(expected.shape, np.inf))
+
+
 def test_the_first_track_is_the_earliest_arrival_in_the_coordinators_picture():
     # Brute force over sensors and spans on one april-2024 replication, coordinated: the partner
     # owning the sensor whose release to the coordinator comes first (its detection, or the span's

@@ -61,6 +61,8 @@ def arrival_times(detect_t_s: np.ndarray, release_from_s: np.ndarray, release_un
         arrival = np.maximum(detect_t_s[:, None, :], release_from_s[:, :, k, None])
         arrival[arrival > release_until_s[:, :, k, None]] = np.inf
         earliest = arrival if earliest is None else np.minimum(earliest, arrival, out=earliest)
+    if earliest is None:  # no spans: nothing is released
+        return np.full((detect_t_s.shape[0], release_from_s.shape[1], detect_t_s.shape[1]), np.inf)
     return earliest
 
 
