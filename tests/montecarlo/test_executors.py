@@ -67,7 +67,7 @@ class _WhereJob(Job):
 
 def test_pool_workers_keep_their_raid_realisation():
     # 6 realisations of 4 tasks each on 2 workers. Handed out first come first served, both
-    # workers took turns at every realisation (12 realisation compiles in all). Kept by
+    # workers took turns at every realisation (up to 12 realisation compiles in all). Kept by
     # realisation, each is performed by one worker, but for the last, which the worker that runs
     # out of realisations joins: 7, and 9 allows for two workers finishing at once.
     tasks = plan(48, 6, max_size=2)
