@@ -60,18 +60,19 @@ class _WhereJob(Job):
     goes to either)."""
 
     def perform(self, task: Task, tick) -> int:
-        time.sleep(0.02 * task.size * (1 + 0.37 * task.realisation))
+        time.sleep(0.03 * task.size * (1 + 0.37 * task.realisation))
         tick(task.size)
         return os.getpid()
 
 
 def test_pool_workers_keep_their_raid_realisation():
-    # 6 realisations of 4 tasks each on 2 workers. Handed out first come first served, both
+    # 6 realisations of 6 tasks each on 2 workers. Handed out first come first served, both
     # workers took turns at every realisation (up to 12 realisation compiles in all). Kept by
     # realisation, each is performed by one worker, but for the last, which the worker that runs
-    # out of realisations joins: 7, and 9 allows for two workers finishing at once.
-    tasks = plan(48, 6, max_size=2)
-    assert len(tasks) == 24
+    # out of realisations joins: 7, and 10 allows for workers finishing at the same moment on a
+    # loaded machine.
+    tasks = plan(72, 6, max_size=2)
+    assert len(tasks) == 36
     performed = {(pid, task.realisation) for task, pid in LocalPoolExecutor(2).map(_WhereJob(), tasks)}
     assert len({pid for pid, _ in performed}) == 2
-    assert len(performed) <= 9, sorted(performed)
+    assert len(performed) <= 10, sorted(performed)
