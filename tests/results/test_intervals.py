@@ -305,3 +305,8 @@ def test_intervals_cover_at_the_stated_rate_when_realisations_matter():
     for name in truth:
         assert 0.93 <= rates[name] <= 0.97, rates
     assert rates["naive"] < 0.9, rates
+
+
+@pytest.mark.parametrize("df", [1, 2, 3, 9, 29, 120, 10**6])
+def test_the_critical_value_is_scipy_stats_t_quantile(df):
+    assert Moments(mean=0.0, variance=1.0, df=df, n=df + 1, clusters=df + 1).critical == stats.t.ppf(0.975, df)

@@ -104,18 +104,20 @@ class Moments:
         return _t(self.df) if self.df >= 1 else NAN
 
 
+# The quantiles from scipy.special, which scipy.stats's own t and normal quantiles call: importing
+# scipy.stats took 0.8 s of every run's summary, scipy.special about 0.3 s.
 @lru_cache(maxsize=256)
 def _t(df: float) -> float:
-    from scipy import stats  # here, not at import: scipy.stats takes a good part of a second to load
+    from scipy import special
 
-    return float(stats.t.ppf(0.5 + CONFIDENCE / 2, df))
+    return float(special.stdtrit(df, 0.5 + CONFIDENCE / 2))
 
 
 @lru_cache(maxsize=1)
 def _z() -> float:
-    from scipy import stats
+    from scipy import special
 
-    return float(stats.norm.ppf(0.5 + CONFIDENCE / 2))
+    return float(special.ndtri(0.5 + CONFIDENCE / 2))
 
 
 @dataclass(frozen=True)
