@@ -22,8 +22,10 @@ import shieldwall
 from shieldwall import geo
 from shieldwall.battle.rules import REASON_TEXT, Reason
 from shieldwall.engine import compile_world
-from shieldwall.engine.world import FIRE_CONTROL_HEIGHT_M
-from shieldwall.scenario import ScenarioError
+from shieldwall.engine.world import FIRE_CONTROL_HEIGHT_M, fire_control_height_m
+from shieldwall.montecarlo.seeds import realisation_rng
+from shieldwall.scenario import ScenarioError, load_scenario
+from shieldwall.scenario.model import THREAT_CLASSES
 from tests.engine.helpers import scenario_from
 
 K_FACTOR = 4.0 / 3.0
@@ -244,3 +246,78 @@ def test_before_the_agreement_the_remote_opportunities_are_refused(one_drone):
     reasons = set(results.tables["refusals"]["reason"].to_pylist())
     assert reasons == {REASON_TEXT[Reason.NO_REMOTE_ENGAGEMENT]}
     assert results.tables["shots"]["launch_t_s"].to_numpy().min() >= 2_200
+
+
+@pytest.fixture(scope="module")
+def april_realisation():
+    return compile_world(load_scenario("april-2024"), realisation_rng(0, 3))
+
+
+def _brute_slant_m(threats, site_lat_deg, site_lon_deg, site_alt_m):
+    """Slant range from a site to every trajectory sample (padding included)."""
+    x, y, z = geo.geodetic_to_ecef(threats.lat_deg, threats.lon_deg, threats.alt_m)
+    sx, sy, sz = geo.geodetic_to_ecef(site_lat_deg, site_lon_deg, site_alt_m)
+    return np.sqrt((x - sx) ** 2 + (y - sy) ** 2 + (z - sz) ** 2)
+
+
+def test_coverage_equals_a_brute_force_over_every_sample(april_realisation):
+    # The range test runs only on samples whose block of trajectory comes within reach, and the
+    # intervals are read off the samples seen; here every sample of every threat is tested and
+    # the runs of samples seen are taken threat by threat.
+    world = april_realisation
+    scenario, threats, coverage = world.scenario, world.threats, world.coverage
+    valid = np.arange(threats.t_s.shape[1])[None, :] < threats.n_samples[:, None]
+    checked = 0
+    for s, sensor in enumerate(scenario.sensors):
+        kind = scenario.catalog.sensors[sensor.type]
+        if sensor.platform == "space":
+            continue
+        max_range = np.array([kind.range_m[c].value if c in kind.range_m else -1.0
+                              for c in THREAT_CLASSES])
+        seen = valid & (_brute_slant_m(threats, *sensor.position, sensor.altitude_m)
+                        <= max_range[threats.threat_class][:, None])
+        seen[seen] = geo.is_visible(*sensor.position, sensor.altitude_m, threats.lat_deg[seen],
+                                    threats.lon_deg[seen], threats.alt_m[seen])
+        expected = []
+        for j in range(threats.count):
+            edges = np.diff(np.concatenate([[0], seen[j].astype(int), [0]]))
+            for first, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+                expected.append((j, threats.t_s[j, first], threats.t_s[j, stop - 1]))
+        mine = coverage.sensor == s
+        assert list(zip(coverage.threat[mine].tolist(), coverage.start_t_s[mine].tolist(),
+                        coverage.end_t_s[mine].tolist())) == expected, sensor.id
+        checked += len(expected)
+    assert checked > 1000
+
+
+def test_every_window_sample_is_in_the_envelope_and_none_is_missed(april_realisation):
+    # Each fire unit's window samples, against the envelope tested on every sample: slant range
+    # within reach for the class, altitude in the band, launch after the threat's own launch, and
+    # seen by the unit's own radar or under an engage-on-remote grant. Samples outside the
+    # envelope never appear; every sample in it that the unit's radar sees appears.
+    world = april_realisation
+    scenario, threats, windows = world.scenario, world.threats, world.windows
+    valid = np.arange(threats.t_s.shape[1])[None, :] < threats.n_samples[:, None]
+    for u, unit in enumerate(scenario.fire_units):
+        kind = scenario.catalog.interceptors[unit.interceptor]
+        pk = np.array([kind.kill_probability[c].value if c in kind.kill_probability else 0.0
+                       for c in THREAT_CLASSES])
+        reach = np.array([kind.max_range_m_by_class.get(c, kind.max_range_m).value
+                          for c in THREAT_CLASSES])
+        reach = np.where(pk > 0, reach, -1.0)
+        slant = _brute_slant_m(threats, unit.position[0], unit.position[1], 0.0)
+        launch = threats.t_s - slant / kind.average_speed_mps.value
+        envelope = (valid & (slant >= kind.min_range_m.value) & (slant <= reach[threats.threat_class][:, None])
+                    & (threats.alt_m >= kind.min_altitude_m.value) & (threats.alt_m <= kind.max_altitude_m.value)
+                    & (launch >= threats.launch_t_s[:, None]))
+        rows = []
+        for w in np.flatnonzero(windows.unit == u):
+            for p in range(windows.start[w], windows.end[w]):
+                rows.append((int(windows.threat[w]), int(windows.sample[p]), bool(windows.own_sight[p])))
+        assert all(envelope[j, k] for j, k, _ in rows), unit.id
+        own = {(j, k) for j, k, sight in rows if sight}
+        # Every envelope sample the unit's own radar sees is a window sample with own sight.
+        j, k = np.nonzero(envelope)
+        sight = geo.is_visible(unit.position[0], unit.position[1], fire_control_height_m(unit, kind),
+                               threats.lat_deg[j, k], threats.lon_deg[j, k], threats.alt_m[j, k])
+        assert own == set(zip(j[sight].tolist(), k[sight].tolist())), unit.id

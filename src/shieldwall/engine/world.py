@@ -363,6 +363,9 @@ def _ballistic(scenario, raid, aim, types, idx, period):
         raise ScenarioError(scenario.name, problems) from None
 
 
+_BLOCK = 32  # trajectory samples bounded together (_GeometryCache._bound_blocks)
+
+
 class _GeometryCache:
     """Coverage of each sensor and envelope samples of each fire unit against one realisation's
     threats, computed on first use and keyed by the sensor's or unit's full definition.
@@ -382,6 +385,7 @@ class _GeometryCache:
         self.threat_class = threats.threat_class[self.rows]
         self.ecef = geo.geodetic_to_ecef(self.lat_deg, self.lon_deg, self.alt_m)
         self.first_flat = np.concatenate([[0], np.cumsum(threats.n_samples)[:-1]]).astype(np.int64)
+        self._bound_blocks(threats)
         self._coverage: dict = {}
         self._engagements: dict = {}
         self._airspace: dict = {}
@@ -395,10 +399,41 @@ class _GeometryCache:
             self._airspace[key] = rules.locate(self.lat_deg, self.lon_deg, self.alt_m).astype(np.int64)
         return self._airspace[key]
 
-    def _slant_m(self, lat_deg: float, lon_deg: float, alt_m: float) -> np.ndarray:
+    def _bound_blocks(self, threats: Threats) -> None:
+        """Cut each threat's valid samples into blocks of up to _BLOCK consecutive ones and bound
+        each block by a sphere (centre and radius, ECEF): a site farther than its reach from a
+        block's sphere is out of reach of every sample in it (triangle inequality), so the range
+        tests of sensors and fire units measure only the samples of blocks within reach. The
+        flat samples are in (threat, sample) order, so the blocks tile them in order."""
+        per_threat = -(-threats.n_samples // _BLOCK)
+        threat = np.repeat(np.arange(threats.count), per_threat)
+        within = np.arange(threat.size) - np.repeat(np.cumsum(per_threat) - per_threat, per_threat)
+        self.block_start = self.first_flat[threat] + within * _BLOCK
+        self.block_size = np.minimum(self.block_start + _BLOCK, self.first_flat[threat] + threats.n_samples[threat]) \
+            - self.block_start
+        self.block_class = threats.threat_class[threat]
+        xyz = np.stack(self.ecef)
+        self.block_centre = np.add.reduceat(xyz, self.block_start, axis=1) / self.block_size
+        offset = xyz - np.repeat(self.block_centre, self.block_size, axis=1)
+        self.block_radius_m = np.maximum.reduceat(np.sqrt((offset ** 2).sum(axis=0)), self.block_start)
+
+    def _within(self, site: tuple[float, float, float], reach_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(samples, their slant ranges in m from `site` (ECEF)): the flat indices, ascending, of
+        every sample of the blocks whose sphere comes within `reach_m` of the site (by threat
+        class; a metre's margin for rounding), and their distances. Samples of other blocks are
+        all farther than their reach."""
         x, y, z = self.ecef
-        sx, sy, sz = geo.geodetic_to_ecef(lat_deg, lon_deg, alt_m)
-        return np.sqrt((x - sx) ** 2 + (y - sy) ** 2 + (z - sz) ** 2)
+        sx, sy, sz = site
+        centre_m = np.sqrt((self.block_centre[0] - sx) ** 2 + (self.block_centre[1] - sy) ** 2
+                           + (self.block_centre[2] - sz) ** 2)
+        near = np.flatnonzero(centre_m - self.block_radius_m <= reach_m[self.block_class] + 1.0)
+        size = self.block_size[near]
+        samples = np.repeat(self.block_start[near] - (np.cumsum(size) - size), size) + np.arange(size.sum())
+        return samples, np.sqrt((x[samples] - sx) ** 2 + (y[samples] - sy) ** 2 + (z[samples] - sz) ** 2)
+
+    @staticmethod
+    def _site(lat_deg: float, lon_deg: float, alt_m: float) -> tuple[float, float, float]:
+        return tuple(float(v) for v in geo.geodetic_to_ecef(lat_deg, lon_deg, alt_m))
 
     def coverage(self, index: int, sensor, catalog) -> dict[str, np.ndarray]:
         """Coverage intervals of one sensor: within range of the threat's class and above the
@@ -410,19 +445,25 @@ class _GeometryCache:
         return {**self._coverage[key], "sensor": np.full(self._coverage[key]["threat"].size, index)}
 
     def _compute_coverage(self, sensor, kind) -> dict[str, np.ndarray]:
-        threats = self.threats
         empty = {k: np.empty(0) for k in ("threat", "start", "end", "rank")}
         if sensor.platform == "space":
             return empty
         max_range = np.array([kind.range_m[c].value if c in kind.range_m else -1.0 for c in THREAT_CLASSES])
         latitude, longitude, altitude = sensor.position[0], sensor.position[1], sensor.altitude_m
-        seen = np.flatnonzero(self._slant_m(latitude, longitude, altitude) <= max_range[self.threat_class])
+        candidates, slant = self._within(self._site(latitude, longitude, altitude), max_range)
+        seen = candidates[slant <= max_range[self.threat_class[candidates]]]
         if seen.size:
             seen = seen[geo.is_visible(latitude, longitude, altitude,
                                        self.lat_deg[seen], self.lon_deg[seen], self.alt_m[seen])]
-        mask = np.zeros(threats.t_s.shape, dtype=bool)
-        mask[self.rows[seen], self.cols[seen]] = True
-        return _intervals(mask, threats.t_s) or empty
+        if seen.size == 0:
+            return empty
+        # Runs of consecutive samples of one threat; `seen` is ascending in (threat, sample) order.
+        threat = self.rows[seen]
+        first = np.flatnonzero(np.concatenate([[True], (np.diff(seen) != 1) | (np.diff(threat) != 0)]))
+        last = np.append(first[1:], seen.size) - 1
+        starts = threat[first]
+        return {"threat": starts, "start": self.t_s[seen[first]], "end": self.t_s[seen[last]],
+                "rank": np.arange(first.size) - np.searchsorted(starts, starts, side="left")}
 
     def engagements(self, unit, catalog) -> dict[str, np.ndarray]:
         """Every trajectory sample inside the unit's interceptor envelope, with its launch time
@@ -443,44 +484,39 @@ class _GeometryCache:
         # Reach by class; -1 m (nothing is that close) for a class it cannot kill.
         reach = np.array([kind.max_range_m_by_class.get(c, kind.max_range_m).value for c in THREAT_CLASSES])
         reach = np.where(pk > 0, reach, -1.0)
-        slant = self._slant_m(unit.position[0], unit.position[1], 0.0)
-        inside = np.flatnonzero(
-            (slant >= kind.min_range_m.value) & (slant <= reach[self.threat_class])
-            & (self.alt_m >= kind.min_altitude_m.value) & (self.alt_m <= kind.max_altitude_m.value)
+        candidates, slant = self._within(self._site(unit.position[0], unit.position[1], 0.0), reach)
+        alt = self.alt_m[candidates]
+        envelope = np.flatnonzero(
+            (slant >= kind.min_range_m.value) & (slant <= reach[self.threat_class[candidates]])
+            & (alt >= kind.min_altitude_m.value) & (alt <= kind.max_altitude_m.value)
         )
+        inside, slant = candidates[envelope], slant[envelope]
         rows, cols, intercept = self.rows[inside], self.cols[inside], self.t_s[inside]
-        launch = intercept - slant[inside] / kind.average_speed_mps.value
+        launch = intercept - slant / kind.average_speed_mps.value
         # A threat cannot be engaged before it exists: launch times before its launch are dropped.
         keep = launch >= self.threats.launch_t_s[rows]
         inside, rows, cols, intercept, launch = inside[keep], rows[keep], cols[keep], intercept[keep], launch[keep]
+        slant = slant[keep]
         # Line of sight, decided first from the slant range where it settles it: over a convex Earth
         # the chord to the point below the target is no longer than the slant range to the target,
         # so the arc bound of geo.is_visible on the slant range bounds the ground distance too.
         # geo.is_visible decides the rest (the same answer, without a geodesic per sample).
         rho_m = geo.WGS84_GEOD.b ** 2 / geo.WGS84_GEOD.a
-        arc_bound_m = 2.0 * rho_m * np.arcsin(np.minimum(slant[inside] / (2.0 * rho_m), 1.0))
+        arc_bound_m = 2.0 * rho_m * np.arcsin(np.minimum(slant / (2.0 * rho_m), 1.0))
         alt = self.alt_m[inside]
         in_sight = (alt >= 0) & (arc_bound_m <= geo.radar_horizon_m(height_m, alt))
         open_ = np.flatnonzero(~in_sight)
         in_sight[open_] = geo.is_visible(unit.position[0], unit.position[1], height_m,
                                          self.lat_deg[inside[open_]], self.lon_deg[inside[open_]], alt[open_])
-        order = np.lexsort((launch, rows))
-        return {"threat": rows[order], "sample": cols[order], "intercept": intercept[order],
-                "launch": launch[order], "in_sight": in_sight[order], "pk": pk}
-
-
-def _intervals(seen: np.ndarray, t_s: np.ndarray) -> dict[str, np.ndarray] | None:
-    """Runs of consecutive True samples in a (threats, samples) mask, as time intervals."""
-    padded = np.zeros((seen.shape[0], seen.shape[1] + 2), dtype=np.int8)
-    padded[:, 1:-1] = seen
-    edges = np.diff(padded, axis=1)
-    start_r, start_c = np.nonzero(edges == 1)
-    end_r, end_c = np.nonzero(edges == -1)  # end_c - 1 is the last True sample
-    if start_r.size == 0:
-        return None
-    # np.nonzero walks row-major, so starts and ends pair up in order.
-    rank = np.arange(start_r.size) - np.searchsorted(start_r, start_r, side="left")
-    return {"threat": start_r, "start": t_s[start_r, start_c], "end": t_s[end_r, end_c - 1], "rank": rank}
+        # By threat, then launch time. The samples come by threat and along each trajectory, where
+        # the launch time nearly always rises: sorted only where it does not (the same order, as
+        # the sort is stable).
+        if np.any(np.diff(launch)[rows[1:] == rows[:-1]] < 0):
+            order = np.lexsort((launch, rows))
+            rows, cols, intercept, launch, in_sight = rows[order], cols[order], intercept[order], launch[order], \
+                in_sight[order]
+        return {"threat": rows, "sample": cols, "intercept": intercept, "launch": launch, "in_sight": in_sight,
+                "pk": pk}
 
 
 def _merge_coverage(parts: list[dict[str, np.ndarray]]) -> Coverage:
