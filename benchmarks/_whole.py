@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -53,6 +53,20 @@ def worktrees(commits: dict[str, str]) -> Iterator[tuple[dict[str, Path], Path]]
             for name in commits:
                 subprocess.run(["git", "worktree", "remove", "--force", str(Path(scratch) / name)], cwd=ROOT,
                                capture_output=True)
+
+
+def best_of(rounds: int, trees: dict[str, Path], run: Callable[[str, Path], dict], label: str = "") -> dict[str, dict]:
+    """For each tree, the fastest (least `wall_s`) of `rounds` results of `run(name, src)`; the
+    trees alternate within every round, so that machine load hits both. Each result is printed
+    as it comes, after `label`."""
+    best: dict[str, dict] = {}
+    for _ in range(rounds):
+        for name, src in trees.items():
+            result = run(name, src)
+            print(f"{label}{name}: {result}", flush=True)
+            if name not in best or result["wall_s"] < best[name]["wall_s"]:
+                best[name] = result
+    return best
 
 
 def measure(src: Path, arguments: list[str], folder: Path | None = None) -> dict:

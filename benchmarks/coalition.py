@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _whole import measure, short, worktrees
+from _whole import best_of, measure, short, worktrees
 from shieldwall.analysis import Settings, partner_value
 from shieldwall.analysis.variants import coalition_variant
 from shieldwall.engine import compile_world, load_kernels, simulate
@@ -62,18 +62,12 @@ def whole(args, scenario) -> None:
                            f"--realisations {args.realisations} --fidelity {args.fidelity} --no-cache",
                "commits": commits, "rounds": args.rounds, "goal_s": GOAL_S, "cpus": os.cpu_count(),
                "python": platform.python_version(), "measured_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    best: dict[str, dict] = {}
     with worktrees(commits) as (trees, scratch):
         path = scratch / f"{args.scenario}.yaml"
         path.write_text(dump_scenario(scenario))
-        for _ in range(args.rounds):
-            for name, src in trees.items():
-                result = measure(src, ["value", str(path), "--runs", str(args.runs), "--workers", str(args.workers),
-                                       "--realisations", str(args.realisations), "--fidelity", args.fidelity,
-                                       "--no-cache", "--json"])
-                print(f"{name}: {result}", flush=True)
-                if name not in best or result["wall_s"] < best[name]["wall_s"]:
-                    best[name] = result
+        best = best_of(args.rounds, trees, lambda name, src: measure(
+            src, ["value", str(path), "--runs", str(args.runs), "--workers", str(args.workers), "--realisations",
+                  str(args.realisations), "--fidelity", args.fidelity, "--no-cache", "--json"]))
     figures.update(best)
     figures["speed_ratio"] = round(best["baseline"]["wall_s"] / best["candidate"]["wall_s"], 3)
     figures["ratio_to_goal"] = round(best["candidate"]["wall_s"] / GOAL_S, 2) if args.runs == GOAL_RUNS else None

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 import shieldwall
-from _whole import measure, short, worktrees
+from _whole import best_of, measure, short, worktrees
 from shieldwall.engine import compile_world, load_kernels
 from shieldwall.scenario import load_scenario
 
@@ -64,16 +64,13 @@ def whole(args) -> None:
                "measured_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     with worktrees(commits) as (trees, scratch):
         for runs in args.whole:
-            best: dict[str, dict] = {}
-            for _ in range(args.rounds):
-                for name, src in trees.items():
-                    folder = scratch / f"out-{name}"
-                    result = measure(src, ["run", args.scenario, "--runs", str(runs), "--workers", "2",
-                                           "--out", str(folder)], folder)
-                    result["replications_per_s"] = round(runs / result["wall_s"], 1)
-                    print(f"{runs} runs, {name}: {result}", flush=True)
-                    if name not in best or result["wall_s"] < best[name]["wall_s"]:
-                        best[name] = result
+            def one(name: str, src: Path) -> dict:
+                folder = scratch / f"out-{name}"
+                result = measure(src, ["run", args.scenario, "--runs", str(runs), "--workers", "2",
+                                       "--out", str(folder)], folder)
+                return {**result, "replications_per_s": round(runs / result["wall_s"], 1)}
+
+            best = best_of(args.rounds, trees, one, label=f"{runs} runs, ")
             best["speed_ratio"] = round(best["candidate"]["replications_per_s"]
                                         / best["baseline"]["replications_per_s"], 3)
             best["memory_ratio"] = round(best["candidate"]["peak_memory_mb"] / best["baseline"]["peak_memory_mb"], 3)
