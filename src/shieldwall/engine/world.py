@@ -490,20 +490,19 @@ class _GeometryCache:
             (slant >= kind.min_range_m.value) & (slant <= reach[self.threat_class[candidates]])
             & (alt >= kind.min_altitude_m.value) & (alt <= kind.max_altitude_m.value)
         )
-        inside, slant = candidates[envelope], slant[envelope]
+        inside, slant, alt = candidates[envelope], slant[envelope], alt[envelope]
         rows, cols, intercept = self.rows[inside], self.cols[inside], self.t_s[inside]
         launch = intercept - slant / kind.average_speed_mps.value
         # A threat cannot be engaged before it exists: launch times before its launch are dropped.
         keep = launch >= self.threats.launch_t_s[rows]
         inside, rows, cols, intercept, launch = inside[keep], rows[keep], cols[keep], intercept[keep], launch[keep]
-        slant = slant[keep]
+        slant, alt = slant[keep], alt[keep]
         # Line of sight, decided first from the slant range where it settles it: over a convex Earth
         # the chord to the point below the target is no longer than the slant range to the target,
         # so the arc bound of geo.is_visible on the slant range bounds the ground distance too.
         # geo.is_visible decides the rest (the same answer, without a geodesic per sample).
         rho_m = geo.WGS84_GEOD.b ** 2 / geo.WGS84_GEOD.a
         arc_bound_m = 2.0 * rho_m * np.arcsin(np.minimum(slant / (2.0 * rho_m), 1.0))
-        alt = self.alt_m[inside]
         in_sight = (alt >= 0) & (arc_bound_m <= geo.radar_horizon_m(height_m, alt))
         open_ = np.flatnonzero(~in_sight)
         in_sight[open_] = geo.is_visible(unit.position[0], unit.position[1], height_m,

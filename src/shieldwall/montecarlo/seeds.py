@@ -91,7 +91,7 @@ def streams(rng: np.random.Generator, keys: Sequence[str]) -> list[np.random.Gen
             for k, word in enumerate(last.tolist())]
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=None)  # a process sees a few sets of keys: one per scenario variant it flies
 def _crc32s(keys: tuple[str, ...]) -> np.ndarray:
     return np.array([zlib.crc32(key.encode()) for key in keys], dtype=np.uint32)
 
