@@ -70,7 +70,7 @@ def test_the_first_track_is_the_earliest_arrival_in_the_coordinators_picture():
 def test_the_summary_counts_first_tracks_per_partner_under_its_label():
     scenario = load_scenario("april-2024")
     world = compile_world(scenario, np.random.default_rng(3))
-    chunks = [outcome_columns(world, simulate(world, np.random.default_rng(seed)), seed, 0) for seed in range(3)]
+    chunks = [outcome_columns(world, [simulate(world, np.random.default_rng(seed))], [seed], 0) for seed in range(3)]
     summary = summarise(to_arrow(concatenate(chunks), scenario))
     labels = {p.label for p in scenario.partners}
     first = summary["first_tracks_by_partner"]

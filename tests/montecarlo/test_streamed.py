@@ -191,3 +191,20 @@ def test_the_manifest_records_when_the_run_started(tmp_path):
     after = datetime.now(timezone.utc)
     started = datetime.fromisoformat(results.manifest["started_utc"])
     assert before <= started and (after - started).total_seconds() >= 4
+
+
+def test_columns_built_for_many_replications_at_once_equal_those_built_one_by_one():
+    # The columns a task builds for its replications at once (what the raid realisation shares
+    # laid out once) equal those of each replication built alone and joined, across the boundary
+    # between two raid realisations.
+    from shieldwall.montecarlo.run import RunJob, join_tables
+    from shieldwall.scenario import load_scenario
+    from shieldwall.wta import GreedyAssigner
+
+    scenario = load_scenario("tutorial")
+    job = RunJob(scenario, 3, 40, 2, "radar", GreedyAssigner(), scenario.coordination)
+    together = job.tables(range(15, 26))
+    alone = join_tables([job.tables([i]) for i in range(15, 26)])
+    assert together["replications"].column("realisation").to_pylist() == [0] * 5 + [1] * 6
+    for name in TABLES:
+        assert together[name].equals(alone[name]), name

@@ -91,7 +91,7 @@ def test_the_threats_error_is_its_first_engagements_and_a_lost_sensor_never_lowe
 def test_the_summary_gives_the_error_by_class_only_where_tracks_have_errors(april):
     scenario, world = april
     for fidelity in ("radar", "tracked"):
-        chunks = [outcome_columns(world, simulate(world, np.random.default_rng(seed), fidelity), seed, 0)
+        chunks = [outcome_columns(world, [simulate(world, np.random.default_rng(seed), fidelity)], [seed], 0)
                   for seed in range(3)]
         summary = summarise(to_arrow(concatenate(chunks), scenario))
         errors = summary["track_error_at_engagement_m"]

@@ -436,10 +436,11 @@ def _outcome(world: World, state, scatter, track_t, warned_t, shots, fate, fate_
     threats = world.threats
     scenario = world.scenario
     n = threats.count
-    idx = np.arange(n)
-    lat = threats.lat_deg[idx, fate_sample]
-    lon = threats.lon_deg[idx, fate_sample]
-    alt = threats.alt_m[idx, fate_sample]
+    # Positions by flat index into the (threats, samples) arrays: np.take is several times faster
+    # than indexing with a pair of index arrays.
+    width = threats.lat_deg.shape[1]
+    where = np.arange(0, n * width, width) + fate_sample
+    lat, lon, alt = (np.take(a, where) for a in (threats.lat_deg, threats.lon_deg, threats.alt_m))
     asset_hit = np.full(n, -1, dtype=np.int64)
     leaked = np.flatnonzero(fate == LEAKED)
     value_lost = 0.0
@@ -461,7 +462,8 @@ def _outcome(world: World, state, scatter, track_t, warned_t, shots, fate, fate_
         surviving = np.ones(len(scenario.assets))
         np.multiply.at(surviving, asset_hit[leaked[hit]], 1.0 - threats.lethality[leaked[hit]])
         value_lost = float(np.sum(value_usd * (1.0 - surviving)))
-    threat, sample = shots.threat[:n_shots], shots.sample[:n_shots]
+    threat = shots.threat[:n_shots]
+    shot_at = threat * width + shots.sample[:n_shots]
     refusals = state.counters[REFUSALS]
     return Outcome(
         fate=fate, fate_t_s=fate_t, fate_lat_deg=lat, fate_lon_deg=lon, fate_alt_m=alt, fate_airspace=fate_airspace,
@@ -471,8 +473,8 @@ def _outcome(world: World, state, scatter, track_t, warned_t, shots, fate, fate_
         shots={
             "unit": shots.unit[:n_shots], "threat": threat,
             "launch_t_s": shots.launch_t_s[:n_shots], "intercept_t_s": shots.intercept_t_s[:n_shots],
-            "lat_deg": threats.lat_deg[threat, sample], "lon_deg": threats.lon_deg[threat, sample],
-            "alt_m": threats.alt_m[threat, sample],
+            "lat_deg": np.take(threats.lat_deg, shot_at), "lon_deg": np.take(threats.lon_deg, shot_at),
+            "alt_m": np.take(threats.alt_m, shot_at),
             "airspace": shots.airspace[:n_shots], "result": shots.result[:n_shots],
         },
         refusals={

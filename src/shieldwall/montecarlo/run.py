@@ -17,6 +17,7 @@ import shutil
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
+from itertools import groupby
 from pathlib import Path
 
 import numpy as np
@@ -95,12 +96,17 @@ class RunJob(Job):
     def tables(self, indices: Sequence[int], tick=None) -> dict[str, pa.Table]:
         from shieldwall.results import concatenate, outcome_columns, to_arrow
 
+        # Columns are built per raid realisation (a task's replications are all of one).
         chunks = []
-        for i in indices:
-            world, outcome = self.replication(i)
-            chunks.append(outcome_columns(world, outcome, i, realisation_of(i, self.runs, self.realisations)))
-            if tick:
-                tick(1)
+        for realisation, group in groupby(indices, key=lambda i: realisation_of(i, self.runs, self.realisations)):
+            outcomes, runs = [], []
+            for i in group:
+                world, outcome = self.replication(i)
+                outcomes.append(outcome)
+                runs.append(i)
+                if tick:
+                    tick(1)
+            chunks.append(outcome_columns(world, outcomes, runs, realisation))
         return to_arrow(concatenate(chunks), self.scenario)
 
     def perform(self, task: Task, tick) -> object:

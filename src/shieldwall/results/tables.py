@@ -6,6 +6,7 @@ under its alias.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -90,58 +91,87 @@ class _Constants(NamedTuple):
             threat_type=np.array([types.index(t) for t in threats.type_id], dtype=np.int64))
 
 
-def outcome_columns(world: World, outcome: Outcome, run: int, realisation: int) -> dict[str, dict[str, np.ndarray]]:
-    """Plain NumPy columns of one replication, per table (cheap to pickle and concatenate)."""
+def outcome_columns(world: World, outcomes: Sequence[Outcome], runs: Sequence[int],
+                    realisation: int) -> dict[str, dict[str, np.ndarray]]:
+    """Plain NumPy columns, per table, of replications `runs` (their `outcomes`, in order) of one
+    raid realisation (cheap to pickle and concatenate). What every replication of the
+    realisation shares (the raid's columns of the threats table) is laid out once for all of
+    them, and each column built in one piece: per replication, these columns cost as much as
+    some of the simulation's own steps."""
     threats = world.threats
-    n = threats.count
+    n, count = threats.count, len(outcomes)
     constants = world.derived("table constants", lambda: _Constants.of(world))
-    shot_unit = outcome.shots["unit"]
-    shot_cost = constants.unit_cost_usd[shot_unit] if shot_unit.size else np.zeros(0)
+    run = np.asarray(runs, dtype=np.int64)
+    shot_units = [outcome.shots["unit"] for outcome in outcomes]
+    shot_costs = [constants.unit_cost_usd[unit] if unit.size else np.zeros(0) for unit in shot_units]
     replication = {
-        "run": np.array([run]), "realisation": np.array([realisation]),
-        "launched": np.array([n]),
-        "shots": np.array([shot_unit.size]),
-        "defence_cost_usd": np.array([shot_cost.sum()]),
-        "attack_cost_usd": np.array([constants.attack_cost_usd]),
-        "value_lost_usd": np.array([outcome.value_lost_usd]),
-        "refusals": np.array([outcome.refusals["unit"].size]),
-        "wasted_shots": np.array([np.count_nonzero(outcome.shots["result"] == SHOT_RESULTS.index("target-gone"))]),
-        "missed_with_capacity": np.array([np.count_nonzero(outcome.missed_with_capacity)]),
+        "run": run, "realisation": np.full(count, realisation, dtype=np.int64),
+        "launched": np.full(count, n, dtype=np.int64),
+        "shots": np.array([unit.size for unit in shot_units], dtype=np.int64),
+        "defence_cost_usd": np.array([cost.sum() for cost in shot_costs], dtype=float),
+        "attack_cost_usd": np.full(count, constants.attack_cost_usd, dtype=float),
+        "value_lost_usd": np.array([outcome.value_lost_usd for outcome in outcomes], dtype=float),
+        "refusals": np.array([outcome.refusals["unit"].size for outcome in outcomes], dtype=np.int64),
+        "wasted_shots": np.array([np.count_nonzero(outcome.shots["result"] == SHOT_RESULTS.index("target-gone"))
+                                  for outcome in outcomes], dtype=np.int64),
+        "missed_with_capacity": np.array([np.count_nonzero(outcome.missed_with_capacity) for outcome in outcomes],
+                                         dtype=np.int64),
     }
     classes = len(THREAT_CLASSES)
-    by_fate_class = np.bincount(outcome.fate * classes + threats.threat_class,
-                                minlength=len(FATES) * classes).reshape(len(FATES), classes)
-    for f, fate in enumerate(FATES):
-        replication[fate] = by_fate_class[f].sum(keepdims=True)
+    fate = np.stack([outcome.fate for outcome in outcomes]).astype(np.int64)
+    cells = len(FATES) * classes
+    by_fate_class = np.bincount((np.arange(count)[:, None] * cells + fate * classes + threats.threat_class).ravel(),
+                                minlength=count * cells).reshape(count, len(FATES), classes)
+    for f, fate_name in enumerate(FATES):
+        replication[fate_name] = by_fate_class[:, f].sum(axis=1)
         for c, klass in enumerate(THREAT_CLASSES):
-            replication[f"{fate}_{klass}"] = by_fate_class[f, c:c + 1]
+            replication[f"{fate_name}_{klass}"] = by_fate_class[:, f, c]
     for c, klass in enumerate(THREAT_CLASSES):
-        replication[f"launched_{klass}"] = constants.launched[c:c + 1]
+        replication[f"launched_{klass}"] = np.full(count, constants.launched[c], dtype=np.int64)
         # Over the threats of the class engaged on a picture that held them (NaN: none, or a
         # fidelity without track errors).
-        held = constants.of_class[c] & np.isfinite(outcome.track_error_m)
-        replication[f"track_error_m_{klass}"] = np.array([outcome.track_error_m[held].mean() if held.any() else np.nan])
+        means = []
+        for outcome in outcomes:
+            held = constants.of_class[c] & np.isfinite(outcome.track_error_m)
+            means.append(outcome.track_error_m[held].mean() if held.any() else np.nan)
+        replication[f"track_error_m_{klass}"] = np.array(means, dtype=float)
+
+    def joined(get) -> np.ndarray:
+        return np.concatenate([get(outcome) for outcome in outcomes])
+
+    def shared(values: np.ndarray) -> np.ndarray:
+        return np.tile(values, count)
+
+    def by_row(table_rows: list[int]) -> np.ndarray:
+        return np.repeat(run, table_rows)
+
+    shots = {"run": by_row([unit.size for unit in shot_units])}
+    shots.update({name: joined(lambda outcome: outcome.shots[name]) for name in outcomes[0].shots})
+    shots["cost_usd"] = np.concatenate(shot_costs)
     return {
         "replications": replication,
         "threats": {
-            "run": np.full(n, run), "realisation": np.full(n, realisation), "threat": np.arange(n),
-            "threat_type": constants.threat_type, "threat_class": threats.threat_class,
-            "wave": threats.wave, "launch_t_s": threats.launch_t_s,
-            "launch_lat_deg": threats.launch_lat_deg, "launch_lon_deg": threats.launch_lon_deg,
-            "target": threats.target_asset, "track_t_s": outcome.track_t_s, "warned_t_s": outcome.warned_t_s,
-            "first_detect_t_s": outcome.first_detect_t_s, "first_track_partner": outcome.first_track_partner,
-            "track_error_m": outcome.track_error_m,
-            "fate": outcome.fate, "fate_t_s": outcome.fate_t_s, "fate_lat_deg": outcome.fate_lat_deg,
-            "fate_lon_deg": outcome.fate_lon_deg, "fate_alt_m": outcome.fate_alt_m,
-            "by_unit": outcome.killer_unit, "fate_airspace": outcome.fate_airspace,
-            "shots_at": outcome.shots_at, "asset_hit": outcome.asset_hit, "unit_cost_usd": threats.unit_cost_usd,
-            "missed_with_capacity": outcome.missed_with_capacity,
+            "run": np.repeat(run, n), "realisation": np.full(count * n, realisation, dtype=np.int64),
+            "threat": shared(np.arange(n)), "threat_type": shared(constants.threat_type),
+            "threat_class": shared(threats.threat_class), "wave": shared(threats.wave),
+            "launch_t_s": shared(threats.launch_t_s), "launch_lat_deg": shared(threats.launch_lat_deg),
+            "launch_lon_deg": shared(threats.launch_lon_deg), "target": shared(threats.target_asset),
+            "track_t_s": joined(lambda o: o.track_t_s), "warned_t_s": joined(lambda o: o.warned_t_s),
+            "first_detect_t_s": joined(lambda o: o.first_detect_t_s),
+            "first_track_partner": joined(lambda o: o.first_track_partner),
+            "track_error_m": joined(lambda o: o.track_error_m),
+            "fate": joined(lambda o: o.fate), "fate_t_s": joined(lambda o: o.fate_t_s),
+            "fate_lat_deg": joined(lambda o: o.fate_lat_deg), "fate_lon_deg": joined(lambda o: o.fate_lon_deg),
+            "fate_alt_m": joined(lambda o: o.fate_alt_m), "by_unit": joined(lambda o: o.killer_unit),
+            "fate_airspace": joined(lambda o: o.fate_airspace), "shots_at": joined(lambda o: o.shots_at),
+            "asset_hit": joined(lambda o: o.asset_hit), "unit_cost_usd": shared(threats.unit_cost_usd),
+            "missed_with_capacity": joined(lambda o: o.missed_with_capacity),
         },
-        "shots": {
-            "run": np.full(shot_unit.size, run), **outcome.shots, "cost_usd": shot_cost,
-        },
-        "refusals": {"run": np.full(outcome.refusals["unit"].size, run), **outcome.refusals},
-        "decisions": {"run": np.full(outcome.decisions["unit"].size, run), **outcome.decisions},
+        "shots": shots,
+        "refusals": {"run": by_row([o.refusals["unit"].size for o in outcomes]),
+                     **{name: joined(lambda o: o.refusals[name]) for name in outcomes[0].refusals}},
+        "decisions": {"run": by_row([o.decisions["unit"].size for o in outcomes]),
+                      **{name: joined(lambda o: o.decisions[name]) for name in outcomes[0].decisions}},
     }
 
 
