@@ -408,9 +408,11 @@ def _release_waiting(state, freed, freed_count, is_freed, released_at, instant, 
     """
     free, waiting_threats, waiting_gain, waiting_count = state.free, state.waiting_threats, state.waiting_gain, \
         state.waiting_count
-    units = freed[:freed_count].copy()
+    # The units still to look at again are kept at the front of `freed`, in place (each written at
+    # or before the slot just read): a copy would allocate in the event loop.
     still = 0
-    for u in units:
+    for i in range(freed_count):
+        u = freed[i]
         is_freed[u] = False
         if free[u] <= 0:
             continue
