@@ -374,35 +374,3 @@ def test_a_patrol_without_aircraft_loads_fires_from_one_shared_magazine(one_dron
     assert results.tables["shots"].num_rows == 6  # never away: the whole stock, as fast as drones come
     assert (results.tables["threats"]["fate"].to_numpy(zero_copy_only=False) == "leaked").sum() == 2
 
-
-def test_the_guessed_search_finds_what_bisection_finds():
-    # Every allowed-launch range of a realisation of april-2024, searched for values before,
-    # inside, between and after its launches, and arrays spaced very unevenly: the index equals
-    # np.searchsorted's (side="left") on the range.
-    from shieldwall.battle.manager import _first_at_or_after_guessed
-    from shieldwall.scenario import load_scenario
-
-    plan = compile_world(load_scenario("april-2024"), np.random.default_rng(5)).plan("coordinated")
-    rng = np.random.default_rng(0)
-    launch = plan.allowed_launch_t_s
-    checked = 0
-    for w in rng.choice(plan.unit.size, 400, replace=False):
-        a0, a1 = plan.allowed_start[w], plan.allowed_end[w]
-        values = launch[a0:a1]
-        probes = [-np.inf, np.inf, np.nan]
-        if values.size:
-            probes += [*values[::7], *(values[::11] + 1e-9), *(values[::13] - 1e-9),
-                       *rng.uniform(values[0] - 50.0, values[-1] + 50.0, 20)]
-        for value in probes:
-            found = _first_at_or_after_guessed(launch, a0, a1, value, plan.first_allowed_launch_s[w],
-                                               plan.last_allowed_launch_s[w])
-            expected = a0 + np.searchsorted(values, value) if not np.isnan(value) else a0
-            assert found == expected, (w, value)
-            checked += 1
-    uneven = np.concatenate([[0.0, 0.0, 0.0], np.cumsum(rng.exponential(1.0, 200) ** 4), [1e6, 1e6]])
-    uneven.sort()
-    for value in [*uneven, *rng.uniform(-1.0, 1.1e6, 300), *(uneven + 1e-6)]:
-        found = _first_at_or_after_guessed(uneven, 2, uneven.size - 1, value, uneven[2], uneven[-2])
-        assert found == 2 + np.searchsorted(uneven[2:-1], value), value
-        checked += 1
-    assert checked > 10_000

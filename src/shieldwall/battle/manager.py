@@ -66,42 +66,6 @@ def _first_after(sorted_values, lo, hi, value):
     return lo
 
 
-@inline_kernel
-def _first_at_or_after_guessed(sorted_values, lo, hi, value, low, high):
-    """`_first_at_or_after(sorted_values, lo, hi, value)` for a range whose first and last values
-    the caller holds (`low` and `high`): the same index, found from where `value` falls by linear
-    interpolation between them, then by doubling steps from there and bisection between the last
-    two. A window's allowed launch times are spaced nearly evenly, so the guess lands within a few
-    entries: the search reads one cache line of the per-sample array on average where bisection
-    of the window's hundred-odd samples reads four (counted over a replication of april-2024),
-    and these arrays, megabytes per raid realisation, mostly miss the cache."""
-    if hi <= lo or not low < value:
-        return lo
-    if high < value:
-        return hi
-    # Entry lo is short of value and entry hi - 1 is not: the answer is in (lo, hi - 1], so
-    # hi - lo >= 2 and high > low.
-    guess = lo + 1 + int((value - low) / (high - low) * (hi - lo - 2))
-    if sorted_values[guess] < value:
-        left, right, step = guess, hi - 1, 1
-        while left + step < hi - 1:
-            if sorted_values[left + step] >= value:
-                right = left + step
-                break
-            left += step
-            step *= 2
-    else:
-        left, right, step = lo, guess, 1
-        while right - step > lo:
-            if sorted_values[right - step] < value:
-                left = right - step
-                break
-            right -= step
-            step *= 2
-    # Entry left is short of value and entry right is not.
-    return _first_at_or_after(sorted_values, left + 1, right, value)
-
-
 class Plan(NamedTuple):
     """What one raid realisation and coordination mode fix for the battle manager.
 
@@ -142,8 +106,6 @@ class Plan(NamedTuple):
     reason: np.ndarray
     airspace: np.ndarray
     allowed_launch_t_s: np.ndarray  # (A,) per allowed sample, sorted within each window
-    first_allowed_launch_s: np.ndarray  # (W,) the window's first and last allowed launch (inf, -inf: none)
-    last_allowed_launch_s: np.ndarray
     allowed_intercept_t_s: np.ndarray
     allowed_position: np.ndarray  # index into the per-sample arrays
     cell_start: np.ndarray  # (C, N + 1)
@@ -268,7 +230,6 @@ def build_plan(windows, cells: list[tuple[int, list[int]]], n_threats: int, reac
         start=windows.start, end=windows.end, allowed_start=allowed_start, allowed_end=allowed_end,
         launch_t_s=launch, allowed_run_end_t_s=run_end_t_s, sample=windows.sample, reason=windows.reason,
         airspace=windows.airspace, allowed_launch_t_s=launch[allowed_position],
-        first_allowed_launch_s=first_allowed, last_allowed_launch_s=last_allowed,
         allowed_intercept_t_s=windows.intercept_t_s[allowed_position], allowed_position=allowed_position,
         cell_start=cell_start, cell_windows=np.concatenate(pieces) if pieces else no_windows,
         cell_windows_by_last=np.concatenate(by_last) if by_last else no_windows,
@@ -788,7 +749,6 @@ def evaluate(t_s, c, j, plan, doctrine, state):
         plan.salvo_kill_probability, plan.salvo_size, plan.shoot_look_shoot
     allowed_start, allowed_end, allowed_launch_t_s, allowed_intercept_t_s = plan.allowed_start, plan.allowed_end, \
         plan.allowed_launch_t_s, plan.allowed_intercept_t_s
-    first_launch_s, last_launch_s = plan.first_allowed_launch_s, plan.last_allowed_launch_s
     demand_start, demand_close_s = plan.demand_start, plan.demand_close_s
     samples = (plan.start, plan.end, plan.launch_t_s, plan.reason, plan.airspace, plan.allowed_run_end_t_s)
     refusal_rows = (state.refusal_t_s, state.refusal_unit, state.refusal_threat, state.refusal_reason,
@@ -859,8 +819,8 @@ def evaluate(t_s, c, j, plan, doctrine, state):
         if adaptive[w] and homing_s[w] < INF:
             first_chance = earliest
             earliest, k = _firing_point(earliest, last_chance - look_s, allowed_launch_t_s, allowed_intercept_t_s, a0, a1,
-                                        first_launch_s[w], last_launch_s[w], demand_close_s, demand_start[u],
-                                        demand_start[u + 1], channels[u], homing_s[w], last_decision_s[w] + reaction)
+                                        demand_close_s, demand_start[u], demand_start[u + 1], channels[u], homing_s[w],
+                                        last_decision_s[w] + reaction)
             if earliest > first_chance:
                 verdict[u, j] = _HELD_FOR_SHORTER_FLY_OUT
             ready = max(ready, earliest - reaction)
@@ -870,8 +830,7 @@ def evaluate(t_s, c, j, plan, doctrine, state):
         elif last_decision_s[w] < closed_before:
             continue  # this window has closed
         if k < 0:
-            k = _first_at_or_after_guessed(allowed_launch_t_s, a0, a1, earliest - TIME_TOLERANCE_S,
-                                               first_launch_s[w], last_launch_s[w]) - a0
+            k = _first_at_or_after(allowed_launch_t_s, a0, a1, earliest - TIME_TOLERANCE_S) - a0
         if k == a1 - a0:
             continue
         launch = allowed_launch_t_s[a0 + k]
@@ -1010,10 +969,10 @@ def _another_has_later_look(w, first, last, windows, unit, magazine, reserve_rou
 
 
 @inline_kernel
-def _firing_point(earliest_s, look_by_s, launch_t_s, intercept_t_s, a0, a1, first_launch_s, last_launch_s,
-                  demand_close_s, d0, d1, channels, homing_s, closes_s):
-    """The launch to aim for in a window (allowed launches `a0:a1` of `Plan.allowed_*`, from
-    `first_launch_s` to `last_launch_s`; its unit's window closes `demand_close_s[d0:d1]` and fire `channels`; its `homing_s`; its own
+def _firing_point(earliest_s, look_by_s, launch_t_s, intercept_t_s, a0, a1, demand_close_s, d0, d1, channels, homing_s,
+                  closes_s):
+    """The launch to aim for in a window (allowed launches `a0:a1` of `Plan.allowed_*`; its
+    unit's window closes `demand_close_s[d0:d1]` and fire `channels`; its `homing_s`; its own
     last launch `closes_s`), no earlier than `earliest_s`: the first opportunity, unless the
     channel it would hold is needed. A shot holds its unit's fire channel until
     `channel_release_t_s`; if, before then, at least as many of the unit's other windows close as
@@ -1023,7 +982,7 @@ def _firing_point(earliest_s, look_by_s, launch_t_s, intercept_t_s, a0, a1, firs
 
     Returns the time, and the index of the first allowed launch at or after it when that is the
     first opportunity (-1 when the shot waits: the caller looks it up)."""
-    k = _first_at_or_after_guessed(launch_t_s, a0, a1, earliest_s - TIME_TOLERANCE_S, first_launch_s, last_launch_s) - a0
+    k = _first_at_or_after(launch_t_s, a0, a1, earliest_s - TIME_TOLERANCE_S) - a0
     if k == a1 - a0:
         return earliest_s, k
     launch, intercept = launch_t_s[a0 + k], intercept_t_s[a0 + k]
