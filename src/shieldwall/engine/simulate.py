@@ -464,7 +464,10 @@ def _outcome(world: World, state, scatter, track_t, warned_t, shots, fate, fate_
         surviving = np.ones(len(scenario.assets))
         np.multiply.at(surviving, asset_hit[leaked[hit]], 1.0 - threats.lethality[leaked[hit]])
         value_lost = float(np.sum(value_usd * (1.0 - surviving)))
-    threat = shots.threat[:n_shots]
+    # The rows used, copied: views would keep the shot and refusal buffers alive (sized by the
+    # magazines and the windows, several times the rows: about 170 KB a replication of april-2024)
+    # for as long as the outcome is held, e.g. by a task until its tables are built.
+    threat = shots.threat[:n_shots].copy()
     shot_at = threat * width + shots.sample[:n_shots]
     refusals = state.counters[REFUSALS]
     return Outcome(
@@ -473,15 +476,15 @@ def _outcome(world: World, state, scatter, track_t, warned_t, shots, fate, fate_
         track_t_s=track_t, warned_t_s=warned_t, value_lost_usd=value_lost,
         magazine_left=state.magazine.copy(),
         shots={
-            "unit": shots.unit[:n_shots], "threat": threat,
-            "launch_t_s": shots.launch_t_s[:n_shots], "intercept_t_s": shots.intercept_t_s[:n_shots],
+            "unit": shots.unit[:n_shots].copy(), "threat": threat,
+            "launch_t_s": shots.launch_t_s[:n_shots].copy(), "intercept_t_s": shots.intercept_t_s[:n_shots].copy(),
             "lat_deg": np.take(threats.lat_deg, shot_at), "lon_deg": np.take(threats.lon_deg, shot_at),
             "alt_m": np.take(threats.alt_m, shot_at),
-            "airspace": shots.airspace[:n_shots], "result": shots.result[:n_shots],
+            "airspace": shots.airspace[:n_shots].copy(), "result": shots.result[:n_shots].copy(),
         },
         refusals={
-            "t_s": state.refusal_t_s[:refusals], "unit": state.refusal_unit[:refusals],
-            "threat": state.refusal_threat[:refusals], "reason": state.refusal_reason[:refusals].astype(np.int8),
-            "airspace": state.refusal_airspace[:refusals],
+            "t_s": state.refusal_t_s[:refusals].copy(), "unit": state.refusal_unit[:refusals].copy(),
+            "threat": state.refusal_threat[:refusals].copy(), "reason": state.refusal_reason[:refusals].astype(np.int8),
+            "airspace": state.refusal_airspace[:refusals].copy(),
         },
     )
