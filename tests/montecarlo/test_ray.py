@@ -49,6 +49,26 @@ def test_run_on_ray_gives_the_local_pool_tables(ray_instance, tmp_path):
     assert read_table(tmp_path / "ray", "replications")["run"].to_pylist() == list(range(200))
 
 
+def test_ray_actors_keep_their_raid_realisation(ray_instance):
+    # As the local pool's workers (tests/montecarlo/test_executors.py): 6 realisations of 6 tasks
+    # on 2 actors. Handed to Ray as remote calls in plan order, both workers took every
+    # realisation in turn (up to 12 (process, realisation) pairs); kept by realisation, 7.
+    from ray import cloudpickle
+
+    from shieldwall.montecarlo import plan
+    from tests.montecarlo import test_executors
+
+    cloudpickle.register_pickle_by_value(test_executors)  # the job's class, for Ray's workers
+    try:
+        tasks = plan(72, 6, max_size=2)
+        with _joined() as executor:
+            performed = {(pid, task.realisation) for task, pid in executor.map(test_executors._WhereJob(), tasks)}
+    finally:
+        cloudpickle.unregister_pickle_by_value(test_executors)
+    assert len({pid for pid, _ in performed}) == 2
+    assert len(performed) <= 10, sorted(performed)
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import uuid
 from abc import ABC, abstractmethod
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -120,3 +120,35 @@ class Executor(ABC):
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class RealisationQueue:
+    """The tasks not yet handed out, in plan order, grouped by raid realisation: the order in which
+    executors whose workers keep state between tasks (the local pool's processes, Ray's actors)
+    hand them out, one task in flight per worker.
+
+    A worker keeps the realisation it has compiled (`Job.world`) while that realisation has tasks
+    left, and otherwise moves to one no worker is on: handed out first come first served, two
+    workers took turns at every realisation, and each compiled all of them (0.4 to 0.5 s each for
+    april-2024, about 7 % of a run's time at the default ten realisations). Only once every
+    realisation left is being worked on does a worker join the one with the most tasks left.
+    """
+
+    def __init__(self, tasks: Sequence[Task]):
+        self.left: dict[int, deque[Task]] = {}
+        for task in tasks:
+            self.left.setdefault(task.realisation, deque()).append(task)
+
+    def take(self, realisation: int | None, busy: set[int]) -> Task | None:
+        """The next task for a worker that was on `realisation` (None: on none), while the
+        realisations in `busy` are being worked on; None when no task is left."""
+        if not self.left:
+            return None
+        if realisation not in self.left:
+            idle = [r for r in self.left if r not in busy]
+            realisation = idle[0] if idle else max(self.left, key=lambda r: len(self.left[r]))
+        queue = self.left[realisation]
+        task = queue.popleft()
+        if not queue:
+            del self.left[realisation]
+        return task

@@ -6,11 +6,10 @@ import multiprocessing
 import sys
 import threading
 import time
-from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-from shieldwall.montecarlo.base import Executor, Job, Progress, Task, settle_heap
+from shieldwall.montecarlo.base import Executor, Job, Progress, RealisationQueue, Task, settle_heap
 
 
 def _ignore(_: int) -> None:
@@ -109,9 +108,9 @@ class LocalPoolExecutor(Executor):
                 progress(finished)
 
         # One task in flight per worker, so that the task submitted when one finishes goes to the
-        # worker just freed, and it can be of that worker's raid realisation (`_ByRealisation`).
+        # worker just freed, and it can be of that worker's raid realisation (`RealisationQueue`).
         width = min(self.workers, len(tasks))
-        left = _ByRealisation(tasks)
+        left = RealisationQueue(tasks)
         with ProcessPoolExecutor(max_workers=width, mp_context=context, initializer=_install,
                                  initargs=(job, queue)) as pool:
             running: dict = {}
@@ -135,36 +134,6 @@ class LocalPoolExecutor(Executor):
                 for future in running:
                     future.cancel()
         drain()  # reports that arrived after the last task finished
-
-
-class _ByRealisation:
-    """The tasks not yet handed out, in plan order, grouped by raid realisation.
-
-    A worker keeps the realisation it has compiled (`Job.world`) while that realisation has tasks
-    left, and otherwise moves to one no worker is on: handed out first come first served, two
-    workers took turns at every realisation, and each compiled all of them (0.4 to 0.5 s each for
-    april-2024, about 7 % of a run's time at the default ten realisations). Only once every
-    realisation left is being worked on does a worker join the one with the most tasks left.
-    """
-
-    def __init__(self, tasks: Sequence[Task]):
-        self.left: dict[int, deque[Task]] = {}
-        for task in tasks:
-            self.left.setdefault(task.realisation, deque()).append(task)
-
-    def take(self, realisation: int | None, busy: set[int]) -> Task | None:
-        """The next task for a worker that was on `realisation` (None: on none), while the
-        realisations in `busy` are being worked on; None when no task is left."""
-        if not self.left:
-            return None
-        if realisation not in self.left:
-            idle = [r for r in self.left if r not in busy]
-            realisation = idle[0] if idle else max(self.left, key=lambda r: len(self.left[r]))
-        queue = self.left[realisation]
-        task = queue.popleft()
-        if not queue:
-            del self.left[realisation]
-        return task
 
 
 def local_executor(workers: int) -> Executor:

@@ -66,7 +66,7 @@ class RunJob(Job):
     """The replications of one scenario under one seed and settings; tasks return Arrow tables, or
     write them to `folder` as parts and return their replication count."""
 
-    # A pool worker stays on its realisation while that has tasks left (local._ByRealisation), so it
+    # A pool worker stays on its realisation while that has tasks left (base.RealisationQueue), so it
     # never returns to a realisation it has left: one World at a time. april-2024's takes about 90 MB
     # with its plan; keeping two put the peak of `run april-2024 --workers 2` at 1.05 GB (600
     # runs; 1.17 GB at 20,000) against 0.89 GB with one.
