@@ -373,4 +373,3 @@ def test_a_patrol_without_aircraft_loads_fires_from_one_shared_magazine(one_dron
                              fidelity="ideal")
     assert results.tables["shots"].num_rows == 6  # never away: the whole stock, as fast as drones come
     assert (results.tables["threats"]["fate"].to_numpy(zero_copy_only=False) == "leaked").sum() == 2
-

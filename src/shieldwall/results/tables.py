@@ -119,9 +119,9 @@ def outcome_columns(world: World, outcomes: Sequence[Outcome], runs: Sequence[in
     }
     classes = len(THREAT_CLASSES)
     fate = np.stack([outcome.fate for outcome in outcomes]).astype(np.int64)
-    cells = len(FATES) * classes
-    by_fate_class = np.bincount((np.arange(count)[:, None] * cells + fate * classes + threats.threat_class).ravel(),
-                                minlength=count * cells).reshape(count, len(FATES), classes)
+    pairs = len(FATES) * classes  # (fate, class) pairs counted per replication
+    by_fate_class = np.bincount((np.arange(count)[:, None] * pairs + fate * classes + threats.threat_class).ravel(),
+                                minlength=count * pairs).reshape(count, len(FATES), classes)
     for f, fate_name in enumerate(FATES):
         replication[fate_name] = by_fate_class[:, f].sum(axis=1)
         for c, klass in enumerate(THREAT_CLASSES):
