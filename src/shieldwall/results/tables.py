@@ -103,7 +103,8 @@ def outcome_columns(world: World, outcomes: Sequence[Outcome], runs: Sequence[in
     constants = world.derived("table constants", lambda: _Constants.of(world))
     run = np.asarray(runs, dtype=np.int64)
     shot_units = [outcome.shots["unit"] for outcome in outcomes]
-    shot_costs = [constants.unit_cost_usd[unit] if unit.size else np.zeros(0) for unit in shot_units]
+    shot_costs = [constants.unit_cost_usd[unit] for unit in shot_units]
+    gone = SHOT_RESULTS.index("target-gone")
     replication = {
         "run": run, "realisation": np.full(count, realisation, dtype=np.int64),
         "launched": np.full(count, n, dtype=np.int64),
@@ -112,8 +113,8 @@ def outcome_columns(world: World, outcomes: Sequence[Outcome], runs: Sequence[in
         "attack_cost_usd": np.full(count, constants.attack_cost_usd, dtype=float),
         "value_lost_usd": np.array([outcome.value_lost_usd for outcome in outcomes], dtype=float),
         "refusals": np.array([outcome.refusals["unit"].size for outcome in outcomes], dtype=np.int64),
-        "wasted_shots": np.array([np.count_nonzero(outcome.shots["result"] == SHOT_RESULTS.index("target-gone"))
-                                  for outcome in outcomes], dtype=np.int64),
+        "wasted_shots": np.array([np.count_nonzero(outcome.shots["result"] == gone) for outcome in outcomes],
+                                 dtype=np.int64),
         "missed_with_capacity": np.array([np.count_nonzero(outcome.missed_with_capacity) for outcome in outcomes],
                                          dtype=np.int64),
     }
@@ -126,15 +127,15 @@ def outcome_columns(world: World, outcomes: Sequence[Outcome], runs: Sequence[in
         replication[fate_name] = by_fate_class[:, f].sum(axis=1)
         for c, klass in enumerate(THREAT_CLASSES):
             replication[f"{fate_name}_{klass}"] = by_fate_class[:, f, c]
+    finite = [np.isfinite(outcome.track_error_m) for outcome in outcomes]
     for c, klass in enumerate(THREAT_CLASSES):
         replication[f"launched_{klass}"] = np.full(count, constants.launched[c], dtype=np.int64)
         # Over the threats of the class engaged on a picture that held them (NaN: none, or a
         # fidelity without track errors).
-        means = []
-        for outcome in outcomes:
-            held = constants.of_class[c] & np.isfinite(outcome.track_error_m)
-            means.append(outcome.track_error_m[held].mean() if held.any() else np.nan)
-        replication[f"track_error_m_{klass}"] = np.array(means, dtype=float)
+        held = [constants.of_class[c] & engaged for engaged in finite]
+        replication[f"track_error_m_{klass}"] = np.array(
+            [outcome.track_error_m[mask].mean() if mask.any() else np.nan for outcome, mask in zip(outcomes, held)],
+            dtype=float)
 
     def joined(get) -> np.ndarray:
         return np.concatenate([get(outcome) for outcome in outcomes])
