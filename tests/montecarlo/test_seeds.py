@@ -7,7 +7,7 @@ import zlib
 import numpy as np
 import pytest
 
-from shieldwall.montecarlo.seeds import replication_rng, streams
+from shieldwall.montecarlo.seeds import replication_rng, replication_seed, streams
 
 KEYS = ["threats", "sensor:isr-green-pine-central", "sensor:usa-launch-warning", "", "sensor:gpa-radar"]
 
@@ -45,6 +45,16 @@ def test_streams_of_random_seeds_and_their_children_equal_numpy():
         # Children (the tracked fidelity spawns one per sensor stream) and their order.
         for a, b in zip(ours.spawn(2) + ours.spawn(1), reference.spawn(2) + reference.spawn(1)):
             assert a.bit_generator.state == b.bit_generator.state
+
+
+def test_streams_of_a_runs_replications_equal_numpy():
+    # The runner passes each replication's seed sequence itself; the pool mixed from the run's
+    # words is kept between replications, whose spawn keys take one word, then two.
+    for i in (0, 1, 7, 2**32 - 1, 2**32, 2**32 + 9, 3):
+        seed = replication_seed(11, i)
+        for key, ours in zip(KEYS, streams(seed, KEYS)):
+            assert ours.bit_generator.state == _numpy_stream(seed, key).bit_generator.state, (i, key)
+        assert np.array_equal(streams(seed, KEYS)[0].random(3), streams(np.random.default_rng(seed), KEYS)[0].random(3))
 
 
 def test_a_stream_does_not_depend_on_the_other_keys():

@@ -55,7 +55,7 @@ from shieldwall.analysis._stats import CONFIDENCE, COST_CAUTION
 from shieldwall.analysis.variants import Duration, apply_overlay, load_overlay
 from shieldwall.engine import simulate
 from shieldwall.engine.simulate import LEAKED
-from shieldwall.montecarlo import Job, Task, execute, plan, replication_rng
+from shieldwall.montecarlo import Job, Task, execute, plan, replication_seed
 from shieldwall.scenario import (
     BUNDLED_SCENARIOS,
     Problem,
@@ -276,7 +276,7 @@ class CampaignJob(Job):
                     levels[p] = m
                     seen[p] = True
                 out["start_levels"][row, k] = levels
-                outcome = simulate(world, replication_rng(seed + k, i), self.fidelity, magazine=start, detail=False)
+                outcome = simulate(world, replication_seed(seed + k, i), self.fidelity, magazine=start, detail=False)
                 for p, m in zip(slots, outcome.magazine_left):
                     levels[p] = int(m)
                 out["end_levels"][row, k] = levels

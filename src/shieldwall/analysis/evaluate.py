@@ -31,7 +31,7 @@ from shieldwall.analysis.variants import Variant
 from shieldwall.battle.rules import CoalitionRules
 from shieldwall.engine import simulate
 from shieldwall.engine.simulate import FAILED, INTERCEPTED, LEAKED, TARGET_GONE
-from shieldwall.montecarlo import Executor, Job, Task, execute, plan, replication_rng
+from shieldwall.montecarlo import Executor, Job, Task, execute, plan, replication_seed
 from shieldwall.scenario import Scenario
 from shieldwall.sensors import SENSING
 
@@ -195,7 +195,7 @@ class MeasureJob(Job):
         world = base if variant.scenario == base.scenario else base.for_scenario(variant.scenario)
         rows, shots = [], []
         for i in task.indices:
-            outcome = simulate(world, replication_rng(settings.seed, i), settings.fidelity, None, variant.coordination,
+            outcome = simulate(world, replication_seed(settings.seed, i), settings.fidelity, None, variant.coordination,
                                detail=False)
             row, by_partner = measure(world, outcome)
             rows.append(row)

@@ -83,10 +83,12 @@ def load_kernels() -> None:
         _KERNELS_LOADED = True
 
 
-def simulate(world: World, rng: np.random.Generator, fidelity: str = "radar",
+def simulate(world: World, rng: np.random.Generator | np.random.SeedSequence, fidelity: str = "radar",
              assigner: Assigner | None = None, coordination: str | None = None,
              magazine: list[int] | None = None, detail: bool = True) -> Outcome:
-    """Run one replication of `world`; all randomness comes from `rng`'s seed sequence.
+    """Run one replication of `world`; all randomness comes from `rng`'s seed sequence (or from
+    `rng`, a seed sequence: what the Monte Carlo runner passes, sparing a Generator it would not
+    draw from).
 
     `magazine` overrides the fire units' starting magazines (e.g. carried over from an earlier
     raid of a campaign); the outcome's `magazine_left` gives what remains. Without `detail`, what
@@ -210,9 +212,10 @@ class Shots(NamedTuple):
 
     @classmethod
     def empty(cls, rows: int) -> "Shots":
-        return cls(np.zeros(rows, dtype=np.int64), np.zeros(rows, dtype=np.int64), np.zeros(rows), np.zeros(rows),
-                   np.zeros(rows, dtype=np.int64), np.zeros(rows, dtype=np.int64), np.zeros(rows, dtype=np.int8),
-                   np.zeros(rows, dtype=np.int64))
+        """Rows to fill (unfilled: the loop writes each row it uses before reading it)."""
+        return cls(np.empty(rows, dtype=np.int64), np.empty(rows, dtype=np.int64), np.empty(rows), np.empty(rows),
+                   np.empty(rows, dtype=np.int64), np.empty(rows, dtype=np.int64), np.empty(rows, dtype=np.int8),
+                   np.empty(rows, dtype=np.int64))
 
 
 # Event kinds, in processing order at equal times.

@@ -92,7 +92,7 @@ class RunJob(Job):
         from shieldwall.engine import simulate
 
         world = self.world("scenario", self.scenario, self.seed, realisation_of(i, self.runs, self.realisations))
-        return world, simulate(world, replication_rng(self.seed, i), self.fidelity, self.assigner, self.coordination)
+        return world, simulate(world, replication_seed(self.seed, i), self.fidelity, self.assigner, self.coordination)
 
     def tables(self, indices: Sequence[int], tick=None) -> dict[str, pa.Table]:
         from shieldwall.results import concatenate, outcome_columns, to_arrow

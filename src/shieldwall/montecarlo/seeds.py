@@ -54,9 +54,10 @@ _INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38
 _MIX_MULT_L, _MIX_MULT_R, _XSHIFT, _POOL_SIZE = 0xCA01F9DD, 0x4973F715, 16, 4
 
 
-def streams(rng: np.random.Generator, keys: Sequence[str]) -> list[np.random.Generator]:
+def streams(rng: np.random.Generator | np.random.SeedSequence, keys: Sequence[str]) -> list[np.random.Generator]:
     """One Generator per key, the same whatever other keys exist: seeded by
-    SeedSequence(entropy, spawn_key=(*spawn_key, crc32(key))) of `rng`'s seed sequence.
+    SeedSequence(entropy, spawn_key=(*spawn_key, crc32(key))) of `rng`'s seed sequence (or of
+    `rng`, a seed sequence).
 
     The keys' seed sequences differ only in their last word, so NumPy's pool mixing is done once
     for the words they share and finished for all keys at once, as is the state each Generator is
@@ -64,25 +65,13 @@ def streams(rng: np.random.Generator, keys: Sequence[str]) -> list[np.random.Gen
     building each SeedSequence anew. The numbers are NumPy's, bit for bit
     (tests/montecarlo/test_seeds.py).
     """
-    seed = rng.bit_generator.seed_seq
+    seed = rng if isinstance(rng, np.random.SeedSequence) else rng.bit_generator.seed_seq
     run = _words(seed.entropy)
-    shared = [*run, *[0] * (_POOL_SIZE - len(run)), *_words(seed.spawn_key)]
-    steps = _steps(_INIT_A, _MULT_A, 4 * len(shared) + 4)  # the key's word adds the last four
-    pool = [_hash(word, steps[i]) for i, word in enumerate(shared[:_POOL_SIZE])]
-    at = _POOL_SIZE
-    for source in range(_POOL_SIZE):
-        for target in range(_POOL_SIZE):
-            if source != target:
-                pool[target] = _mix(pool[target], _hash(pool[source], steps[at]))
-                at += 1
-    for word in shared[_POOL_SIZE:]:
-        for target in range(_POOL_SIZE):
-            pool[target] = _mix(pool[target], _hash(word, steps[at]))
-            at += 1
+    shared = (*run, *[0] * (_POOL_SIZE - len(run)), *_words(seed.spawn_key))
     last = _crc32s(tuple(keys))
     # NumPy's uint32 arithmetic wraps modulo 2**32, as SeedSequence's does.
-    xor, multiplier = (np.array(column, dtype=np.uint32) for column in zip(*steps[at:at + _POOL_SIZE]))
-    keyed = _mix_words(np.array(pool, dtype=np.uint32), _hash_words(last[:, None], xor, multiplier))
+    xor, multiplier = _key_steps(len(shared))
+    keyed = _mix_words(np.array(_mixed_pool(shared), dtype=np.uint32), _hash_words(last[:, None], xor, multiplier))
     # The four 64-bit words PCG64 is seeded with: SeedSequence.generate_state(4, np.uint64).
     xor, multiplier = _state_steps()
     state = _hash_words(keyed[:, np.arange(8) % _POOL_SIZE], xor, multiplier).astype(np.uint64)
@@ -91,9 +80,36 @@ def streams(rng: np.random.Generator, keys: Sequence[str]) -> list[np.random.Gen
             for k, word in enumerate(last.tolist())]
 
 
+# A replication's words differ from the last one's in the spawn key's last word only: the pool
+# mixed from the words before it (the run's seed and the spawn key's first word) is kept.
+@lru_cache(maxsize=64)
+def _mixed_pool(words: tuple[int, ...]) -> tuple[int, ...]:
+    """SeedSequence's entropy pool after mixing in `words` (at least `_POOL_SIZE` of them)."""
+    steps = _steps(_INIT_A, _MULT_A, 4 * len(words))
+    if len(words) > _POOL_SIZE:
+        at = 4 * (len(words) - 1)
+        return tuple(_mix(word, _hash(words[-1], steps[at + target]))
+                     for target, word in enumerate(_mixed_pool(words[:-1])))
+    pool = [_hash(word, steps[i]) for i, word in enumerate(words)]
+    at = _POOL_SIZE
+    for source in range(_POOL_SIZE):
+        for target in range(_POOL_SIZE):
+            if source != target:
+                pool[target] = _mix(pool[target], _hash(pool[source], steps[at]))
+                at += 1
+    return tuple(pool)
+
+
 @lru_cache(maxsize=None)  # a process sees a few sets of keys: one per scenario variant it flies
 def _crc32s(keys: tuple[str, ...]) -> np.ndarray:
     return np.array([zlib.crc32(key.encode()) for key in keys], dtype=np.uint32)
+
+
+@lru_cache(maxsize=None)
+def _key_steps(shared_words: int) -> tuple[np.ndarray, np.ndarray]:
+    """The hash steps with which a key's word is mixed into the pool after `shared_words` words."""
+    xor, multiplier = zip(*_steps(_INIT_A, _MULT_A, 4 * shared_words + 4)[4 * shared_words:])
+    return np.array(xor, dtype=np.uint32), np.array(multiplier, dtype=np.uint32)
 
 
 @lru_cache(maxsize=None)
