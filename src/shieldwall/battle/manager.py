@@ -346,11 +346,40 @@ class BattleState(NamedTuple):
     depth_s: np.ndarray  # per later shot
 
 
-def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s: np.ndarray) -> BattleState:
+def scratch_space(plan: Plan) -> dict[str, np.ndarray]:
+    """The battle state's rows and scratch space for `plan` (`BattleState` fields): each is
+    written before it is read (up to a count, or within one decision), so they are left unfilled
+    and one set serves every replication of a realisation in turn (about 600 KB for april-2024,
+    which allocating for each replication cost)."""
     cells, n = plan.first_look_s.shape
-    units = magazine.size
+    units = plan.channels.size
     m = plan.max_options
     rows = plan.unit.size
+
+    def ints(*shape):
+        return np.empty(shape, dtype=np.int64)
+
+    return dict(
+        waiting_threats=ints(cells, units, n), cache_valid_until_s=np.empty((cells, n)), cache_depleted=ints(cells, n),
+        cache_retry_s=np.empty((cells, n)), cache_window=ints(cells, n, m), cache_position=ints(cells, n, m),
+        cache_shots=ints(cells, n, m), cache_pk=np.empty((cells, n, m)),
+        refusal_t_s=np.empty(rows), refusal_unit=ints(rows), refusal_threat=ints(rows), refusal_reason=ints(rows),
+        refusal_airspace=ints(rows),
+        cand_threat=ints(n * m), cand_window=ints(n * m), cand_position=ints(n * m), cand_shots=ints(n * m),
+        cand_pk=np.empty(n * m), cand_aircraft=ints(n * m), busy_threat=ints(n * m), busy_window=ints(n * m),
+        busy_gain=np.empty(n * m), picked=np.empty(n * m, dtype=bool), chosen=ints(n * m),
+        chosen_gain=np.empty(n * m), retry_threat=ints(n), retry_t_s=np.empty(n),
+        now_window=ints(m), now_position=ints(m), later_window=ints(m), later_position=ints(m), usable=ints(m),
+        chain_pk=np.empty(m), depth_s=np.empty(m),
+    )
+
+
+def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s: np.ndarray,
+              scratch: dict[str, np.ndarray] | None = None) -> BattleState:
+    """The battle state at the start of a replication; `scratch`: `scratch_space(plan)`, shared
+    with the replications before (default: allocated anew)."""
+    cells, n = plan.first_look_s.shape
+    units = magazine.size
     # Patrol aircraft take their loads from the unit's stock in turn: aircraft k what is left
     # after k full loads. One with none stays away.
     load = plan.aircraft_load[:, None]
@@ -364,40 +393,21 @@ def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s:
     # missile fired since the aircraft's last load: bounded by the stock.
     never = np.nonzero(on_station & (aircraft_rounds == 0))[0]
     departures = never.size + int(np.maximum(magazine[patrols], 0).sum())
-    # Rows and scratch space are written before they are read (up to a count, or within one
-    # decision), so they are left unfilled: zeroing them was about 600 KB a replication of april-2024.
-    def int_rows(*shape):
-        return np.empty(shape, dtype=np.int64)
-
-    def float_rows(*shape):
-        return np.empty(shape)
-
     return BattleState(
         magazine=magazine.astype(np.int64), ran_out_at=np.zeros(magazine.size, dtype=np.int64),
         free=free, shots_at=np.zeros(n, dtype=np.int64), own_track_t_s=own_track_t_s,
         engaged=np.zeros((cells, n), dtype=np.int64), in_flight_miss=np.ones((cells, n)),
         look_at_s=np.full((cells, n), INF), refused=np.zeros((units, n), dtype=bool),
-        refusal_clear_until_s=np.full(rows, -INF),
-        waiting_gain=np.full((cells, units, n), np.nan), waiting_threats=int_rows(cells, units, n),
-        waiting_count=np.zeros((cells, units), dtype=np.int64),
-        cached=np.zeros((cells, n), dtype=bool), cache_valid_until_s=float_rows(cells, n),
-        cache_depleted=int_rows(cells, n), cache_retry_s=float_rows(cells, n),
-        cache_count=np.zeros((cells, n), dtype=np.int64), cache_window=int_rows(cells, n, m),
-        cache_position=int_rows(cells, n, m), cache_shots=int_rows(cells, n, m), cache_pk=float_rows(cells, n, m),
+        refusal_clear_until_s=np.full(plan.unit.size, -INF),
+        waiting_gain=np.full((cells, units, n), np.nan), waiting_count=np.zeros((cells, units), dtype=np.int64),
+        cached=np.zeros((cells, n), dtype=bool), cache_count=np.zeros((cells, n), dtype=np.int64),
         counters=np.array([np.count_nonzero(magazine <= 0), 0, never.size], dtype=np.int64),
-        refusal_t_s=float_rows(rows), refusal_unit=int_rows(rows), refusal_threat=int_rows(rows),
-        refusal_reason=int_rows(rows), refusal_airspace=int_rows(rows), verdict=np.zeros((units, n), dtype=np.int8),
+        verdict=np.zeros((units, n), dtype=np.int8),
         aircraft_rounds=aircraft_rounds, aircraft_busy=np.zeros(aircraft_rounds.shape, dtype=bool),
-        away_unit=np.concatenate([never, int_rows(departures - never.size)]),
-        away_from_s=np.concatenate([np.full(never.size, -INF), float_rows(departures - never.size)]),
-        away_until_s=np.concatenate([np.full(never.size, INF), float_rows(departures - never.size)]),
-        cand_threat=int_rows(n * m), cand_window=int_rows(n * m), cand_position=int_rows(n * m),
-        cand_shots=int_rows(n * m), cand_pk=float_rows(n * m), cand_aircraft=int_rows(n * m),
-        busy_threat=int_rows(n * m), busy_window=int_rows(n * m), busy_gain=float_rows(n * m),
-        picked=np.empty(n * m, dtype=bool), chosen=int_rows(n * m), chosen_gain=float_rows(n * m),
-        retry_threat=int_rows(n), retry_t_s=float_rows(n),
-        now_window=int_rows(m), now_position=int_rows(m), later_window=int_rows(m), later_position=int_rows(m),
-        usable=int_rows(m), chain_pk=float_rows(m), depth_s=float_rows(m),
+        away_unit=np.concatenate([never, np.empty(departures - never.size, dtype=np.int64)]),
+        away_from_s=np.concatenate([np.full(never.size, -INF), np.empty(departures - never.size)]),
+        away_until_s=np.concatenate([np.full(never.size, INF), np.empty(departures - never.size)]),
+        **(scratch if scratch is not None else scratch_space(plan)),
     )
 
 

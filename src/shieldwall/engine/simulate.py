@@ -27,6 +27,7 @@ from shieldwall.battle.manager import (
     new_state,
     outside_assigner,
     release_channel,
+    scratch_space,
     stop_waiting,
 )
 from shieldwall.engine.world import World
@@ -137,8 +138,9 @@ def simulate(world: World, rng: np.random.Generator | np.random.SeedSequence, fi
     # The picture reported per threat: the coordinator's, or the earliest of the cells'.
     track_t = cell_track.min(axis=0) if cells else np.full(n, np.inf)
     plan = world.plan(coordination)
-    state = new_state(plan, start, plan.channels,
-                      own_picture[owner_index].reshape(len(units), n))
+    # The battle state's scratch space is shared by the realisation's replications, one at a time.
+    state = new_state(plan, start, plan.channels, own_picture[owner_index].reshape(len(units), n),
+                      world.derived(f"battle scratch space: {coordination}", lambda: scratch_space(plan)))
     outside = type(assigner) is not GreedyAssigner  # the greedy runs compiled, inside the loop
     with outside_assigner(assigner) if outside else nullcontext():
         # Each shot spends an interceptor, so the magazines bound the shot rows.
@@ -441,11 +443,10 @@ def _outcome(world: World, state, scatter, track_t, warned_t, shots, fate, fate_
     threats = world.threats
     scenario = world.scenario
     n = threats.count
-    # Positions by flat index into the (threats, samples) arrays: np.take is several times faster
-    # than indexing with a pair of index arrays.
-    width = threats.lat_deg.shape[1]
-    where = np.arange(0, n * width, width) + fate_sample
-    lat, lon, alt = (np.take(a, where) for a in (threats.lat_deg, threats.lon_deg, threats.alt_m))
+    refusal_rows = (state.refusal_t_s, state.refusal_unit, state.refusal_threat, state.refusal_reason,
+                    state.refusal_airspace)
+    (lat, lon, alt), shot_rows, refusal_rows = _rows(threats.lat_deg, threats.lon_deg, threats.alt_m, fate_sample,
+                                                     shots, n_shots, refusal_rows, state.counters[REFUSALS])
     asset_hit = np.full(n, -1, dtype=np.int64)
     leaked = np.flatnonzero(fate == LEAKED)
     value_lost = 0.0
@@ -467,27 +468,40 @@ def _outcome(world: World, state, scatter, track_t, warned_t, shots, fate, fate_
         surviving = np.ones(len(scenario.assets))
         np.multiply.at(surviving, asset_hit[leaked[hit]], 1.0 - threats.lethality[leaked[hit]])
         value_lost = float(np.sum(value_usd * (1.0 - surviving)))
-    # The rows used, copied: views would keep the shot and refusal buffers alive (sized by the
-    # magazines and the windows, several times the rows: about 170 KB a replication of april-2024)
-    # for as long as the outcome is held, e.g. by a task until its tables are built.
-    threat = shots.threat[:n_shots].copy()
-    shot_at = threat * width + shots.sample[:n_shots]
-    refusals = state.counters[REFUSALS]
     return Outcome(
         fate=fate, fate_t_s=fate_t, fate_lat_deg=lat, fate_lon_deg=lon, fate_alt_m=alt, fate_airspace=fate_airspace,
         killer_unit=killer, shots_at=shots_at, asset_hit=asset_hit,
         track_t_s=track_t, warned_t_s=warned_t, value_lost_usd=value_lost,
         magazine_left=state.magazine.copy(),
-        shots={
-            "unit": shots.unit[:n_shots].copy(), "threat": threat,
-            "launch_t_s": shots.launch_t_s[:n_shots].copy(), "intercept_t_s": shots.intercept_t_s[:n_shots].copy(),
-            "lat_deg": np.take(threats.lat_deg, shot_at), "lon_deg": np.take(threats.lon_deg, shot_at),
-            "alt_m": np.take(threats.alt_m, shot_at),
-            "airspace": shots.airspace[:n_shots].copy(), "result": shots.result[:n_shots].copy(),
-        },
-        refusals={
-            "t_s": state.refusal_t_s[:refusals].copy(), "unit": state.refusal_unit[:refusals].copy(),
-            "threat": state.refusal_threat[:refusals].copy(), "reason": state.refusal_reason[:refusals].astype(np.int8),
-            "airspace": state.refusal_airspace[:refusals].copy(),
-        },
+        shots=dict(zip(("unit", "threat", "launch_t_s", "intercept_t_s", "lat_deg", "lon_deg", "alt_m", "airspace",
+                        "result"), shot_rows)),
+        refusals=dict(zip(("t_s", "unit", "threat", "reason", "airspace"), refusal_rows)),
     )
+
+
+@kernel
+def _rows(lat_deg, lon_deg, alt_m, fate_sample, shots, n_shots, refusal_rows, n_refusals):
+    """Where each threat was when its fate was sealed (its trajectory sample `fate_sample`), and the
+    replication's shot rows (with where their threats were at intercept) and refusal rows.
+
+    The rows used are copied: views would keep the shot and refusal buffers alive (sized by the
+    magazines and the windows, several times the rows: about 170 KB a replication of april-2024)
+    for as long as the outcome is held, e.g. by a task until its tables are built. Compiled, as a
+    dozen NumPy calls on a few hundred rows each cost several times more after the engine's loop
+    than alone."""
+    n = fate_sample.size
+    lat, lon, alt = np.empty(n), np.empty(n), np.empty(n)
+    for j in range(n):
+        lat[j], lon[j], alt[j] = lat_deg[j, fate_sample[j]], lon_deg[j, fate_sample[j]], alt_m[j, fate_sample[j]]
+    unit, threat, launch_t_s, intercept_t_s, sample, airspace, result, _ = shots
+    shot_lat, shot_lon, shot_alt = np.empty(n_shots), np.empty(n_shots), np.empty(n_shots)
+    for r in range(n_shots):
+        j, k = threat[r], sample[r]
+        shot_lat[r], shot_lon[r], shot_alt[r] = lat_deg[j, k], lon_deg[j, k], alt_m[j, k]
+    refusal_t_s, refusal_unit, refusal_threat, refusal_reason, refusal_airspace = refusal_rows
+    return ((lat, lon, alt),
+            (unit[:n_shots].copy(), threat[:n_shots].copy(), launch_t_s[:n_shots].copy(),
+             intercept_t_s[:n_shots].copy(), shot_lat, shot_lon, shot_alt, airspace[:n_shots].copy(),
+             result[:n_shots].copy()),
+            (refusal_t_s[:n_refusals].copy(), refusal_unit[:n_refusals].copy(), refusal_threat[:n_refusals].copy(),
+             refusal_reason[:n_refusals].astype(np.int8), refusal_airspace[:n_refusals].copy()))
