@@ -373,3 +373,33 @@ def test_a_patrol_without_aircraft_loads_fires_from_one_shared_magazine(one_dron
                              fidelity="ideal")
     assert results.tables["shots"].num_rows == 6  # never away: the whole stock, as fast as drones come
     assert (results.tables["threats"]["fate"].to_numpy(zero_copy_only=False) == "leaked").sum() == 2
+
+
+def test_patrol_aircraft_start_with_full_loads_in_turn(one_drone):
+    # Aircraft k of a patrol holds what its unit's stock has left after k full loads, at most a
+    # load; one left with none is away for good from the start, and each missile in a patrol's
+    # stock may later send an aircraft away: written out aircraft by aircraft.
+    scenario = scenario_from(one_drone)
+    plan = compile_world(scenario, np.random.default_rng(0)).plan("coordinated")
+    load = np.array([2, 0, 4, 3, 1, 2])
+    channels = np.array([3, 5, 2, 4, 1, 0])
+    magazine = np.array([5, 7, 8, -1, 0, 3])
+    patrol_plan = plan._replace(aircraft_load=load, channels=channels)
+    state = new_state(patrol_plan, magazine, channels, np.zeros((load.size, 1)))
+    rounds, free, never, stock = [], [], [], 0
+    for u in range(load.size):
+        if load[u] == 0:
+            rounds.append([0] * 5)
+            free.append(channels[u])
+            continue
+        held = [min(load[u], max(max(magazine[u], 0) - k * load[u], 0)) if k < channels[u] else 0 for k in range(5)]
+        rounds.append(held)
+        free.append(sum(1 for k in range(channels[u]) if held[k] > 0))
+        never += [u for k in range(channels[u]) if held[k] == 0]
+        stock += max(magazine[u], 0)
+    assert state.aircraft_rounds.tolist() == rounds  # 5 columns: the most channels of a unit
+    assert state.free.tolist() == free
+    assert state.away_unit[:len(never)].tolist() == never == [3, 3, 3, 3, 4]
+    assert state.away_unit.size == len(never) + stock
+    assert state.counters.tolist() == [2, 0, len(never)]  # units 3 and 4 start with none
+    assert state.free is not channels and channels.tolist() == [3, 5, 2, 4, 1, 0]

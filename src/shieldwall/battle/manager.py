@@ -380,19 +380,7 @@ def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s:
     with the replications before (default: allocated anew)."""
     cells, n = plan.first_look_s.shape
     units = magazine.size
-    # Patrol aircraft take their loads from the unit's stock in turn: aircraft k what is left
-    # after k full loads. One with none stays away.
-    load = plan.aircraft_load[:, None]
-    aircraft = np.arange(max(int(plan.channels.max(initial=0)), 1))
-    on_station = (load > 0) & (aircraft < plan.channels[:, None])  # (U, K) a patrol's aircraft
-    aircraft_rounds = np.where(on_station, np.clip(np.maximum(magazine, 0)[:, None] - aircraft * load, 0, load),
-                               0).astype(np.int64)
-    patrols = plan.aircraft_load > 0
-    free = np.where(patrols, np.count_nonzero(aircraft_rounds > 0, axis=1), free).astype(np.int64)
-    # Aircraft never on station (no load for them), then one row per departure, which follows a
-    # missile fired since the aircraft's last load: bounded by the stock.
-    never = np.nonzero(on_station & (aircraft_rounds == 0))[0]
-    departures = never.size + int(np.maximum(magazine[patrols], 0).sum())
+    aircraft_rounds, free, never, departures = _patrols(plan.aircraft_load, plan.channels, magazine, free)
     return BattleState(
         magazine=magazine.astype(np.int64), ran_out_at=np.zeros(magazine.size, dtype=np.int64),
         free=free, shots_at=np.zeros(n, dtype=np.int64), own_track_t_s=own_track_t_s,
@@ -409,6 +397,39 @@ def new_state(plan: Plan, magazine: np.ndarray, free: np.ndarray, own_track_t_s:
         away_until_s=np.concatenate([np.full(never.size, INF), np.empty(departures - never.size)]),
         **(scratch if scratch is not None else scratch_space(plan)),
     )
+
+
+@kernel
+def _patrols(aircraft_load, channels, magazine, free):
+    """Patrol aircraft at the start: (U, K) the missiles on each (K: most channels of a unit), each
+    unit's free channels, the units of aircraft never on station (no load left for them), and the
+    rows to keep for departures (those, then one per missile in a patrol's stock: an aircraft
+    leaves after firing its last). Aircraft k of a patrol takes what its unit's stock holds after
+    k full loads; other units keep `free`."""
+    units = magazine.size
+    most = 1
+    for u in range(units):
+        most = max(most, channels[u])
+    rounds = np.zeros((units, most), dtype=np.int64)
+    free_now = free.astype(np.int64)
+    never = np.empty(units * most, dtype=np.int64)
+    n_never = departures = 0
+    for u in range(units):
+        load = aircraft_load[u]
+        if load <= 0:
+            continue
+        stock = max(magazine[u], 0)
+        departures += stock
+        loaded = 0
+        for k in range(channels[u]):
+            rounds[u, k] = min(max(stock - k * load, 0), load)
+            if rounds[u, k] > 0:
+                loaded += 1
+            else:
+                never[n_never] = u
+                n_never += 1
+        free_now[u] = loaded
+    return rounds, free_now, never[:n_never].copy(), n_never + departures
 
 
 @uncounted_kernel
