@@ -17,7 +17,7 @@ from numba.core import caching
 
 PACKAGE = Path(__file__).resolve().parent
 KERNEL_MODULES = ("wta/greedy.py", "battle/manager.py", "battle/diagnostics.py", "engine/simulate.py",
-                  "sensors/radar.py", "tracking/_kernels.py")
+                  "sensors/base.py", "sensors/radar.py", "tracking/_kernels.py")
 
 
 def _kernels_stamp() -> str:

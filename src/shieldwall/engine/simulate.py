@@ -124,7 +124,7 @@ def simulate(world: World, rng: np.random.Generator | np.random.SeedSequence, fi
     # The k-th shot at a threat uses draw k; the doctrine bounds the shots at one threat.
     kill_u = draws.random((n, scenario.doctrine.max_shots_per_threat))
     scatter = draws.standard_normal((n, 2))
-    flight = threats.impact_t_s - threats.launch_t_s
+    flight = world.derived("flight times", lambda: threats.impact_t_s - threats.launch_t_s)
     fail_t = np.where(fail_u >= threats.reliability, threats.launch_t_s + fail_fraction * flight, np.inf)
 
     units = scenario.fire_units
@@ -146,8 +146,8 @@ def simulate(world: World, rng: np.random.Generator | np.random.SeedSequence, fi
         # Each shot spends an interceptor, so the magazines bound the shot rows.
         shots = Shots.empty(int(np.maximum(start, 0).sum()))
         loop = _replicate(plan, doctrine_values(scenario.doctrine), state, shots, fail_t,
-                          threats.impact_t_s.astype(float), threats.t_s, threats.n_samples, cell_track, kill_u, handover,
-                          outside)
+                          world.derived("impact times", lambda: threats.impact_t_s.astype(float)), threats.t_s,
+                          threats.n_samples, cell_track, kill_u, handover, outside)
     outcome = _outcome(world, state, scatter, track_t, warned_t, shots, *loop)
     # From when each unit could decide on each threat: its cell's picture, and its own partner's
     # where it may not engage on remote tracks.
@@ -165,20 +165,39 @@ def simulate(world: World, rng: np.random.Generator | np.random.SeedSequence, fi
         return outcome
     position = shots.position[:outcome.shots["unit"].size]
     outcome.shots["handover_fraction"] = handover[position] if handover.size else np.ones(position.size)
-    deciding = np.empty(len(units), dtype=np.int64)  # each unit's cell's partner: the picture it decides on
-    for partner, members in cells:
-        deciding[members] = partner
+    # Each unit's cell's partner: the picture it decides on.
+    deciding = world.derived(f"deciding partners: {coordination}", lambda: _deciding_partners(len(units), cells))
     shot_threat = outcome.shots["threat"]
     error_m = sensing.track_error_m(world, detect_t, deciding[outcome.shots["unit"]], shot_threat, position)
     outcome.shots["track_error_m"] = error_m
-    by_launch = np.argsort(outcome.shots["launch_t_s"], kind="stable")
-    engaged, first_shot = np.unique(shot_threat[by_launch], return_index=True)
-    outcome.track_error_m = np.full(n, np.nan)
-    outcome.track_error_m[engaged] = error_m[by_launch[first_shot]]
+    outcome.track_error_m = _first_shot_error_m(n, shot_threat, outcome.shots["launch_t_s"], error_m)
     outcome.first_detect_t_s = first_detect_t.min(axis=0) if scenario.sensors else np.full(n, np.inf)
     outcome.first_track_partner = _first_track_partner(world, arrival_t, cells, cell_track)
     outcome.decisions = leaker_verdicts(plan, state, outcome.fate == LEAKED)
     return outcome
+
+
+def _deciding_partners(units: int, cells) -> np.ndarray:
+    deciding = np.empty(units, dtype=np.int64)
+    for partner, members in cells:
+        deciding[members] = partner
+    return deciding
+
+
+@kernel
+def _first_shot_error_m(n_threats, shot_threat, shot_launch_t_s, error_m):
+    """(threats,) the track error of each threat's first shot by launch time (the earliest row
+    among equal launches), NaN where none was fired."""
+    first = np.full(n_threats, -1)
+    for r in range(shot_threat.size):
+        j = shot_threat[r]
+        if first[j] < 0 or shot_launch_t_s[r] < shot_launch_t_s[first[j]]:
+            first[j] = r
+    out = np.full(n_threats, np.nan)
+    for j in range(n_threats):
+        if first[j] >= 0:
+            out[j] = error_m[first[j]]
+    return out
 
 
 def _sensors_by_partner(world: World) -> list[tuple[int, np.ndarray]]:
