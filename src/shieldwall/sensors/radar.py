@@ -83,7 +83,7 @@ class _Scans(NamedTuple):
                    can_detect=pd > 0.0, log_miss=log_miss, phase_draw=(pair * MAX_INTERVALS + rank) * 2, pair=pair)
 
 
-def launch_reports(world, rngs) -> tuple[np.ndarray, np.ndarray]:
+def launch_reports(world, rngs, errors: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """When each space-based launch warning sensor reports each ballistic launch, (sensors,
     threats) (inf: never, and in the rows of other sensors), and each report's error across the
     threat's track at ground distance d from its launch point, as (sensors, threats, 2)
@@ -95,6 +95,8 @@ def launch_reports(world, rngs) -> tuple[np.ndarray, np.ndarray]:
     track passes a + d tan(azimuth error) from the threat's (a the launch point's error across
     the track; small angles: the azimuth error is at most a few degrees). Draws: the detection
     uniforms, then two standard normals per threat, from the sensor's stream whatever the sigmas.
+    Without `errors` the normals are not drawn (nor the errors computed: zeros), which leaves the
+    reports as they are, for a caller that draws nothing after them from these streams.
     """
     scenario = world.scenario
     threats = world.threats
@@ -106,6 +108,8 @@ def launch_reports(world, rngs) -> tuple[np.ndarray, np.ndarray]:
         u = rngs[s].random((threats.count, MAX_INTERVALS, 2))[:, 0, 0]
         delay = kind.warning_delay_s.value if kind.warning_delay_s else 0.0
         reports[s] = np.where(ballistic & (u < kind.detection_probability.value), threats.launch_t_s + delay, np.inf)
+        if not errors:
+            continue
         z = rngs[s].standard_normal((threats.count, 2))
         point_m = kind.launch_point_sigma_m.value if kind.launch_point_sigma_m else 0.0
         azimuth_rad = np.radians(kind.launch_azimuth_sigma_deg.value) if kind.launch_azimuth_sigma_deg else 0.0
@@ -115,5 +119,6 @@ def launch_reports(world, rngs) -> tuple[np.ndarray, np.ndarray]:
 
 def launch_warning(world, rngs) -> np.ndarray:
     """(threats,) when space-based launch warning first reports each ballistic launch (inf: never):
-    the earliest of the warning sensors' reports (`launch_reports`)."""
-    return launch_reports(world, rngs)[0].min(axis=0, initial=np.inf)
+    the earliest of the warning sensors' reports (`launch_reports`). The last draws of a
+    replication from these streams: the reports' errors are left undrawn."""
+    return launch_reports(world, rngs, errors=False)[0].min(axis=0, initial=np.inf)
