@@ -462,10 +462,11 @@ def _outcome(world: World, state, scatter, track_t, warned_t, shots, fate, fate_
     threats = world.threats
     scenario = world.scenario
     n = threats.count
-    refusal_rows = (state.refusal_t_s, state.refusal_unit, state.refusal_threat, state.refusal_reason,
-                    state.refusal_airspace)
-    (lat, lon, alt), shot_rows, refusal_rows = _rows(threats.lat_deg, threats.lon_deg, threats.alt_m, fate_sample,
-                                                     shots, n_shots, refusal_rows, state.counters[REFUSALS])
+    # Arrays one by one: numba types a tuple argument at each call, at some 0.5 µs an array.
+    (lat, lon, alt), shot_rows, refusal_rows = _rows(
+        threats.lat_deg, threats.lon_deg, threats.alt_m, fate_sample, *shots[:-1], n_shots, state.refusal_t_s,
+        state.refusal_unit, state.refusal_threat, state.refusal_reason, state.refusal_airspace,
+        state.counters[REFUSALS])
     asset_hit = np.full(n, -1, dtype=np.int64)
     leaked = np.flatnonzero(fate == LEAKED)
     value_lost = 0.0
@@ -499,9 +500,11 @@ def _outcome(world: World, state, scatter, track_t, warned_t, shots, fate, fate_
 
 
 @kernel
-def _rows(lat_deg, lon_deg, alt_m, fate_sample, shots, n_shots, refusal_rows, n_refusals):
+def _rows(lat_deg, lon_deg, alt_m, fate_sample, unit, threat, launch_t_s, intercept_t_s, sample, airspace, result, n_shots,
+          refusal_t_s, refusal_unit, refusal_threat, refusal_reason, refusal_airspace, n_refusals):
     """Where each threat was when its fate was sealed (its trajectory sample `fate_sample`), and the
-    replication's shot rows (with where their threats were at intercept) and refusal rows.
+    replication's shot rows (`Shots` but the position; with where their threats were at
+    intercept) and refusal rows.
 
     The rows used are copied: views would keep the shot and refusal buffers alive (sized by the
     magazines and the windows, several times the rows: about 170 KB a replication of april-2024)
@@ -512,12 +515,10 @@ def _rows(lat_deg, lon_deg, alt_m, fate_sample, shots, n_shots, refusal_rows, n_
     lat, lon, alt = np.empty(n), np.empty(n), np.empty(n)
     for j in range(n):
         lat[j], lon[j], alt[j] = lat_deg[j, fate_sample[j]], lon_deg[j, fate_sample[j]], alt_m[j, fate_sample[j]]
-    unit, threat, launch_t_s, intercept_t_s, sample, airspace, result, _ = shots
     shot_lat, shot_lon, shot_alt = np.empty(n_shots), np.empty(n_shots), np.empty(n_shots)
     for r in range(n_shots):
         j, k = threat[r], sample[r]
         shot_lat[r], shot_lon[r], shot_alt[r] = lat_deg[j, k], lon_deg[j, k], alt_m[j, k]
-    refusal_t_s, refusal_unit, refusal_threat, refusal_reason, refusal_airspace = refusal_rows
     return ((lat, lon, alt),
             (unit[:n_shots].copy(), threat[:n_shots].copy(), launch_t_s[:n_shots].copy(),
              intercept_t_s[:n_shots].copy(), shot_lat, shot_lon, shot_alt, airspace[:n_shots].copy(),
