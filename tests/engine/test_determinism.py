@@ -71,3 +71,34 @@ def test_a_replication_without_detail_decides_and_counts_the_same(name, fidelity
         assert all(np.array_equal(a, b) for a, b in zip(measure(world, full), measure(world, bare)))
         assert bare.warned_t_s is None and bare.decisions is None and bare.track_error_m is None
         assert set(full.shots) - set(bare.shots) == {"handover_fraction", "track_error_m"}
+
+
+@pytest.mark.parametrize("fidelity,coordination,magazine,detail", [
+    ("radar", None, None, True), ("tracked", "independent", None, True), ("radar", None, "half", False)])
+def test_replications_taken_through_the_stages_together_equal_one_by_one(fidelity, coordination, magazine, detail):
+    # 30 replications: a group of STAGED (25) and one of 5, against each simulated alone, every
+    # outcome array compared. They share the battle state's scratch space (refusal rows among
+    # it), which each must have left before the next.
+    from shieldwall.engine import STAGED, simulate_many
+    from shieldwall.montecarlo import replication_seed
+
+    scenario = load_scenario("april-2024")
+    world = compile_world(scenario, np.random.default_rng(3))
+    if magazine == "half":
+        magazine = [u.magazine // 2 for u in scenario.fire_units]
+    seeds = [replication_seed(9, i) for i in range(STAGED + 5)]
+    together = simulate_many(world, seeds, fidelity, None, coordination, magazine, detail)
+    refusals = 0
+    for seed, staged in zip(seeds, together):
+        alone = simulate(world, seed, fidelity, None, coordination, magazine, detail)
+        for name, value in vars(alone).items():
+            other = getattr(staged, name)
+            if isinstance(value, dict):
+                assert value.keys() == other.keys() and all(np.array_equal(value[k], other[k], equal_nan=True)
+                                                            for k in value), name
+            elif isinstance(value, np.ndarray):
+                assert np.array_equal(value, other, equal_nan=True), name
+            else:
+                assert value == other, name
+        refusals += alone.refusals["t_s"].size
+    assert refusals > 0 and len({o.refusals["t_s"].size for o in together}) > 1

@@ -1,6 +1,6 @@
-"""Compiling a raid realisation into a World, and simulating one replication of it."""
+"""Compiling a raid realisation into a World, and simulating replications of it."""
 
-from shieldwall.engine.simulate import FATES, SHOT_RESULTS, Outcome, load_kernels, simulate
+from shieldwall.engine.simulate import FATES, SHOT_RESULTS, STAGED, Outcome, load_kernels, simulate, simulate_many
 from shieldwall.engine.world import (
     Coverage,
     Threats,
@@ -11,6 +11,6 @@ from shieldwall.engine.world import (
 )
 
 __all__ = [
-    "FATES", "SHOT_RESULTS", "Coverage", "Outcome", "Threats", "Windows", "World",
-    "compile_world", "draw_raid", "load_kernels", "simulate",
+    "FATES", "SHOT_RESULTS", "STAGED", "Coverage", "Outcome", "Threats", "Windows", "World",
+    "compile_world", "draw_raid", "load_kernels", "simulate", "simulate_many",
 ]

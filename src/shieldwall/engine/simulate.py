@@ -7,6 +7,7 @@ priority, then by insertion, so a replication is bit-reproducible for a given se
 from __future__ import annotations
 
 import heapq
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -19,6 +20,7 @@ from shieldwall.battle.diagnostics import leaker_verdicts, missed_with_capacity
 from shieldwall.battle.manager import (
     AWAY,
     REFUSALS,
+    BattleState,
     aircraft_back,
     channel_release_t_s,
     decide,
@@ -99,14 +101,63 @@ def simulate(world: World, rng: np.random.Generator | np.random.SeedSequence, fi
     the same either way: callers that only count engagements (analysis measures, campaigns) skip
     a few tenths of a millisecond a replication.
     """
+    return simulate_many(world, [rng], fidelity, assigner, coordination, magazine, detail)[0]
+
+
+STAGED = 25
+"""Replications that `simulate_many` takes through each stage together: bounds what they hold
+between stages (about 0.2 MB each for april-2024)."""
+
+
+def simulate_many(world: World, rngs: Sequence[np.random.Generator | np.random.SeedSequence],
+                  fidelity: str = "radar", assigner: Assigner | None = None, coordination: str | None = None,
+                  magazine: list[int] | None = None, detail: bool = True) -> list[Outcome]:
+    """`simulate` of each of `rngs` (the same outcomes, each from its own seed sequence alone).
+
+    The replications go through each stage together, `STAGED` at a time: the draws and the
+    picture, then the engine's loop, then the outcome. Interleaved, each stage found the
+    processor's caches full of the others' code and data, and a replication's few hundred small
+    NumPy calls each cost several times what they do in a row.
+    """
+    scenario = world.scenario
+    coordination = coordination or scenario.coordination
+    assigner = assigner or GreedyAssigner()
+    sensing = SENSING[fidelity]()
+    plan = world.plan(coordination)
+    doctrine = doctrine_values(scenario.doctrine)
+    outside = type(assigner) is not GreedyAssigner  # the greedy runs compiled, inside the loop
+    outcomes = []
+    for first in range(0, len(rngs), STAGED):
+        drawn = [_draw(world, rng, sensing, coordination, magazine, detail) for rng in rngs[first:first + STAGED]]
+        with outside_assigner(assigner) if outside else nullcontext():
+            loops = [_fly(world, plan, doctrine, d, outside) for d in drawn]
+        outcomes += [_outcome(world, sensing, coordination, d, loop, detail) for d, loop in zip(drawn, loops)]
+    return outcomes
+
+
+class _Drawn(NamedTuple):
+    """A replication before the engine's loop: its draws, its picture and its battle state."""
+
+    first_detect_t: np.ndarray
+    detect_t: np.ndarray
+    handover: np.ndarray
+    warned_t: np.ndarray | None
+    arrival_t: np.ndarray
+    cell_track: np.ndarray
+    track_t: np.ndarray
+    fail_t: np.ndarray
+    kill_u: np.ndarray
+    scatter: np.ndarray
+    start: np.ndarray
+    state: BattleState
+
+
+def _draw(world: World, rng, sensing, coordination: str, magazine, detail: bool) -> _Drawn:
     scenario = world.scenario
     threats = world.threats
     n = threats.count
-    coordination = coordination or scenario.coordination
-    assigner = assigner or GreedyAssigner()
     keys = world.derived("stream keys", lambda: (*(f"sensor:{s.id}" for s in scenario.sensors), "threats"))
     *sensor_rngs, draws = streams(rng, keys)
-    sensing = SENSING[fidelity]()
     first_detect_t, detect_t = sensing.detect_and_confirm(world, sensor_rngs)
     handover = sensing.handover_fraction(world, detect_t)
     warned_t = launch_warning(world, sensor_rngs) if detail else None
@@ -128,7 +179,6 @@ def simulate(world: World, rng: np.random.Generator | np.random.SeedSequence, fi
     fail_t = np.where(fail_u >= threats.reliability, threats.launch_t_s + fail_fraction * flight, np.inf)
 
     units = scenario.fire_units
-    owner_index = world.unit_partners()
     start = (world.derived("magazines", lambda: np.array([u.magazine for u in units], dtype=np.int64)).copy()
              if magazine is None else np.array([int(m) for m in magazine], dtype=np.int64))
     if start.size != len(units):
@@ -138,42 +188,111 @@ def simulate(world: World, rng: np.random.Generator | np.random.SeedSequence, fi
     # The picture reported per threat: the coordinator's, or the earliest of the cells'.
     track_t = cell_track.min(axis=0) if cells else np.full(n, np.inf)
     plan = world.plan(coordination)
-    # The battle state's scratch space is shared by the realisation's replications, one at a time.
-    state = new_state(plan, start, plan.channels, own_picture[owner_index].reshape(len(units), n),
+    # The battle state's scratch space is shared by the realisation's replications, each using it
+    # only inside the engine's loop (`_fly`).
+    state = new_state(plan, start, plan.channels, own_picture[world.unit_partners()].reshape(len(units), n),
                       world.derived(f"battle scratch space: {coordination}", lambda: scratch_space(plan)))
-    outside = type(assigner) is not GreedyAssigner  # the greedy runs compiled, inside the loop
-    with outside_assigner(assigner) if outside else nullcontext():
-        # Each shot spends an interceptor, so the magazines bound the shot rows.
-        shots = Shots.empty(int(np.maximum(start, 0).sum()))
-        loop = _replicate(plan, doctrine_values(scenario.doctrine), state, shots, fail_t,
-                          world.derived("impact times", lambda: threats.impact_t_s.astype(float)), threats.t_s,
-                          threats.n_samples, cell_track, kill_u, handover, outside)
-    outcome = _outcome(world, state, scatter, track_t, warned_t, shots, *loop)
+    return _Drawn(first_detect_t, detect_t, handover, warned_t, arrival_t, cell_track, track_t, fail_t, kill_u, scatter,
+                  start, state)
+
+
+class _Flown(NamedTuple):
+    """What the engine's loop leaves of a replication (`_replicate`'s results, the rows copied)."""
+
+    fate: np.ndarray
+    fate_t: np.ndarray
+    killer: np.ndarray
+    fate_sample: np.ndarray
+    fate_airspace: np.ndarray
+    shots_at: np.ndarray
+    positions: tuple  # where each threat's fate was sealed: latitude, longitude, altitude
+    shots: tuple  # the shot rows, as in Outcome.shots
+    refusals: tuple  # the refusal rows, as in Outcome.refusals
+    shot_position: np.ndarray  # each shot's index into the windows' per-sample arrays
+
+
+def _fly(world: World, plan, doctrine, drawn: _Drawn, outside: bool) -> _Flown:
+    threats = world.threats
+    state = drawn.state
+    # Each shot spends an interceptor, so the magazines bound the shot rows.
+    shots = Shots.empty(int(np.maximum(drawn.start, 0).sum()))
+    fate, fate_t, killer, fate_sample, fate_airspace, shots_at, n_shots = _replicate(
+        plan, doctrine, state, shots, drawn.fail_t, world.derived("impact times", lambda: threats.impact_t_s.astype(float)),
+        threats.t_s, threats.n_samples, drawn.cell_track, drawn.kill_u, drawn.handover, outside)
+    # The rows are taken now, while the scratch space holds this replication's refusals. Arrays
+    # one by one: numba types a tuple argument at each call, at some 0.5 µs an array.
+    positions, shot_rows, refusal_rows = _rows(
+        threats.lat_deg, threats.lon_deg, threats.alt_m, fate_sample, *shots[:-1], n_shots, state.refusal_t_s,
+        state.refusal_unit, state.refusal_threat, state.refusal_reason, state.refusal_airspace,
+        state.counters[REFUSALS])
+    return _Flown(fate, fate_t, killer, fate_sample, fate_airspace, shots_at, positions, shot_rows, refusal_rows,
+                  shots.position[:n_shots].copy())
+
+
+def _outcome(world: World, sensing, coordination: str, drawn: _Drawn, flown: _Flown, detail: bool) -> Outcome:
+    scenario = world.scenario
+    threats = world.threats
+    n = threats.count
+    units = scenario.fire_units
+    state, cells, plan = drawn.state, world.cells(coordination), world.plan(coordination)
+    fate = flown.fate
+    lat, lon, alt = flown.positions
+    asset_hit = np.full(n, -1, dtype=np.int64)
+    leaked = np.flatnonzero(fate == LEAKED)
+    value_lost = 0.0
+    if leaked.size:
+        # Circular normal scatter: each axis has sigma = CEP / sqrt(2 ln 2) (= CEP / 1.1774).
+        sigma = threats.cep_m[leaked] / np.sqrt(2.0 * np.log(2.0))
+        north, east = (drawn.scatter[leaked] * sigma[:, None]).T
+        azimuth = np.degrees(np.arctan2(east, north))
+        miss_m = np.hypot(north, east)  # the impact lies that far from the aim point, along the geodesic
+        lat[leaked], lon[leaked] = geo.geodesic_forward(
+            threats.aim_lat_deg[leaked], threats.aim_lon_deg[leaked], azimuth, miss_m)
+        alt[leaked] = 0.0
+        radius_m, value_usd = world.derived("asset radius and value", lambda: (
+            np.array([a.radius_m for a in scenario.assets]), np.array([a.value_usd for a in scenario.assets])))
+        radius = radius_m[threats.target_asset[leaked]]
+        hit = miss_m <= radius
+        asset_hit[leaked[hit]] = threats.target_asset[leaked[hit]]
+        # An asset hit several times loses 1 - prod(1 - lethality) of its value.
+        surviving = np.ones(len(scenario.assets))
+        np.multiply.at(surviving, asset_hit[leaked[hit]], 1.0 - threats.lethality[leaked[hit]])
+        value_lost = float(np.sum(value_usd * (1.0 - surviving)))
+    outcome = Outcome(
+        fate=fate, fate_t_s=flown.fate_t, fate_lat_deg=lat, fate_lon_deg=lon, fate_alt_m=alt,
+        fate_airspace=flown.fate_airspace, killer_unit=flown.killer, shots_at=flown.shots_at, asset_hit=asset_hit,
+        track_t_s=drawn.track_t, warned_t_s=drawn.warned_t, value_lost_usd=value_lost,
+        magazine_left=state.magazine.copy(),
+        shots=dict(zip(("unit", "threat", "launch_t_s", "intercept_t_s", "lat_deg", "lon_deg", "alt_m", "airspace",
+                        "result"), flown.shots)),
+        refusals=dict(zip(("t_s", "unit", "threat", "reason", "airspace"), flown.refusals)),
+    )
     # From when each unit could decide on each threat: its cell's picture, and its own partner's
     # where it may not engage on remote tracks.
     unit_track = np.full((len(units), n), np.inf)
     for c, (_, members) in enumerate(cells):
-        unit_track[members] = cell_track[c]
+        unit_track[members] = drawn.cell_track[c]
     remote = world.unit_engages_on_remote()
     unit_track[~remote] = np.maximum(unit_track[~remote], state.own_track_t_s[~remote])
     outcome.missed_with_capacity = missed_with_capacity(
-        plan, outcome.fate == LEAKED, unit_track, start, outcome.shots["unit"], outcome.shots["threat"],
+        plan, fate == LEAKED, unit_track, drawn.start, outcome.shots["unit"], outcome.shots["threat"],
         outcome.shots["launch_t_s"], outcome.shots["intercept_t_s"],
         away=(state.away_unit[:state.counters[AWAY]], state.away_from_s[:state.counters[AWAY]],
               state.away_until_s[:state.counters[AWAY]]))
     if not detail:
         return outcome
-    position = shots.position[:outcome.shots["unit"].size]
+    position = flown.shot_position
+    handover = drawn.handover
     outcome.shots["handover_fraction"] = handover[position] if handover.size else np.ones(position.size)
     # Each unit's cell's partner: the picture it decides on.
     deciding = world.derived(f"deciding partners: {coordination}", lambda: _deciding_partners(len(units), cells))
     shot_threat = outcome.shots["threat"]
-    error_m = sensing.track_error_m(world, detect_t, deciding[outcome.shots["unit"]], shot_threat, position)
+    error_m = sensing.track_error_m(world, drawn.detect_t, deciding[outcome.shots["unit"]], shot_threat, position)
     outcome.shots["track_error_m"] = error_m
     outcome.track_error_m = _first_shot_error_m(n, shot_threat, outcome.shots["launch_t_s"], error_m)
-    outcome.first_detect_t_s = first_detect_t.min(axis=0) if scenario.sensors else np.full(n, np.inf)
-    outcome.first_track_partner = _first_track_partner(world, arrival_t, cells, cell_track)
-    outcome.decisions = leaker_verdicts(plan, state, outcome.fate == LEAKED)
+    outcome.first_detect_t_s = drawn.first_detect_t.min(axis=0) if scenario.sensors else np.full(n, np.inf)
+    outcome.first_track_partner = _first_track_partner(world, drawn.arrival_t, cells, drawn.cell_track)
+    outcome.decisions = leaker_verdicts(plan, state, fate == LEAKED)
     return outcome
 
 
@@ -455,48 +574,6 @@ def _release_waiting(state, freed, freed_count, is_freed, released_at, instant, 
             freed[still] = u
             still += 1
     return still
-
-
-def _outcome(world: World, state, scatter, track_t, warned_t, shots, fate, fate_t, killer, fate_sample,
-             fate_airspace, shots_at, n_shots) -> Outcome:
-    threats = world.threats
-    scenario = world.scenario
-    n = threats.count
-    # Arrays one by one: numba types a tuple argument at each call, at some 0.5 µs an array.
-    (lat, lon, alt), shot_rows, refusal_rows = _rows(
-        threats.lat_deg, threats.lon_deg, threats.alt_m, fate_sample, *shots[:-1], n_shots, state.refusal_t_s,
-        state.refusal_unit, state.refusal_threat, state.refusal_reason, state.refusal_airspace,
-        state.counters[REFUSALS])
-    asset_hit = np.full(n, -1, dtype=np.int64)
-    leaked = np.flatnonzero(fate == LEAKED)
-    value_lost = 0.0
-    if leaked.size:
-        # Circular normal scatter: each axis has sigma = CEP / sqrt(2 ln 2) (= CEP / 1.1774).
-        sigma = threats.cep_m[leaked] / np.sqrt(2.0 * np.log(2.0))
-        north, east = (scatter[leaked] * sigma[:, None]).T
-        azimuth = np.degrees(np.arctan2(east, north))
-        miss_m = np.hypot(north, east)  # the impact lies that far from the aim point, along the geodesic
-        lat[leaked], lon[leaked] = geo.geodesic_forward(
-            threats.aim_lat_deg[leaked], threats.aim_lon_deg[leaked], azimuth, miss_m)
-        alt[leaked] = 0.0
-        radius_m, value_usd = world.derived("asset radius and value", lambda: (
-            np.array([a.radius_m for a in scenario.assets]), np.array([a.value_usd for a in scenario.assets])))
-        radius = radius_m[threats.target_asset[leaked]]
-        hit = miss_m <= radius
-        asset_hit[leaked[hit]] = threats.target_asset[leaked[hit]]
-        # An asset hit several times loses 1 - prod(1 - lethality) of its value.
-        surviving = np.ones(len(scenario.assets))
-        np.multiply.at(surviving, asset_hit[leaked[hit]], 1.0 - threats.lethality[leaked[hit]])
-        value_lost = float(np.sum(value_usd * (1.0 - surviving)))
-    return Outcome(
-        fate=fate, fate_t_s=fate_t, fate_lat_deg=lat, fate_lon_deg=lon, fate_alt_m=alt, fate_airspace=fate_airspace,
-        killer_unit=killer, shots_at=shots_at, asset_hit=asset_hit,
-        track_t_s=track_t, warned_t_s=warned_t, value_lost_usd=value_lost,
-        magazine_left=state.magazine.copy(),
-        shots=dict(zip(("unit", "threat", "launch_t_s", "intercept_t_s", "lat_deg", "lon_deg", "alt_m", "airspace",
-                        "result"), shot_rows)),
-        refusals=dict(zip(("t_s", "unit", "threat", "reason", "airspace"), refusal_rows)),
-    )
 
 
 @kernel

@@ -95,18 +95,22 @@ class RunJob(Job):
         return world, simulate(world, replication_seed(self.seed, i), self.fidelity, self.assigner, self.coordination)
 
     def tables(self, indices: Sequence[int], tick=None) -> dict[str, pa.Table]:
+        from shieldwall.engine import STAGED, simulate_many
         from shieldwall.results import concatenate, outcome_columns, to_arrow
 
-        # Columns are built per raid realisation (a task's replications are all of one).
+        # Columns are built per raid realisation (a task's replications are all of one), whose
+        # replications the engine takes through its stages together (simulate_many).
         chunks = []
         for realisation, group in groupby(indices, key=lambda i: realisation_of(i, self.runs, self.realisations)):
-            outcomes, runs = [], []
-            for i in group:
-                world, outcome = self.replication(i)
-                outcomes.append(outcome)
-                runs.append(i)
+            world = self.world("scenario", self.scenario, self.seed, realisation)
+            runs = list(group)
+            outcomes = []
+            for first in range(0, len(runs), STAGED):
+                staged = runs[first:first + STAGED]
+                outcomes += simulate_many(world, [replication_seed(self.seed, i) for i in staged], self.fidelity,
+                                          self.assigner, self.coordination)
                 if tick:
-                    tick(1)
+                    tick(len(staged))
             chunks.append(outcome_columns(world, outcomes, runs, realisation))
         return to_arrow(concatenate(chunks), self.scenario)
 
