@@ -87,7 +87,7 @@ def test_replications_taken_through_the_stages_together_equal_one_by_one(fidelit
     if magazine == "half":
         magazine = [u.magazine // 2 for u in scenario.fire_units]
     seeds = [replication_seed(9, i) for i in range(STAGED + 5)]
-    together = simulate_many(world, seeds, fidelity, None, coordination, magazine, detail)
+    together = list(simulate_many(world, seeds, fidelity, None, coordination, magazine, detail))
     refusals = 0
     for seed, staged in zip(seeds, together):
         alone = simulate(world, seed, fidelity, None, coordination, magazine, detail)

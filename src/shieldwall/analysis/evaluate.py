@@ -29,7 +29,7 @@ import numpy as np
 
 from shieldwall.analysis.variants import Variant
 from shieldwall.battle.rules import CoalitionRules
-from shieldwall.engine import simulate
+from shieldwall.engine import simulate_many
 from shieldwall.engine.simulate import FAILED, INTERCEPTED, LEAKED, TARGET_GONE
 from shieldwall.montecarlo import Executor, Job, Task, execute, plan, replication_seed
 from shieldwall.scenario import Scenario
@@ -194,13 +194,11 @@ class MeasureJob(Job):
         base = self.world("base", self.base, settings.seed, task.realisation)
         world = base if variant.scenario == base.scenario else base.for_scenario(variant.scenario)
         rows, shots = [], []
-        for i in task.indices:
-            outcome = simulate(world, replication_seed(settings.seed, i), settings.fidelity, None, variant.coordination,
-                               detail=False)
+        for outcome in simulate_many(world, [replication_seed(settings.seed, i) for i in task.indices],
+                                     settings.fidelity, None, variant.coordination, detail=False, tick=tick):
             row, by_partner = measure(world, outcome)
             rows.append(row)
             shots.append(by_partner)
-            tick(1)
         return np.array(rows), np.array(shots)
 
 

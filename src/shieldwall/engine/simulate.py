@@ -7,7 +7,7 @@ priority, then by insertion, so a replication is bit-reproducible for a given se
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -101,7 +101,8 @@ def simulate(world: World, rng: np.random.Generator | np.random.SeedSequence, fi
     the same either way: callers that only count engagements (analysis measures, campaigns) skip
     a few tenths of a millisecond a replication.
     """
-    return simulate_many(world, [rng], fidelity, assigner, coordination, magazine, detail)[0]
+    [outcome] = simulate_many(world, [rng], fidelity, assigner, coordination, magazine, detail)
+    return outcome
 
 
 STAGED = 25
@@ -111,8 +112,11 @@ between stages (about 0.2 MB each for april-2024)."""
 
 def simulate_many(world: World, rngs: Sequence[np.random.Generator | np.random.SeedSequence],
                   fidelity: str = "radar", assigner: Assigner | None = None, coordination: str | None = None,
-                  magazine: list[int] | None = None, detail: bool = True) -> list[Outcome]:
-    """`simulate` of each of `rngs` (the same outcomes, each from its own seed sequence alone).
+                  magazine: list[int] | None = None, detail: bool = True,
+                  tick: Callable[[int], None] | None = None) -> Iterator[Outcome]:
+    """`simulate` of each of `rngs` in turn (the same outcomes, each from its own seed sequence
+    alone), yielded group by group; `tick`, if given, is called with the number of replications
+    each group finished.
 
     The replications go through each stage together, `STAGED` at a time: the draws and the
     picture, then the engine's loop, then the outcome. Interleaved, each stage found the
@@ -126,13 +130,13 @@ def simulate_many(world: World, rngs: Sequence[np.random.Generator | np.random.S
     plan = world.plan(coordination)
     doctrine = doctrine_values(scenario.doctrine)
     outside = type(assigner) is not GreedyAssigner  # the greedy runs compiled, inside the loop
-    outcomes = []
     for first in range(0, len(rngs), STAGED):
         drawn = [_draw(world, rng, sensing, coordination, magazine, detail) for rng in rngs[first:first + STAGED]]
         with outside_assigner(assigner) if outside else nullcontext():
             loops = [_fly(world, plan, doctrine, d, outside) for d in drawn]
-        outcomes += [_outcome(world, sensing, coordination, d, loop, detail) for d, loop in zip(drawn, loops)]
-    return outcomes
+        yield from [_outcome(world, sensing, coordination, d, loop, detail) for d, loop in zip(drawn, loops)]
+        if tick:
+            tick(len(drawn))
 
 
 class _Drawn(NamedTuple):

@@ -95,7 +95,7 @@ class RunJob(Job):
         return world, simulate(world, replication_seed(self.seed, i), self.fidelity, self.assigner, self.coordination)
 
     def tables(self, indices: Sequence[int], tick=None) -> dict[str, pa.Table]:
-        from shieldwall.engine import STAGED, simulate_many
+        from shieldwall.engine import simulate_many
         from shieldwall.results import concatenate, outcome_columns, to_arrow
 
         # Columns are built per raid realisation (a task's replications are all of one), whose
@@ -104,13 +104,8 @@ class RunJob(Job):
         for realisation, group in groupby(indices, key=lambda i: realisation_of(i, self.runs, self.realisations)):
             world = self.world("scenario", self.scenario, self.seed, realisation)
             runs = list(group)
-            outcomes = []
-            for first in range(0, len(runs), STAGED):
-                staged = runs[first:first + STAGED]
-                outcomes += simulate_many(world, [replication_seed(self.seed, i) for i in staged], self.fidelity,
-                                          self.assigner, self.coordination)
-                if tick:
-                    tick(len(staged))
+            outcomes = list(simulate_many(world, [replication_seed(self.seed, i) for i in runs], self.fidelity,
+                                          self.assigner, self.coordination, tick=tick))
             chunks.append(outcome_columns(world, outcomes, runs, realisation))
         return to_arrow(concatenate(chunks), self.scenario)
 
