@@ -107,7 +107,7 @@ def simulate(world: World, rng: np.random.Generator | np.random.SeedSequence, fi
 
 STAGED = 25
 """Replications that `simulate_many` takes through each stage together: bounds what they hold
-between stages (about 0.2 MB each for april-2024)."""
+between stages (about 0.35 MB each for april-2024)."""
 
 
 def simulate_many(world: World, rngs: Sequence[np.random.Generator | np.random.SeedSequence],
@@ -142,11 +142,11 @@ def simulate_many(world: World, rngs: Sequence[np.random.Generator | np.random.S
 class _Drawn(NamedTuple):
     """A replication before the engine's loop: its draws, its picture and its battle state."""
 
-    first_detect_t: np.ndarray
     detect_t: np.ndarray
     handover: np.ndarray
-    warned_t: np.ndarray | None
-    arrival_t: np.ndarray
+    warned_t: np.ndarray | None  # None: without detail, as the two after it
+    first_detect_t: np.ndarray | None
+    first_track_partner: np.ndarray | None
     cell_track: np.ndarray
     track_t: np.ndarray
     fail_t: np.ndarray
@@ -196,7 +196,11 @@ def _draw(world: World, rng, sensing, coordination: str, magazine, detail: bool)
     # only inside the engine's loop (`_fly`).
     state = new_state(plan, start, plan.channels, own_picture[world.unit_partners()].reshape(len(units), n),
                       world.derived(f"battle scratch space: {coordination}", lambda: scratch_space(plan)))
-    return _Drawn(first_detect_t, detect_t, handover, warned_t, arrival_t, cell_track, track_t, fail_t, kill_u, scatter,
+    # What the outcome reports of the picture, taken now rather than holding the arrival of every
+    # sensor's tracks at every partner (most of what a replication holds between stages).
+    first_track = _first_track_partner(world, arrival_t, cells, cell_track) if detail else None
+    first_detect = (first_detect_t.min(axis=0) if scenario.sensors else np.full(n, np.inf)) if detail else None
+    return _Drawn(detect_t, handover, warned_t, first_detect, first_track, cell_track, track_t, fail_t, kill_u, scatter,
                   start, state)
 
 
@@ -294,8 +298,8 @@ def _outcome(world: World, sensing, coordination: str, drawn: _Drawn, flown: _Fl
     error_m = sensing.track_error_m(world, drawn.detect_t, deciding[outcome.shots["unit"]], shot_threat, position)
     outcome.shots["track_error_m"] = error_m
     outcome.track_error_m = _first_shot_error_m(n, shot_threat, outcome.shots["launch_t_s"], error_m)
-    outcome.first_detect_t_s = drawn.first_detect_t.min(axis=0) if scenario.sensors else np.full(n, np.inf)
-    outcome.first_track_partner = _first_track_partner(world, drawn.arrival_t, cells, drawn.cell_track)
+    outcome.first_detect_t_s = drawn.first_detect_t
+    outcome.first_track_partner = drawn.first_track_partner
     outcome.decisions = leaker_verdicts(plan, state, fate == LEAKED)
     return outcome
 
