@@ -318,11 +318,11 @@ class BattleState(NamedTuple):
     away_unit: np.ndarray  # one row per patrol aircraft that left the station to re-arm
     away_from_s: np.ndarray
     away_until_s: np.ndarray
-    # Scratch space for one decision, allocated once per replication: the candidate shots and
-    # the shots waiting for a busy channel (up to every option of every threat of a cell), the
-    # engagements chosen, the retries, and one threat's evaluation. (Compiled code that allocates
-    # or slices in a loop makes numba count references to every array of the plan and state at
-    # each call: see _compiled.inline_kernel.)
+    # Scratch space for one decision, allocated once per realisation (`scratch_space`): the
+    # candidate shots and the shots waiting for a busy channel (up to every option of every threat
+    # of a cell), the engagements chosen, the retries, and one threat's evaluation. (Compiled code
+    # that allocates or slices in a loop makes numba count references to every array of the plan
+    # and state at each call: see _compiled.inline_kernel.)
     cand_threat: np.ndarray
     cand_window: np.ndarray
     cand_position: np.ndarray
@@ -349,8 +349,8 @@ class BattleState(NamedTuple):
 def scratch_space(plan: Plan) -> dict[str, np.ndarray]:
     """The battle state's rows and scratch space for `plan` (`BattleState` fields): each is
     written before it is read (up to a count, or within one decision), so they are left unfilled
-    and one set serves every replication of a realisation in turn (about 600 KB for april-2024,
-    which allocating for each replication cost)."""
+    and one set serves every replication of a realisation in turn, rather than about 600 KB (for
+    april-2024) allocated and zeroed for each."""
     cells, n = plan.first_look_s.shape
     units = plan.channels.size
     m = plan.max_options

@@ -88,8 +88,8 @@ def _mixed_pool(words: tuple[int, ...]) -> tuple[int, ...]:
     steps = _steps(_INIT_A, _MULT_A, 4 * len(words))
     if len(words) > _POOL_SIZE:
         at = 4 * (len(words) - 1)
-        return tuple(_mix(word, _hash(words[-1], steps[at + target]))
-                     for target, word in enumerate(_mixed_pool(words[:-1])))
+        return tuple(_mix(entry, _hash(words[-1], steps[at + target]))
+                     for target, entry in enumerate(_mixed_pool(words[:-1])))
     pool = [_hash(word, steps[i]) for i, word in enumerate(words)]
     at = _POOL_SIZE
     for source in range(_POOL_SIZE):
