@@ -1,4 +1,5 @@
-"""One replication: sensing, common picture, battle management, engagements, outcome.
+"""Replications: sensing, common picture, battle management, engagements, outcome (`simulate` for
+one; `simulate_many` for several of one raid realisation, taken through these stages together).
 
 A discrete-event loop in the style of SimPy's kernel: events at equal times are ordered by kind
 priority, then by insertion, so a replication is bit-reproducible for a given seed.
