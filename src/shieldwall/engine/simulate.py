@@ -132,10 +132,10 @@ def simulate_many(world: World, rngs: Sequence[np.random.Generator | np.random.S
     doctrine = doctrine_values(scenario.doctrine)
     outside = type(assigner) is not GreedyAssigner  # the greedy runs compiled, inside the loop
     for first in range(0, len(rngs), STAGED):
-        drawn = [_draw(world, rng, sensing, coordination, magazine, detail) for rng in rngs[first:first + STAGED]]
+        drawn = [_draw(world, plan, rng, sensing, coordination, magazine, detail) for rng in rngs[first:first + STAGED]]
         with outside_assigner(assigner) if outside else nullcontext():
             loops = [_fly(world, plan, doctrine, d, outside) for d in drawn]
-        yield from [_outcome(world, sensing, coordination, d, loop, detail) for d, loop in zip(drawn, loops)]
+        yield from [_outcome(world, plan, sensing, coordination, d, loop, detail) for d, loop in zip(drawn, loops)]
         if tick:
             tick(len(drawn))
 
@@ -157,7 +157,7 @@ class _Drawn(NamedTuple):
     state: BattleState
 
 
-def _draw(world: World, rng, sensing, coordination: str, magazine, detail: bool) -> _Drawn:
+def _draw(world: World, plan, rng, sensing, coordination: str, magazine, detail: bool) -> _Drawn:
     scenario = world.scenario
     threats = world.threats
     n = threats.count
@@ -192,7 +192,6 @@ def _draw(world: World, rng, sensing, coordination: str, magazine, detail: bool)
     cell_track = picture[[p for p, _ in cells]].reshape(len(cells), n)
     # The picture reported per threat: the coordinator's, or the earliest of the cells'.
     track_t = cell_track.min(axis=0) if cells else np.full(n, np.inf)
-    plan = world.plan(coordination)
     # The battle state's scratch space is shared by the realisation's replications, each using it
     # only inside the engine's loop (`_fly`).
     state = new_state(plan, start, plan.channels, own_picture[world.unit_partners()].reshape(len(units), n),
@@ -231,19 +230,20 @@ def _fly(world: World, plan, doctrine, drawn: _Drawn, outside: bool) -> _Flown:
     # The rows are taken now, while the scratch space holds this replication's refusals. Arrays
     # one by one: numba types a tuple argument at each call, at some 0.5 µs an array.
     positions, shot_rows, refusal_rows = _rows(
-        threats.lat_deg, threats.lon_deg, threats.alt_m, fate_sample, *shots[:-1], n_shots, state.refusal_t_s,
+        threats.lat_deg, threats.lon_deg, threats.alt_m, fate_sample, shots.unit, shots.threat, shots.launch_t_s,
+        shots.intercept_t_s, shots.sample, shots.airspace, shots.result, n_shots, state.refusal_t_s,
         state.refusal_unit, state.refusal_threat, state.refusal_reason, state.refusal_airspace,
         state.counters[REFUSALS])
     return _Flown(fate, fate_t, killer, fate_sample, fate_airspace, shots_at, positions, shot_rows, refusal_rows,
                   shots.position[:n_shots].copy())
 
 
-def _outcome(world: World, sensing, coordination: str, drawn: _Drawn, flown: _Flown, detail: bool) -> Outcome:
+def _outcome(world: World, plan, sensing, coordination: str, drawn: _Drawn, flown: _Flown, detail: bool) -> Outcome:
     scenario = world.scenario
     threats = world.threats
     n = threats.count
     units = scenario.fire_units
-    state, cells, plan = drawn.state, world.cells(coordination), world.plan(coordination)
+    state, cells = drawn.state, world.cells(coordination)
     fate = flown.fate
     lat, lon, alt = flown.positions
     asset_hit = np.full(n, -1, dtype=np.int64)
@@ -589,8 +589,7 @@ def _release_waiting(state, freed, freed_count, is_freed, released_at, instant, 
 def _rows(lat_deg, lon_deg, alt_m, fate_sample, unit, threat, launch_t_s, intercept_t_s, sample, airspace, result, n_shots,
           refusal_t_s, refusal_unit, refusal_threat, refusal_reason, refusal_airspace, n_refusals):
     """Where each threat was when its fate was sealed (its trajectory sample `fate_sample`), and the
-    replication's shot rows (`Shots` but the position; with where their threats were at
-    intercept) and refusal rows.
+    replication's shot rows (with where their threats were at intercept) and refusal rows.
 
     The rows used are copied: views would keep the shot and refusal buffers alive (sized by the
     magazines and the windows, several times the rows: about 170 KB a replication of april-2024)

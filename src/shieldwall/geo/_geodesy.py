@@ -63,12 +63,6 @@ def geodesic_forward(
     lat_deg: ArrayLike, lon_deg: ArrayLike, azimuth_deg: ArrayLike, distance_m: ArrayLike
 ) -> tuple[np.ndarray, np.ndarray]:
     """End point ``(lat_deg, lon_deg)`` of the WGS84 geodesic of given start, azimuth and length."""
-    arrays = (lat_deg, lon_deg, azimuth_deg, distance_m)
-    if all(isinstance(a, np.ndarray) and a.dtype == np.float64 and a.ndim == 1 and a.shape == arrays[0].shape
-           for a in arrays):
-        # Already what pyproj takes (an impact scatter's, once a replication): no broadcast or reshape.
-        lon_end, lat_end, _ = WGS84_GEOD.fwd(lon_deg, lat_deg, azimuth_deg, distance_m, return_back_azimuth=False)
-        return lat_end, lon_end
     shape, (lat, lon, azimuth, distance) = _flat_float_arrays(
         lat_deg, lon_deg, azimuth_deg, distance_m
     )

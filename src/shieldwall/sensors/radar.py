@@ -33,7 +33,7 @@ class RadarSensing(Sensing):
             rng.random(out=draws[s])
         draws = draws.reshape(-1)
         # ln(1 - u) of each interval's scan draw by NumPy, as the scans' own logarithms.
-        log_scan_u = np.log1p(-draws[scans.phase_draw + 1])
+        log_scan_u = np.log1p(-draws[scans.scan_draw])
         return _first_detections(draws, log_scan_u, scans.phase_draw, scans.certain, scans.can_detect, scans.log_miss,
                                  scans.period_s, cov.start_t_s, cov.end_t_s, scans.pair, detect_t)
 
@@ -66,7 +66,8 @@ class _Scans(NamedTuple):
     certain: np.ndarray  # detection probability 1: detected on the first scan
     can_detect: np.ndarray  # detection probability above 0
     log_miss: np.ndarray  # ln(1 - Pd) (of 0.5 where Pd is 1, unused there)
-    phase_draw: np.ndarray  # index of the interval's phase draw in the flattened draws; its scan draw follows
+    phase_draw: np.ndarray  # index of the interval's phase draw in the flattened draws
+    scan_draw: np.ndarray  # and of its scan draw, the next one
     pair: np.ndarray  # index of (sensor, threat) in a flattened (sensors, threats) array
 
     @classmethod
@@ -80,7 +81,8 @@ class _Scans(NamedTuple):
         rank = np.minimum(cov.rank, MAX_INTERVALS - 1)
         pair = cov.sensor * n_threats + cov.threat
         return cls(period_s=np.array([kind.scan_period_s.value for kind in kinds])[cov.sensor], certain=certain,
-                   can_detect=pd > 0.0, log_miss=log_miss, phase_draw=(pair * MAX_INTERVALS + rank) * 2, pair=pair)
+                   can_detect=pd > 0.0, log_miss=log_miss, phase_draw=(pair * MAX_INTERVALS + rank) * 2,
+                   scan_draw=(pair * MAX_INTERVALS + rank) * 2 + 1, pair=pair)
 
 
 def launch_reports(world, rngs, errors: bool = True) -> tuple[np.ndarray, np.ndarray]:
